@@ -1,0 +1,11 @@
+//! `GET /health`: tells a load balancer, a monitor or a person that the API answers, and which
+//! version is deployed. It touches no AWS service, so it costs nothing and needs no permission.
+
+mod handler;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let config = shared::Config::from_env()?;
+    shared::http::run(config, handler::health).await
+}

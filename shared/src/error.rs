@@ -1,0 +1,376 @@
+//! The one error type of the API and its mapping to RFC 9457 problem details.
+//!
+//! Every failure a handler can meet becomes an [`ApiError`]. Client errors (4xx) carry a message
+//! meant for the caller; server errors (5xx) carry their cause for the log only: the response
+//! body of a 5xx never holds more than its stable `code` and a generic sentence.
+
+use std::error::Error as StdError;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// A boxed cause, kept for the log line of a 5xx.
+pub type Cause = Box<dyn StdError + Send + Sync + 'static>;
+
+/// The stable machine codes of `API.md`. Clients switch on these, so they never change meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    ValidationFailed,
+    MalformedJson,
+    InvalidCursor,
+    IdempotencyKeyRequired,
+    Unauthorized,
+    InvalidCredentials,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+    EmailTaken,
+    SkuTaken,
+    OutOfStock,
+    InvalidTransition,
+    IdempotencyInProgress,
+    PreconditionFailed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    IdempotencyKeyReused,
+    RateLimited,
+    Internal,
+    ServiceUnavailable,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ValidationFailed => "validation_failed",
+            Self::MalformedJson => "malformed_json",
+            Self::InvalidCursor => "invalid_cursor",
+            Self::IdempotencyKeyRequired => "idempotency_key_required",
+            Self::Unauthorized => "unauthorized",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Conflict => "conflict",
+            Self::EmailTaken => "email_taken",
+            Self::SkuTaken => "sku_taken",
+            Self::OutOfStock => "out_of_stock",
+            Self::InvalidTransition => "invalid_transition",
+            Self::IdempotencyInProgress => "idempotency_in_progress",
+            Self::PreconditionFailed => "precondition_failed",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::RateLimited => "rate_limited",
+            Self::Internal => "internal",
+            Self::ServiceUnavailable => "service_unavailable",
+        }
+    }
+
+    pub fn status(self) -> u16 {
+        match self {
+            Self::ValidationFailed
+            | Self::MalformedJson
+            | Self::InvalidCursor
+            | Self::IdempotencyKeyRequired => 400,
+            Self::Unauthorized | Self::InvalidCredentials => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::Conflict
+            | Self::EmailTaken
+            | Self::SkuTaken
+            | Self::OutOfStock
+            | Self::InvalidTransition
+            | Self::IdempotencyInProgress => 409,
+            Self::PreconditionFailed => 412,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::IdempotencyKeyReused => 422,
+            Self::RateLimited => 429,
+            Self::Internal => 500,
+            Self::ServiceUnavailable => 503,
+        }
+    }
+
+    /// The short human title of the problem type (RFC 9457 `title`).
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::ValidationFailed => "Validation failed",
+            Self::MalformedJson => "Malformed JSON",
+            Self::InvalidCursor => "Invalid cursor",
+            Self::IdempotencyKeyRequired => "Idempotency key required",
+            Self::Unauthorized => "Unauthorized",
+            Self::InvalidCredentials => "Invalid credentials",
+            Self::Forbidden => "Forbidden",
+            Self::NotFound => "Not found",
+            Self::MethodNotAllowed => "Method not allowed",
+            Self::Conflict => "Conflict",
+            Self::EmailTaken => "Email taken",
+            Self::SkuTaken => "SKU taken",
+            Self::OutOfStock => "Out of stock",
+            Self::InvalidTransition => "Invalid transition",
+            Self::IdempotencyInProgress => "Idempotent request in progress",
+            Self::PreconditionFailed => "Precondition failed",
+            Self::PayloadTooLarge => "Payload too large",
+            Self::UnsupportedMediaType => "Unsupported media type",
+            Self::IdempotencyKeyReused => "Idempotency key reused",
+            Self::RateLimited => "Rate limited",
+            Self::Internal => "Internal error",
+            Self::ServiceUnavailable => "Service unavailable",
+        }
+    }
+}
+
+/// One field that failed validation: `field` is a JSON path such as `items[2].quantity`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
+    #[error("invalid cursor")]
+    InvalidCursor,
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: Vec<&'static str> },
+    /// A 409 with a specific code (`email_taken`, `out_of_stock`, ...) and a message for the user.
+    #[error("conflict ({}): {detail}", code.as_str())]
+    Conflict { code: ErrorCode, detail: String },
+    #[error("precondition failed")]
+    PreconditionFailed,
+    #[error("payload too large")]
+    PayloadTooLarge { limit: usize },
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("rate limited")]
+    RateLimited { retry_after: Duration },
+    /// An AWS service (or a stand-in) failed or could not be reached: the client may retry.
+    #[error("service unavailable")]
+    ServiceUnavailable(#[source] Cause),
+    /// A bug or an impossible state: the cause goes to the log, never to the client.
+    #[error("internal error")]
+    Internal(#[source] Cause),
+}
+
+impl ApiError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn internal(cause: impl Into<Cause>) -> Self {
+        Self::Internal(cause.into())
+    }
+
+    pub fn unavailable(cause: impl Into<Cause>) -> Self {
+        Self::ServiceUnavailable(cause.into())
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Validation(_) => ErrorCode::ValidationFailed,
+            Self::MalformedJson(_) => ErrorCode::MalformedJson,
+            Self::InvalidCursor => ErrorCode::InvalidCursor,
+            Self::Unauthorized => ErrorCode::Unauthorized,
+            Self::Forbidden => ErrorCode::Forbidden,
+            Self::NotFound => ErrorCode::NotFound,
+            Self::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
+            Self::Conflict { code, .. } => *code,
+            Self::PreconditionFailed => ErrorCode::PreconditionFailed,
+            Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::ServiceUnavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        self.code().status()
+    }
+
+    /// The sentence shown to the client. Server errors say nothing about their cause.
+    pub fn detail(&self) -> String {
+        match self {
+            Self::Validation(errors) if errors.len() == 1 => {
+                format!("The request is not valid: {}.", errors[0].field)
+            }
+            Self::Validation(_) => "The request has fields that are not valid.".to_owned(),
+            Self::MalformedJson(reason) => format!("The body is not valid JSON: {reason}."),
+            Self::InvalidCursor => {
+                "The cursor is not one this API issued for this listing.".to_owned()
+            }
+            Self::Unauthorized => "A valid bearer token is required.".to_owned(),
+            Self::Forbidden => "You are not allowed to do this.".to_owned(),
+            Self::NotFound => "There is nothing here.".to_owned(),
+            Self::MethodNotAllowed { allow } => {
+                format!("This resource allows {}.", allow.join(", "))
+            }
+            Self::Conflict { detail, .. } => detail.clone(),
+            Self::PreconditionFailed => {
+                "The resource has changed since you read it (If-Match).".to_owned()
+            }
+            Self::PayloadTooLarge { limit } => {
+                format!("The body is larger than {limit} bytes.")
+            }
+            Self::UnsupportedMediaType => "The body must be sent as application/json.".to_owned(),
+            Self::RateLimited { .. } => "Too many requests; retry later.".to_owned(),
+            Self::ServiceUnavailable(_) => {
+                "The service is briefly unavailable; retry later.".to_owned()
+            }
+            Self::Internal(_) => "Something went wrong on our side.".to_owned(),
+        }
+    }
+
+    /// The problem details body (RFC 9457).
+    pub fn problem(&self) -> Problem {
+        let code = self.code();
+        Problem {
+            r#type: format!("urn:storefront:problem:{}", code.as_str()),
+            title: code.title(),
+            status: code.status(),
+            detail: self.detail(),
+            code,
+            errors: match self {
+                Self::Validation(errors) => Some(errors.clone()),
+                _ => None,
+            },
+        }
+    }
+
+    /// Headers the error adds to its response (`Retry-After`, `Allow`).
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Self::RateLimited { retry_after } => {
+                vec![("retry-after", retry_after.as_secs().max(1).to_string())]
+            }
+            Self::ServiceUnavailable(_) => vec![("retry-after", "1".to_owned())],
+            Self::MethodNotAllowed { allow } => vec![("allow", allow.join(", "))],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// An RFC 9457 problem details document, as sent with `application/problem+json`.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    pub r#type: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    pub code: ErrorCode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// Any AWS SDK failure is the service's, not the client's: 503, so the client retries, with the
+/// cause kept for the log. Callers that expect a specific service error (a failed condition, say)
+/// match it with `into_service_error()` before falling back to this.
+impl<E, R> From<aws_sdk_dynamodb::error::SdkError<E, R>> for ApiError
+where
+    E: StdError + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    fn from(err: aws_sdk_dynamodb::error::SdkError<E, R>) -> Self {
+        Self::ServiceUnavailable(Box::new(err))
+    }
+}
+
+/// Writes an error and its whole chain of causes on one line, for the log.
+pub fn cause_chain(err: &(dyn StdError + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_errors_do_not_show_their_cause() {
+        let err = ApiError::internal("table storefront-prod is missing");
+        let body = serde_json::to_string(&err.problem()).unwrap_or_default();
+        assert!(!body.contains("storefront-prod"), "{body}");
+        assert!(body.contains(r#""code":"internal""#), "{body}");
+        assert!(body.contains(r#""status":500"#), "{body}");
+    }
+
+    #[test]
+    fn validation_errors_list_their_fields() {
+        let err = ApiError::Validation(vec![
+            FieldError::new("name", "must not be empty"),
+            FieldError::new("price_cents", "must be at most 100000000"),
+        ]);
+        let body = serde_json::to_value(err.problem()).unwrap_or_default();
+        assert_eq!(body["code"], "validation_failed");
+        assert_eq!(body["status"], 400);
+        assert_eq!(body["errors"][1]["field"], "price_cents");
+        assert_eq!(body["type"], "urn:storefront:problem:validation_failed");
+    }
+
+    #[test]
+    fn rate_limited_says_when_to_retry() {
+        let err = ApiError::RateLimited {
+            retry_after: Duration::from_secs(90),
+        };
+        assert_eq!(err.status(), 429);
+        assert_eq!(err.headers(), vec![("retry-after", "90".to_owned())]);
+    }
+
+    #[test]
+    fn every_code_has_the_status_the_contract_gives_it() {
+        let pairs = [
+            (ErrorCode::ValidationFailed, 400),
+            (ErrorCode::InvalidCursor, 400),
+            (ErrorCode::InvalidCredentials, 401),
+            (ErrorCode::EmailTaken, 409),
+            (ErrorCode::IdempotencyKeyReused, 422),
+            (ErrorCode::PayloadTooLarge, 413),
+            (ErrorCode::UnsupportedMediaType, 415),
+            (ErrorCode::ServiceUnavailable, 503),
+        ];
+        for (code, status) in pairs {
+            assert_eq!(code.status(), status, "{}", code.as_str());
+            let serialized = serde_json::to_value(code).unwrap_or_default();
+            assert_eq!(serialized, code.as_str());
+        }
+    }
+
+    #[test]
+    fn a_cause_chain_is_written_whole() {
+        let io = std::io::Error::other("connection refused");
+        let err = ApiError::unavailable(io);
+        assert_eq!(
+            cause_chain(&err),
+            "service unavailable: connection refused"
+        );
+    }
+}
