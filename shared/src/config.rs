@@ -109,14 +109,23 @@ mod tests {
 
     #[test]
     fn a_star_allows_every_origin() {
-        assert_eq!(Cors::parse("*").map(|c| c.allow_origin(Some("https://a.b"))), Ok(Some("*")));
+        assert_eq!(
+            Cors::parse("*").map(|c| c.allow_origin(Some("https://a.b"))),
+            Ok(Some("*"))
+        );
     }
 
     #[test]
     fn a_path_is_not_an_origin() {
         let err = Config::from_lookup(|_| Some("https://shop.example/".to_owned()));
         assert!(
-            matches!(err, Err(ConfigError::Invalid { name: "CORS_ALLOWED_ORIGINS", .. })),
+            matches!(
+                err,
+                Err(ConfigError::Invalid {
+                    name: "CORS_ALLOWED_ORIGINS",
+                    ..
+                })
+            ),
             "{err:?}"
         );
     }

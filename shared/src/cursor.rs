@@ -103,7 +103,9 @@ mod tests {
 
     #[test]
     fn a_cursor_from_another_listing_is_refused() {
-        let cursor = codec().encode("orders:alice", &position()).unwrap_or_default();
+        let cursor = codec()
+            .encode("orders:alice", &position())
+            .unwrap_or_default();
         let err = codec().decode::<BTreeMap<String, String>>("orders:bob", &cursor);
         assert!(matches!(err, Err(ApiError::InvalidCursor)));
     }

@@ -368,9 +368,6 @@ mod tests {
     fn a_cause_chain_is_written_whole() {
         let io = std::io::Error::other("connection refused");
         let err = ApiError::unavailable(io);
-        assert_eq!(
-            cause_chain(&err),
-            "service unavailable: connection refused"
-        );
+        assert_eq!(cause_chain(&err), "service unavailable: connection refused");
     }
 }

@@ -11,8 +11,8 @@ use std::future::Future;
 use std::str::FromStr;
 use std::time::Instant;
 
-use http::header::{self, HeaderName, HeaderValue};
 use http::StatusCode;
+use http::header::{self, HeaderName, HeaderValue};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 use serde::Serialize;
@@ -189,10 +189,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         match inner.classify() {
-            serde_json::error::Category::Data => ApiError::Validation(vec![data_error(
-                &path,
-                &inner,
-            )]),
+            serde_json::error::Category::Data => {
+                ApiError::Validation(vec![data_error(&path, &inner)])
+            }
             _ => ApiError::MalformedJson(inner.to_string()),
         }
     })?;
@@ -222,7 +221,11 @@ fn data_error(path: &str, err: &serde_json::Error) -> FieldError {
         };
         return FieldError::new(field, "is required");
     }
-    let field = if path == "." { "body".to_owned() } else { path.to_owned() };
+    let field = if path == "." {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
     FieldError::new(field, message)
 }
 
@@ -379,7 +382,10 @@ mod tests {
     async fn through_wrapper(request: Request) -> Response<Body> {
         respond(&config(), request, |req: Request| async move {
             let order: Order = json_body(&req)?;
-            json(StatusCode::CREATED, &serde_json::json!({"lines": order.items.len()}))
+            json(
+                StatusCode::CREATED,
+                &serde_json::json!({"lines": order.items.len()}),
+            )
         })
         .await
     }
@@ -390,7 +396,8 @@ mod tests {
 
     #[tokio::test]
     async fn malformed_json_is_a_400_problem_with_cors_and_request_id() {
-        let response = through_wrapper(request_with_body(Some("application/json"), "{\"items\": [")).await;
+        let response =
+            through_wrapper(request_with_body(Some("application/json"), "{\"items\": [")).await;
         assert_eq!(response.status(), 400);
         assert_eq!(
             response.headers()["content-type"],
@@ -473,8 +480,8 @@ mod tests {
             "isBase64Encoded": true
         });
         event["body"] = encoded.into();
-        let request = lambda_http::request::from_str(&event.to_string())
-            .unwrap_or_else(|e| panic!("{e}"));
+        let request =
+            lambda_http::request::from_str(&event.to_string()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(through_wrapper(request).await.status(), 201);
     }
 
@@ -497,7 +504,10 @@ mod tests {
         assert_eq!(with_query("").ok().map(|p| p.limit), Some(20));
         assert_eq!(with_query("limit=100").ok().map(|p| p.limit), Some(100));
         for bad in ["limit=0", "limit=101", "limit=-1", "limit=ten"] {
-            assert!(matches!(with_query(bad), Err(ApiError::Validation(_))), "{bad}");
+            assert!(
+                matches!(with_query(bad), Err(ApiError::Validation(_))),
+                "{bad}"
+            );
         }
         let page = with_query("cursor=abc").ok();
         assert_eq!(page.and_then(|p| p.cursor), Some("abc".to_owned()));

@@ -45,7 +45,10 @@ mod tests {
     #[test]
     fn templates_match_concrete_paths() {
         assert!(path_matches("/products/{id}", "/products/01J"));
-        assert!(path_matches("/products/{id}/images", "/products/01J/images"));
+        assert!(path_matches(
+            "/products/{id}/images",
+            "/products/01J/images"
+        ));
         assert!(!path_matches("/products/{id}", "/products"));
         assert!(!path_matches("/products/{id}", "/products/"));
         assert!(!path_matches("/products/{id}", "/products/a/b"));

