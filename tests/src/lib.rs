@@ -1,1 +1,1 @@
-//! Black-box tests of the Storefront API; see `tests/tests/`.
+//! Black-box tests of the Storefront API; they live in `tests/api/` and run with `cargo xtask test`.

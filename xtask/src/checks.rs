@@ -271,7 +271,8 @@ pub async fn lint_template(root: &Path, tools: &Tools) -> Result<()> {
             .arg("-c")
             .arg(EXPAND)
             .arg(&template)
-            .arg(&expanded),
+            .arg(&expanded)
+            .env("AWS_DEFAULT_REGION", crate::template::REGION),
         "SAM's translator (expanding template.yaml)",
     )
     .await?;

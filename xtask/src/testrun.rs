@@ -9,9 +9,11 @@
 //!    by side, every table, bucket and queue named for this run.
 
 use std::path::Path;
+use std::process::Stdio;
 use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
+use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::Command;
 
 use crate::checks;
@@ -49,13 +51,15 @@ pub async fn test(root: &Path) -> Result<()> {
         ),
     )
     .await?;
-    step(
+    let mut totals = Totals::default();
+    test_step(
         "unit tests",
         cargo_command(
             &cargo,
             root,
             &["test", "--workspace", "--exclude", "storefront-tests"],
         ),
+        &mut totals,
     )
     .await?;
 
@@ -93,13 +97,27 @@ pub async fn test(root: &Path) -> Result<()> {
         &tools.moto_server(),
     )
     .await?;
-    let result = black_box(root, &cargo, &stand_ins, &binaries, &run_dir, &run_id).await;
+    let result = black_box(
+        root,
+        &cargo,
+        &stand_ins,
+        &binaries,
+        &run_dir,
+        &run_id,
+        &mut totals,
+    )
+    .await;
     stand_ins.stop().await;
     result?;
     emit(&format!(
         "== black-box tests: ok in {:.1} s\n\nall checks passed in {:.0} s",
         section.elapsed().as_secs_f64(),
         started.elapsed().as_secs_f64()
+    ));
+    // The plain closing line CI reads: every test of the run, unit and black-box.
+    emit(&format!(
+        "tests: {} passed, {} failed",
+        totals.passed, totals.failed
     ));
     Ok(())
 }
@@ -111,6 +129,7 @@ async fn black_box(
     binaries: &Path,
     run_dir: &Path,
     run_id: &str,
+    totals: &mut Totals,
 ) -> Result<()> {
     let log_file = run_dir.join("functions.log");
     let logs = Logs::new(Some(&log_file), false)?;
@@ -178,14 +197,71 @@ async fn black_box(
         .env("FIXTURE_DROP_BUCKET", drop_bucket)
         .env("MOTO_URL", &stand_ins.moto_url)
         .env("DYNAMODB_URL", &stand_ins.dynamodb_url);
-    let status = command.status().await.context("cannot run cargo test")?;
+    let outcome = run_counting(command, totals).await;
     main.stop();
     fixture.stop();
-    if !status.success() {
+    if let Err(err) = outcome {
         bail!(
-            "the black-box tests failed ({status}); the functions' logs are in {}",
+            "the black-box tests failed ({err:#}); the functions' logs are in {}",
             log_file.display()
         );
+    }
+    Ok(())
+}
+
+/// Passed and failed tests over every `cargo test` of the run.
+#[derive(Debug, Default)]
+struct Totals {
+    passed: u64,
+    failed: u64,
+}
+
+impl Totals {
+    /// Adds a `test result: ok. 3 passed; 0 failed; ...` line.
+    fn add(&mut self, line: &str) {
+        let Some(rest) = line.strip_prefix("test result: ") else {
+            return;
+        };
+        let count = |word: &str| {
+            rest.split(';')
+                .find_map(|part| part.trim().strip_suffix(word))
+                .and_then(|n| n.trim().rsplit(' ').next()?.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        self.passed += count("passed");
+        self.failed += count("failed");
+    }
+}
+
+async fn test_step(name: &str, command: Command, totals: &mut Totals) -> Result<()> {
+    let started = Instant::now();
+    emit(&format!("\n== {name}"));
+    run_counting(command, totals)
+        .await
+        .with_context(|| format!("{name} failed"))?;
+    emit(&format!(
+        "== {name}: ok in {:.1} s",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(())
+}
+
+/// Runs `cargo test`, passing its output through and counting its results.
+async fn run_counting(mut command: Command, totals: &mut Totals) -> Result<()> {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("cannot run cargo test")?;
+    if let Some(stdout) = child.stdout.take() {
+        let mut lines = BufReader::new(stdout).lines();
+        while let Some(line) = lines.next_line().await? {
+            totals.add(&line);
+            emit(&line);
+        }
+    }
+    let status = child.wait().await?;
+    if !status.success() {
+        bail!("exit {status}");
     }
     Ok(())
 }
@@ -211,4 +287,18 @@ async fn step(name: &str, mut command: Command) -> Result<()> {
         started.elapsed().as_secs_f64()
     ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Totals;
+
+    #[test]
+    fn result_lines_are_added_up() {
+        let mut totals = Totals::default();
+        totals.add("test result: ok. 27 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s");
+        totals.add("test result: FAILED. 22 passed; 2 failed; 0 ignored; 0 measured");
+        totals.add("running 3 tests");
+        assert_eq!((totals.passed, totals.failed), (49, 2));
+    }
 }

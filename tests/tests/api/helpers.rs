@@ -1,0 +1,204 @@
+//! What every test uses: where the stack is, an HTTP client, the functions' captured logs and
+//! the fixture's recorded events.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request};
+use http_body_util::{BodyExt as _, Full};
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+
+/// A variable `cargo xtask test` sets.
+pub fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run these tests with `cargo xtask test`, which starts the local stack")
+    })
+}
+
+pub struct Client {
+    base: String,
+    http: HyperClient<HttpConnector, Full<Bytes>>,
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// The project's API.
+pub fn api() -> Client {
+    Client::new(env("STOREFRONT_API"))
+}
+
+/// The project's Invoke API.
+pub fn invoke_api() -> Client {
+    Client::new(env("STOREFRONT_INVOKE"))
+}
+
+/// The runner's fixture API (echo and recorder functions).
+pub fn fixture() -> Client {
+    Client::new(env("FIXTURE_API"))
+}
+
+impl Client {
+    pub fn new(base: String) -> Self {
+        Self {
+            base,
+            http: HyperClient::builder(TokioExecutor::new()).build_http(),
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Reply {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(Full::new(body.into())).unwrap();
+        let response = self.http.request(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        Reply {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: body.collect().await.unwrap().to_bytes(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, &[], Bytes::new()).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.send(
+            Method::POST,
+            path,
+            &[("content-type", "application/json")],
+            body.to_string(),
+        )
+        .await
+    }
+}
+
+/// Asserts a problem+json response with its status and code, and returns its body.
+pub fn assert_problem(reply: &Reply, status: u16, code: &str) -> Value {
+    assert_eq!(
+        reply.status,
+        status,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/problem+json")
+    );
+    let body = reply.json();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert!(body["type"].is_string() && body["title"].is_string() && body["detail"].is_string());
+    body
+}
+
+/// Every line the functions logged so far.
+pub fn function_logs() -> String {
+    std::fs::read_to_string(env("STOREFRONT_LOG_FILE")).unwrap_or_default()
+}
+
+/// The events the fixture's recorder received, each `{"kind", "request_id", "event"}`.
+pub fn recorded() -> Vec<Value> {
+    let dir = PathBuf::from(env("FIXTURE_RECORD_DIR"));
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        if let Ok(text) = std::fs::read_to_string(entry.path())
+            && let Ok(value) = serde_json::from_str(&text)
+        {
+            out.push(value);
+        }
+    }
+    out
+}
+
+/// Waits until `found` holds for the recorded events, or `limit` passes.
+pub async fn wait_for_recorded<F>(limit: Duration, found: F) -> Vec<Value>
+where
+    F: Fn(&[Value]) -> bool,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        let events = recorded();
+        if found(&events) || Instant::now() > deadline {
+            return events;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The S3 keys of recorded S3 events, decoded as a consumer must: event keys are URL-encoded
+/// (`+` for a space, `%XX` for other bytes).
+pub fn s3_keys(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e["kind"] == "s3")
+        .filter_map(|e| e["event"]["Records"][0]["s3"]["object"]["key"].as_str())
+        .map(decode_key)
+        .collect()
+}
+
+fn decode_key(key: &str) -> String {
+    let bytes = key.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if key.get(i + 1..i + 3).is_some() => {
+                let hex = &key[i + 1..i + 3];
+                out.push(
+                    u8::from_str_radix(hex, 16).unwrap_or_else(|_| panic!("bad escape in {key}")),
+                );
+                i += 2;
+            }
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+pub async fn moto_s3() -> aws_sdk_s3::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "local", "local", None, None, "tests",
+        ))
+        .endpoint_url(env("MOTO_URL"))
+        .load()
+        .await;
+    let s3 = aws_sdk_s3::config::Builder::from(&config)
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(s3)
+}

@@ -1,0 +1,13 @@
+//! Black-box tests: the local stack, driven over HTTP, the Invoke API and S3 as a client would.
+//!
+//! `cargo xtask test` starts the stack (the project's template and the runner's fixture
+//! template on fresh stand-ins) and tells these tests where it is through the environment.
+
+// A failed unwrap is a failed test, with its message: that is what tests want.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod errors;
+mod health;
+mod runner;
