@@ -48,6 +48,27 @@ pub fn required(name: &'static str) -> Result<String, ConfigError> {
     }
 }
 
+/// Reads a variable that may be unset, with its default.
+pub fn optional_string(name: &'static str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+/// Reads a whole number that may be unset, with its default; a malformed one is an error.
+pub fn optional_number(name: &'static str, default: i64) -> Result<i64, ConfigError> {
+    match std::env::var(name) {
+        Ok(value) if !value.trim().is_empty() => {
+            value.trim().parse().map_err(|_| ConfigError::Invalid {
+                name,
+                reason: format!("`{value}` is not a whole number"),
+            })
+        }
+        _ => Ok(default),
+    }
+}
+
 /// Which browser origins may call the API.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Cors {

@@ -150,6 +150,8 @@ pub enum ApiError {
     InvalidCursor,
     #[error("unauthorized")]
     Unauthorized,
+    #[error("invalid credentials")]
+    InvalidCredentials,
     #[error("forbidden")]
     Forbidden,
     #[error("not found")]
@@ -194,6 +196,7 @@ impl ApiError {
             Self::MalformedJson(_) => ErrorCode::MalformedJson,
             Self::InvalidCursor => ErrorCode::InvalidCursor,
             Self::Unauthorized => ErrorCode::Unauthorized,
+            Self::InvalidCredentials => ErrorCode::InvalidCredentials,
             Self::Forbidden => ErrorCode::Forbidden,
             Self::NotFound => ErrorCode::NotFound,
             Self::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
@@ -223,6 +226,7 @@ impl ApiError {
                 "The cursor is not one this API issued for this listing.".to_owned()
             }
             Self::Unauthorized => "A valid bearer token is required.".to_owned(),
+            Self::InvalidCredentials => "The email or the password is wrong.".to_owned(),
             Self::Forbidden => "You are not allowed to do this.".to_owned(),
             Self::NotFound => "There is nothing here.".to_owned(),
             Self::MethodNotAllowed { allow } => {
@@ -268,6 +272,7 @@ impl ApiError {
             }
             Self::ServiceUnavailable(_) => vec![("retry-after", "1".to_owned())],
             Self::MethodNotAllowed { allow } => vec![("allow", allow.join(", "))],
+            Self::Unauthorized => vec![("www-authenticate", "Bearer".to_owned())],
             _ => Vec::new(),
         }
     }

@@ -1,0 +1,159 @@
+//! The values of accounts, valid by construction, and the items they are stored as.
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Role;
+use crate::clock::rfc3339;
+
+/// A normalised email address: trimmed, lower-cased, plausibly deliverable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let email = raw.trim().to_lowercase();
+        if email.len() < 3 || email.len() > 254 {
+            return Err("must be an email address");
+        }
+        let Some((local, domain)) = email.rsplit_once('@') else {
+            return Err("must be an email address");
+        };
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.contains('@')
+            && local.chars().all(|c| !c.is_whitespace() && !c.is_control());
+        if domain_ok && local_ok {
+            Ok(Self(email))
+        } else {
+            Err("must be an email address")
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A display name: 1–100 characters once trimmed.
+pub fn parse_name(raw: &str) -> Result<String, &'static str> {
+    let name = raw.trim();
+    let length = name.chars().count();
+    if length == 0 {
+        Err("must not be empty")
+    } else if length > 100 {
+        Err("must be at most 100 characters")
+    } else if name.chars().any(char::is_control) {
+        Err("must not contain control characters")
+    } else {
+        Ok(name.to_owned())
+    }
+}
+
+/// A user as the API shows it: never a hash, never a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: String,
+}
+
+/// A user as stored (`pk = USER#<id>`, `sk = PROFILE`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserItem {
+    pub pk: String,
+    pub sk: String,
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Refresh tokens of logins begun before this time (Unix milliseconds) are no longer
+    /// accepted: set when the password changes.
+    pub tokens_valid_after: i64,
+}
+
+impl UserItem {
+    pub fn view(&self) -> User {
+        User {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            name: self.name.clone(),
+            role: self.role,
+            created_at: rfc3339(self.created_at),
+        }
+    }
+}
+
+/// A refresh token, stored by its hash (`pk = REFRESH#<sha256>`, `sk = REFRESH`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshItem {
+    pub pk: String,
+    pub sk: String,
+    pub user_id: String,
+    /// The login this token descends from; every rotation keeps it.
+    pub family: String,
+    /// When the login began, in Unix milliseconds (compared with `tokens_valid_after`).
+    pub family_started: i64,
+    pub expires_at: i64,
+    pub ttl: i64,
+    /// Set when the token was exchanged for a new one: presenting it again is reuse.
+    pub rotated_at: Option<i64>,
+}
+
+/// A password-reset token, stored by its hash (`pk = RESET#<sha256>`, `sk = RESET`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResetItem {
+    pub pk: String,
+    pub sk: String,
+    pub user_id: String,
+    pub expires_at: i64,
+    pub ttl: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(
+            Email::parse("  Alice@Example.COM ").map(|e| e.0),
+            Ok("alice@example.com".to_owned())
+        );
+    }
+
+    #[test]
+    fn things_that_are_not_emails_are_refused() {
+        for bad in [
+            "",
+            "alice",
+            "alice@",
+            "@example.com",
+            "alice@example",
+            "a b@example.com",
+            "alice@exa mple.com",
+            "alice@.com",
+            "alice@example.com.",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(parse_name("  Alice  "), Ok("Alice".to_owned()));
+        assert!(parse_name("   ").is_err());
+        assert!(parse_name(&"a".repeat(101)).is_err());
+        assert!(parse_name("a\u{0}b").is_err());
+    }
+}

@@ -1,0 +1,105 @@
+//! DynamoDB access shared by every repository: the table handle, item (de)serialisation with
+//! `serde_dynamo`, and telling a failed condition from a failed service.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The single table and its client.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub client: aws_sdk_dynamodb::Client,
+    pub name: String,
+}
+
+impl Table {
+    pub fn new(client: aws_sdk_dynamodb::Client, name: impl Into<String>) -> Self {
+        Self {
+            client,
+            name: name.into(),
+        }
+    }
+
+    /// Reads one item, strongly consistent.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        pk: &str,
+        sk: &str,
+    ) -> Result<Option<T>, ApiError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await?;
+        output.item.map(from_item).transpose()
+    }
+
+    pub async fn delete(&self, pk: &str, sk: &str) -> Result<(), ApiError> {
+        self.client
+            .delete_item()
+            .table_name(&self.name)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .send()
+            .await?;
+        Ok(())
+    }
+}
+
+pub fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub fn n(value: i64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+pub fn to_item<T: Serialize>(value: &T) -> Result<Item, ApiError> {
+    serde_dynamo::to_item(value).map_err(ApiError::internal)
+}
+
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
+    serde_dynamo::from_item(item).map_err(ApiError::internal)
+}
+
+/// Whether a failed transaction was cancelled because the condition of item `index` failed.
+pub fn condition_failed_at(
+    err: &SdkError<TransactWriteItemsError, impl std::fmt::Debug>,
+    index: usize,
+) -> bool {
+    let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+        err.as_service_error()
+    else {
+        return false;
+    };
+    cancelled
+        .cancellation_reasons()
+        .get(index)
+        .and_then(|r| r.code())
+        .is_some_and(|code| code == "ConditionalCheckFailed")
+}
+
+/// Whether a failed transaction was cancelled by any failed condition.
+pub fn any_condition_failed(err: &SdkError<TransactWriteItemsError, impl std::fmt::Debug>) -> bool {
+    let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+        err.as_service_error()
+    else {
+        return false;
+    };
+    cancelled
+        .cancellation_reasons()
+        .iter()
+        .any(|r| r.code() == Some("ConditionalCheckFailed"))
+}
