@@ -302,12 +302,26 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> HandlerResult {
         .map_err(ApiError::internal)
 }
 
-/// `204 No Content`.
-pub fn no_content() -> HandlerResult {
+/// A JSON response that no cache may keep (tokens, RFC 6749 §5.1).
+pub fn json_no_store<T: Serialize>(status: StatusCode, value: &T) -> HandlerResult {
+    let mut response = json(status, value)?;
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// A response with no body.
+pub fn empty(status: StatusCode) -> HandlerResult {
     Response::builder()
-        .status(StatusCode::NO_CONTENT)
+        .status(status)
         .body(Body::Empty)
         .map_err(ApiError::internal)
+}
+
+/// `204 No Content`.
+pub fn no_content() -> HandlerResult {
+    empty(StatusCode::NO_CONTENT)
 }
 
 /// The problem response of an error (RFC 9457, `application/problem+json`).

@@ -5,7 +5,18 @@
 //! `HttpApi` events list exactly the same routes, so the two cannot drift apart.
 
 /// `(method, path template)` of every route, in API Gateway's syntax (`/products/{id}`).
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/health")];
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/health"),
+    ("POST", "/auth/register"),
+    ("POST", "/auth/login"),
+    ("POST", "/auth/refresh"),
+    ("POST", "/auth/logout"),
+    ("POST", "/auth/password-reset"),
+    ("POST", "/auth/password-reset/confirm"),
+    ("GET", "/me"),
+    ("PATCH", "/me"),
+    ("POST", "/admin/users/{id}/role"),
+];
 
 /// Whether a concrete path matches a route's path template.
 pub fn path_matches(template: &str, path: &str) -> bool {
@@ -60,5 +71,11 @@ mod tests {
     fn the_health_route_allows_get_only() {
         assert_eq!(allowed_methods("/health"), vec!["GET"]);
         assert!(allowed_methods("/nothing-here").is_empty());
+    }
+
+    #[test]
+    fn methods_of_one_path_are_gathered() {
+        assert_eq!(allowed_methods("/me"), vec!["GET", "PATCH"]);
+        assert_eq!(allowed_methods("/admin/users/01J/role"), vec!["POST"]);
     }
 }

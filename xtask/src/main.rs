@@ -4,6 +4,7 @@
 //! - `test`  — everything CI runs: format, lints, unit tests, template checks, black-box tests.
 //! - `setup` — installs the project-local tools only (also done by `dev` and `test` on demand).
 
+mod admin;
 mod api;
 mod checks;
 mod invoke;
@@ -40,7 +41,11 @@ commands:
             --env-vars FILE      variable overrides, in sam local's --env-vars format
             --dynamodb-port N    DynamoDB Local's port (default 8000)
             --moto-port N        moto server's port (default 5000)
+            ADMIN_EMAIL / ADMIN_PASSWORD   the admin it seeds (default admin@storefront.local /
+                                           storefront-admin)
   test    run every check CI runs (fmt, clippy, unit tests, template checks, black-box tests)
+  admin   create or promote an admin: --email E [--name N] (--table T | --local);
+          the password comes from ADMIN_PASSWORD
   setup   install the project-local tools into .local/ (dev and test do this when needed)
 ";
 
@@ -73,6 +78,7 @@ async fn dispatch(args: Vec<String>) -> Result<()> {
     match command {
         "dev" => dev(&root, DevOptions::parse(rest)?).await,
         "test" => testrun::test(&root).await,
+        "admin" => admin::command(rest).await,
         "setup" => {
             let tools = Tools::new(&root);
             tools.ensure_stand_ins().await?;
@@ -186,6 +192,20 @@ async fn dev(root: &Path, options: DevOptions) -> Result<()> {
             return Err(err);
         }
     };
+    let admin_email = std::env::var("ADMIN_EMAIL").unwrap_or_else(|_| admin::DEFAULT_EMAIL.into());
+    let admin_password =
+        std::env::var("ADMIN_PASSWORD").unwrap_or_else(|_| admin::DEFAULT_PASSWORD.into());
+    if let Some(table) = stack.template.tables.first() {
+        let client = standins::dynamodb_client(&stand_ins.dynamodb_url).await;
+        match admin::ensure_admin(client, &table.name, &admin_email, &admin_password, "Admin").await
+        {
+            Ok(user) => emit(&format!(
+                "· admin {} (password from ADMIN_PASSWORD, or the README's default)",
+                user.email
+            )),
+            Err(err) => emit(&format!("· no admin seeded: {err:#}")),
+        }
+    }
     emit(&format!(
         "\nStorefront is running.\n  API          http://{}\n  Invoke API   http://{}  (aws lambda invoke --endpoint-url http://{} --function-name HealthFunction out.json)\n  DynamoDB     {}  (data kept in .local/data)\n  S3/SQS/...   {}\n  logs         .local/logs/\n\n{}\nCtrl-C stops everything.\n",
         stack.api,

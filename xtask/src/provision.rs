@@ -8,18 +8,62 @@ use aws_sdk_dynamodb::types::{
 };
 
 use crate::logs::Logs;
-use crate::template::{Table, Template};
+use crate::template::{SecretValue, Table, Template};
 
-pub async fn provision(
-    template: &Template,
-    dynamodb: &aws_sdk_dynamodb::Client,
-    s3: &aws_sdk_s3::Client,
-    logs: &Logs,
-) -> Result<()> {
+/// The stand-ins' clients.
+pub struct Clients {
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+    pub ses: aws_sdk_sesv2::Client,
+}
+
+pub async fn provision(template: &Template, clients: &Clients, logs: &Logs) -> Result<()> {
+    let Clients {
+        dynamodb,
+        s3,
+        secrets,
+        ses,
+    } = clients;
     for table in &template.tables {
         create_table(table, dynamodb, logs)
             .await
             .with_context(|| format!("cannot create the table {}", table.name))?;
+    }
+    for secret in &template.secrets {
+        let value = secret_value(&secret.value)?;
+        let created = secrets
+            .create_secret()
+            .name(&secret.name)
+            .secret_string(value)
+            .send()
+            .await;
+        if let Err(err) = created {
+            let exists = err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_exists_exception());
+            if !exists {
+                return Err(err)
+                    .with_context(|| format!("cannot create the secret {}", secret.name));
+            }
+        }
+    }
+    for identity in &template.email_identities {
+        // moto, like SES once verified, then accepts mail from this sender.
+        let created = ses
+            .create_email_identity()
+            .email_identity(identity)
+            .send()
+            .await;
+        if let Err(err) = created {
+            let exists = err
+                .as_service_error()
+                .is_some_and(|e| e.is_already_exists_exception());
+            if !exists {
+                return Err(err)
+                    .with_context(|| format!("cannot create the email identity {identity}"));
+            }
+        }
     }
     for bucket in &template.buckets {
         let created = s3.create_bucket().bucket(&bucket.name).send().await;
@@ -34,6 +78,38 @@ pub async fn provision(
         }
     }
     Ok(())
+}
+
+/// A secret's value, generated as Secrets Manager would for `GenerateSecretString`.
+fn secret_value(value: &SecretValue) -> Result<String> {
+    match value {
+        SecretValue::Literal(text) => Ok(text.clone()),
+        SecretValue::Generated {
+            template,
+            key,
+            length,
+            exclude_punctuation,
+        } => {
+            const LETTERS: &[u8] =
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+            const PUNCTUATION: &[u8] = b"!#$%&()*+,-.:;<=>?@[]^_{|}~";
+            let alphabet: Vec<u8> = if *exclude_punctuation {
+                LETTERS.to_vec()
+            } else {
+                [LETTERS, PUNCTUATION].concat()
+            };
+            let generated = crate::tools::random_from(&alphabet, *length)?;
+            match (template, key) {
+                (Some(template), Some(key)) => {
+                    let mut json: serde_json::Value = serde_json::from_str(template)
+                        .context("SecretStringTemplate is not JSON")?;
+                    json[key.as_str()] = serde_json::Value::String(generated);
+                    Ok(json.to_string())
+                }
+                _ => Ok(generated),
+            }
+        }
+    }
 }
 
 fn key_schema(pairs: &[(String, String)]) -> Result<Vec<KeySchemaElement>> {
@@ -107,4 +183,25 @@ async fn create_table(table: &Table, client: &aws_sdk_dynamodb::Client, logs: &L
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_secret_follows_its_template() {
+        let value = secret_value(&SecretValue::Generated {
+            template: Some(r#"{"kid": "k1"}"#.into()),
+            key: Some("key".into()),
+            length: 64,
+            exclude_punctuation: true,
+        })
+        .unwrap_or_default();
+        let json: serde_json::Value = serde_json::from_str(&value).unwrap_or_default();
+        assert_eq!(json["kid"], "k1");
+        let key = json["key"].as_str().unwrap_or_default();
+        assert_eq!(key.len(), 64);
+        assert!(key.chars().all(|c| c.is_ascii_alphanumeric()), "{key}");
+    }
 }

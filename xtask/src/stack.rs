@@ -51,11 +51,16 @@ impl Stack {
         let api_listener = bind(options.api_port, "the API").await?;
         let invoke_listener = bind(options.invoke_port, "the Invoke API").await?;
 
-        let dynamodb = dynamodb_client(&stand_ins.dynamodb_url).await;
-        let s3 = s3_client(&stand_ins.moto_url).await;
+        let clients = provision::Clients {
+            dynamodb: dynamodb_client(&stand_ins.dynamodb_url).await,
+            s3: s3_client(&stand_ins.moto_url).await,
+            secrets: crate::standins::secrets_client(&stand_ins.moto_url).await,
+            ses: crate::standins::ses_client(&stand_ins.moto_url).await,
+        };
         let sqs = sqs_client(&stand_ins.moto_url).await;
-        provision::provision(&template, &dynamodb, &s3, logs).await?;
-        let wirings = triggers::wire_s3(&template, &s3, &sqs, &options.names.suffix).await?;
+        provision::provision(&template, &clients, logs).await?;
+        let wirings =
+            triggers::wire_s3(&template, &clients.s3, &sqs, &options.names.suffix).await?;
 
         let mut pools = BTreeMap::new();
         for function in &template.functions {

@@ -192,3 +192,11 @@ pub async fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
 pub async fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(&sdk_config(endpoint).await)
 }
+
+pub async fn secrets_client(endpoint: &str) -> aws_sdk_secretsmanager::Client {
+    aws_sdk_secretsmanager::Client::new(&sdk_config(endpoint).await)
+}
+
+pub async fn ses_client(endpoint: &str) -> aws_sdk_sesv2::Client {
+    aws_sdk_sesv2::Client::new(&sdk_config(endpoint).await)
+}

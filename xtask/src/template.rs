@@ -32,6 +32,29 @@ pub struct Template {
     pub functions: Vec<Function>,
     pub tables: Vec<Table>,
     pub buckets: Vec<Bucket>,
+    pub secrets: Vec<Secret>,
+    /// `AWS::SES::EmailIdentity` addresses or domains.
+    pub email_identities: Vec<String>,
+}
+
+/// An `AWS::SecretsManager::Secret`: known locally by its name, which `!Ref` resolves to.
+#[derive(Debug, Clone)]
+pub struct Secret {
+    pub name: String,
+    pub value: SecretValue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretValue {
+    /// `SecretString`.
+    Literal(String),
+    /// `GenerateSecretString`: a random string, alone or set at `key` of the JSON `template`.
+    Generated {
+        template: Option<String>,
+        key: Option<String>,
+        length: usize,
+        exclude_punctuation: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -151,6 +174,14 @@ impl Template {
                     };
                     format!("{base}{}", names.suffix)
                 }
+                Some("AWS::SecretsManager::Secret") => {
+                    let given = props.and_then(|p| p.get("Name"));
+                    let base = match given {
+                        Some(v) => resolver.string(v)?,
+                        None => format!("{}-{id}", names.stack_name),
+                    };
+                    format!("{base}{}", names.suffix)
+                }
                 Some("AWS::S3::Bucket") => {
                     let given = props.and_then(|p| p.get("BucketName"));
                     let base = match given {
@@ -169,6 +200,8 @@ impl Template {
             functions: Vec::new(),
             tables: Vec::new(),
             buckets: Vec::new(),
+            secrets: Vec::new(),
+            email_identities: Vec::new(),
         };
         for (id, resource) in resources {
             let id = id.as_str().unwrap_or_default().to_owned();
@@ -191,6 +224,23 @@ impl Template {
                     name: resolver.physical[&id].clone(),
                     logical_id: id,
                 }),
+                Some("AWS::SecretsManager::Secret") => {
+                    let value = resolver
+                        .secret_value(&props)
+                        .with_context(|| format!("in secret {id}"))?;
+                    template.secrets.push(Secret {
+                        name: resolver.physical[&id].clone(),
+                        value,
+                    });
+                }
+                Some("AWS::SES::EmailIdentity") => {
+                    let identity = props
+                        .get("EmailIdentity")
+                        .map(|v| resolver.string(v))
+                        .transpose()?
+                        .ok_or_else(|| anyhow!("{id}: an email identity needs EmailIdentity"))?;
+                    template.email_identities.push(identity);
+                }
                 _ => {}
             }
         }
@@ -519,6 +569,26 @@ impl Resolver<'_> {
         }))
     }
 
+    fn secret_value(&self, props: &Value) -> Result<SecretValue> {
+        if let Some(literal) = props.get("SecretString") {
+            return Ok(SecretValue::Literal(self.string(literal)?));
+        }
+        let Some(spec) = props.get("GenerateSecretString") else {
+            bail!("a secret needs SecretString or GenerateSecretString");
+        };
+        let text = |key: &str| spec.get(key).map(|v| self.string(v)).transpose();
+        Ok(SecretValue::Generated {
+            template: text("SecretStringTemplate")?,
+            key: text("GenerateStringKey")?,
+            length: text("PasswordLength")?
+                .map(|l| l.parse())
+                .transpose()
+                .context("PasswordLength is not a number")?
+                .unwrap_or(32),
+            exclude_punctuation: text("ExcludePunctuation")?.is_some_and(|v| v == "true"),
+        })
+    }
+
     fn table(&self, id: &str, props: &Value) -> Result<Table> {
         let pairs = |value: Option<&Value>, a: &str, b: &str| -> Result<Vec<(String, String)>> {
             let mut out = Vec::new();
@@ -628,6 +698,19 @@ Resources:
     Type: AWS::S3::Bucket
     Properties:
       BucketName: !Sub "shop-${Stage}-uploads-${AWS::AccountId}"
+  Keys:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      Name: !Sub "shop-${Stage}-keys"
+      GenerateSecretString:
+        SecretStringTemplate: '{"kid": "k1"}'
+        GenerateStringKey: key
+        PasswordLength: 48
+        ExcludePunctuation: true
+  Sender:
+    Type: AWS::SES::EmailIdentity
+    Properties:
+      EmailIdentity: shop@example.com
   Thing:
     Type: AWS::Serverless::Function
     Metadata: { BuildProperties: { Binary: thing-bin } }
@@ -640,6 +723,7 @@ Resources:
           LONG_FORM: { "Fn::Sub": "${Uploads}/x" }
           TABLE_ARN: !Sub "${Table.Arn}/index/*"
           LITERAL: !Sub "${!NotAVariable}"
+          SECRET: !Ref Keys
       Events:
         Get: { Type: HttpApi, Properties: { Path: "/things/{id}", Method: get } }
         Fallback: { Type: HttpApi }
@@ -691,6 +775,7 @@ Resources:
             "arn:aws:dynamodb:us-east-1:123456789012:table/shop-dev-t1/index/*"
         );
         assert_eq!(env["LITERAL"], "${NotAVariable}");
+        assert_eq!(env["SECRET"], "shop-dev-keys-t1");
     }
 
     #[test]
@@ -716,6 +801,25 @@ Resources:
         assert_eq!(
             template.routes(),
             vec![("GET".into(), "/things/{id}".into(), "Thing".into())]
+        );
+    }
+
+    #[test]
+    fn secrets_and_email_identities_are_read() {
+        let template = parse(&names());
+        assert_eq!(template.secrets[0].name, "shop-dev-keys-t1");
+        assert_eq!(
+            template.secrets[0].value,
+            SecretValue::Generated {
+                template: Some(r#"{"kid": "k1"}"#.into()),
+                key: Some("key".into()),
+                length: 48,
+                exclude_punctuation: true,
+            }
+        );
+        assert_eq!(
+            template.email_identities,
+            vec!["shop@example.com".to_owned()]
         );
     }
 

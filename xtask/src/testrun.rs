@@ -148,7 +148,8 @@ async fn black_box(
             names: NameOptions {
                 stack_name: "storefront-test".into(),
                 suffix: suffix.clone(),
-                parameters: Default::default(),
+                // A short lockout window, so a test can see it end.
+                parameters: [("LoginLockoutWindowSeconds".to_owned(), "5".to_owned())].into(),
             },
             api_port: 0,
             invoke_port: 0,
@@ -179,6 +180,28 @@ async fn black_box(
     .await
     .context("cannot start the fixture stack")?;
 
+    let table = main
+        .template
+        .tables
+        .first()
+        .map(|t| t.name.clone())
+        .unwrap_or_default();
+    let admin_email = format!("admin-{}@storefront.test", &run_id[run_id.len() - 8..]);
+    let admin_password = crate::tools::random_text(24)?;
+    crate::admin::ensure_admin(
+        crate::standins::dynamodb_client(&stand_ins.dynamodb_url).await,
+        &table,
+        &admin_email,
+        &admin_password,
+        "Test Admin",
+    )
+    .await?;
+    let secret = main
+        .template
+        .secrets
+        .first()
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
     let drop_bucket = fixture
         .template
         .bucket("DropBucket")
@@ -191,6 +214,9 @@ async fn black_box(
         .env("STOREFRONT_API", format!("http://{}", main.api))
         .env("STOREFRONT_INVOKE", format!("http://{}", main.invoke))
         .env("STOREFRONT_LOG_FILE", &log_file)
+        .env("STOREFRONT_SECRET", secret)
+        .env("STOREFRONT_ADMIN_EMAIL", admin_email)
+        .env("STOREFRONT_ADMIN_PASSWORD", admin_password)
         .env("FIXTURE_API", format!("http://{}", fixture.api))
         .env("FIXTURE_INVOKE", format!("http://{}", fixture.invoke))
         .env("FIXTURE_RECORD_DIR", &record_dir)

@@ -190,3 +190,19 @@ pub async fn run(command: &mut Command, what: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// Random lower-case letters and digits, for local-only secrets (a test admin's password).
+pub fn random_text(length: usize) -> Result<String> {
+    random_from(b"abcdefghijklmnopqrstuvwxyz0123456789", length)
+}
+
+/// `length` random characters of `alphabet`. The modulo's slight bias does not matter for the
+/// local-only values this makes.
+pub fn random_from(alphabet: &[u8], length: usize) -> Result<String> {
+    let mut bytes = vec![0u8; length];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(alphabet[usize::from(*b) % alphabet.len()]))
+        .collect())
+}

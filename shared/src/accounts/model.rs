@@ -65,6 +65,12 @@ pub struct User {
     pub created_at: String,
 }
 
+/// `{"user": ...}`, as the account routes answer.
+#[derive(Debug, Serialize)]
+pub struct UserEnvelope {
+    pub user: User,
+}
+
 /// A user as stored (`pk = USER#<id>`, `sk = PROFILE`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserItem {
@@ -106,7 +112,9 @@ pub struct RefreshItem {
     pub family_started: i64,
     pub expires_at: i64,
     pub ttl: i64,
-    /// Set when the token was exchanged for a new one: presenting it again is reuse.
+    /// Set when the token was exchanged for a new one: presenting it again is reuse. Absent
+    /// (not NULL) until then: the rotation's condition is `attribute_not_exists(rotated_at)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rotated_at: Option<i64>,
 }
 

@@ -93,6 +93,11 @@ impl Accounts {
             .ok_or_else(|| ApiError::internal("this function has no token issuer"))
     }
 
+    /// The principal of a request's bearer token (401 if there is no valid one).
+    pub fn authenticate(&self, request: &lambda_http::Request) -> Result<Principal, ApiError> {
+        crate::auth::authenticate(request, self.issuer()?)
+    }
+
     fn lockout_key(email: &str) -> String {
         format!("login#{}", opaque_key(email))
     }

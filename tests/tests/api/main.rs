@@ -8,6 +8,7 @@
 
 mod helpers;
 
+mod accounts;
 mod errors;
 mod health;
 mod runner;

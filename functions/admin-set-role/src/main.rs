@@ -1,0 +1,17 @@
+//! `POST /admin/users/{id}/role`: an admin sets a user's role.
+
+mod handler;
+
+use shared::context::Needs;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let config = shared::Config::from_env()?;
+    let accounts = shared::context::accounts(Needs {
+        tokens: true,
+        mail: false,
+    })
+    .await?;
+    shared::http::run(config, |request| handler::set_role(&accounts, request)).await
+}

@@ -1,0 +1,13 @@
+//! `POST /auth/register`: creates a customer account.
+
+mod handler;
+
+use shared::context::Needs;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let config = shared::Config::from_env()?;
+    let accounts = shared::context::accounts(Needs::default()).await?;
+    shared::http::run(config, |request| handler::register(&accounts, request)).await
+}

@@ -1,0 +1,17 @@
+//! `PATCH /me`: changes the signed-in user's name or password.
+
+mod handler;
+
+use shared::context::Needs;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let config = shared::Config::from_env()?;
+    let accounts = shared::context::accounts(Needs {
+        tokens: true,
+        mail: false,
+    })
+    .await?;
+    shared::http::run(config, |request| handler::update_me(&accounts, request)).await
+}
