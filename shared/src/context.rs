@@ -4,6 +4,7 @@
 
 use crate::accounts::{AccountSettings, Accounts};
 use crate::auth::jwt::TokenIssuer;
+use crate::catalog::{Catalog, CatalogSettings};
 use crate::config::{self, ConfigError, optional_number, optional_string, required};
 use crate::db::Table;
 use crate::email::Mailer;
@@ -28,15 +29,18 @@ pub fn table(sdk: &aws_config::SdkConfig) -> Result<Table, ConfigError> {
     ))
 }
 
-/// The token issuer, from the keys in `APP_SECRET_ARN` and
-/// `JWT_ISSUER` (default `storefront`), `JWT_AUDIENCE` (default `storefront-api`),
-/// `ACCESS_TOKEN_TTL_SECONDS` (default 900).
-pub async fn token_issuer(sdk: &aws_config::SdkConfig) -> Result<TokenIssuer, StartError> {
+/// The keys in the secret `APP_SECRET_ARN`.
+pub async fn keys(sdk: &aws_config::SdkConfig) -> Result<Keys, StartError> {
     let arn = required("APP_SECRET_ARN")?;
-    let keys = Keys::load(&aws_sdk_secretsmanager::Client::new(sdk), &arn).await?;
+    Ok(Keys::load(&aws_sdk_secretsmanager::Client::new(sdk), &arn).await?)
+}
+
+/// The token issuer over `keys`, with `JWT_ISSUER` (default `storefront`), `JWT_AUDIENCE`
+/// (default `storefront-api`), `ACCESS_TOKEN_TTL_SECONDS` (default 900).
+pub fn token_issuer(keys: &Keys) -> Result<TokenIssuer, ConfigError> {
     Ok(TokenIssuer::new(
-        keys.current,
-        keys.previous,
+        keys.current.clone(),
+        keys.previous.clone(),
         optional_string("JWT_ISSUER", "storefront"),
         optional_string("JWT_AUDIENCE", "storefront-api"),
         optional_number("ACCESS_TOKEN_TTL_SECONDS", 900)?,
@@ -51,6 +55,20 @@ pub fn mailer(sdk: &aws_config::SdkConfig) -> Result<Mailer, ConfigError> {
     ))
 }
 
+/// The catalog: every catalog function checks tokens (admins see more) and signs cursors;
+/// `with_s3` for the one that presigns uploads.
+pub async fn catalog(with_s3: bool) -> Result<Catalog, StartError> {
+    let sdk = crate::aws::sdk_config().await;
+    let keys = keys(&sdk).await?;
+    Ok(Catalog {
+        table: table(&sdk)?,
+        settings: CatalogSettings::from_env()?,
+        issuer: Some(token_issuer(&keys)?),
+        cursors: Some(keys.cursors),
+        s3: with_s3.then(|| crate::aws::s3(&sdk)),
+    })
+}
+
 /// Accounts with what the function needs.
 pub async fn accounts(needs: Needs) -> Result<Accounts, StartError> {
     let sdk = crate::aws::sdk_config().await;
@@ -58,7 +76,7 @@ pub async fn accounts(needs: Needs) -> Result<Accounts, StartError> {
         table: table(&sdk)?,
         settings: AccountSettings::from_env()?,
         issuer: if needs.tokens {
-            Some(token_issuer(&sdk).await?)
+            Some(token_issuer(&keys(&sdk).await?)?)
         } else {
             None
         },

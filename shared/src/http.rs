@@ -17,6 +17,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
 use tracing::Instrument as _;
 
 use crate::config::{Config, Cors};
@@ -302,6 +303,49 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> HandlerResult {
         .map_err(ApiError::internal)
 }
 
+/// A strong ETag of a representation (a product, a page of products).
+pub fn etag<T: Serialize>(representation: &T) -> String {
+    let bytes = serde_json::to_vec(representation).unwrap_or_default();
+    let digest = Sha256::digest(&bytes);
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// Whether an `If-None-Match` / `If-Match` header lists `etag` (or is `*`).
+pub fn etag_matches(header: &str, etag: &str) -> bool {
+    header
+        .split(',')
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == etag)
+}
+
+/// A cacheable JSON read: `ETag` and `Cache-Control`, and `304 Not Modified` when the client's
+/// `If-None-Match` already has this representation. Requests with a token are `private`: what an
+/// admin sees must not land in a shared cache.
+pub fn cacheable_json<T: Serialize>(request: &Request, etag: &str, value: &T) -> HandlerResult {
+    let cache_control = if request.headers().contains_key(header::AUTHORIZATION) {
+        "private, no-cache"
+    } else {
+        "public, max-age=60"
+    };
+    let not_modified =
+        header_str(request, header::IF_NONE_MATCH).is_some_and(|h| etag_matches(h, etag));
+    let mut response = if not_modified {
+        empty(StatusCode::NOT_MODIFIED)?
+    } else {
+        json(StatusCode::OK, value)?
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        headers.insert(header::ETAG, value);
+    }
+    Ok(response)
+}
+
 /// A JSON response that no cache may keep (tokens, RFC 6749 §5.1).
 pub fn json_no_store<T: Serialize>(status: StatusCode, value: &T) -> HandlerResult {
     let mut response = json(status, value)?;
@@ -497,6 +541,22 @@ mod tests {
         let request =
             lambda_http::request::from_str(&event.to_string()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(through_wrapper(request).await.status(), 201);
+    }
+
+    #[test]
+    fn etags_match_lists_and_stars() {
+        assert!(etag_matches("\"abc\"", "\"abc\""));
+        assert!(etag_matches("\"x\", W/\"abc\"", "\"abc\""));
+        assert!(etag_matches("*", "\"abc\""));
+        assert!(!etag_matches("\"abd\"", "\"abc\""));
+        assert_eq!(
+            etag(&serde_json::json!({"a": 1})),
+            etag(&serde_json::json!({"a": 1}))
+        );
+        assert_ne!(
+            etag(&serde_json::json!({"a": 1})),
+            etag(&serde_json::json!({"a": 2}))
+        );
     }
 
     #[test]

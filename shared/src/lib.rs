@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod aws;
+pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod context;

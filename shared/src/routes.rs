@@ -16,6 +16,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/me"),
     ("PATCH", "/me"),
     ("POST", "/admin/users/{id}/role"),
+    ("GET", "/products"),
+    ("POST", "/products"),
+    ("GET", "/products/{id}"),
+    ("PATCH", "/products/{id}"),
+    ("DELETE", "/products/{id}"),
+    ("POST", "/products/{id}/images"),
 ];
 
 /// Whether a concrete path matches a route's path template.

@@ -77,6 +77,15 @@ pub async fn provision(template: &Template, clients: &Clients, logs: &Logs) -> R
             }
         }
     }
+    // Policies after their buckets: moto, like S3, applies them to anonymous reads.
+    for (bucket, document) in &template.bucket_policies {
+        s3.put_bucket_policy()
+            .bucket(bucket)
+            .policy(document.to_string())
+            .send()
+            .await
+            .with_context(|| format!("cannot set the policy of {bucket}"))?;
+    }
     Ok(())
 }
 

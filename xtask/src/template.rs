@@ -35,6 +35,8 @@ pub struct Template {
     pub secrets: Vec<Secret>,
     /// `AWS::SES::EmailIdentity` addresses or domains.
     pub email_identities: Vec<String>,
+    /// `AWS::S3::BucketPolicy`: the bucket's name and the policy document, resolved.
+    pub bucket_policies: Vec<(String, serde_json::Value)>,
 }
 
 /// An `AWS::SecretsManager::Secret`: known locally by its name, which `!Ref` resolves to.
@@ -202,6 +204,7 @@ impl Template {
             buckets: Vec::new(),
             secrets: Vec::new(),
             email_identities: Vec::new(),
+            bucket_policies: Vec::new(),
         };
         for (id, resource) in resources {
             let id = id.as_str().unwrap_or_default().to_owned();
@@ -232,6 +235,20 @@ impl Template {
                         name: resolver.physical[&id].clone(),
                         value,
                     });
+                }
+                Some("AWS::S3::BucketPolicy") => {
+                    let bucket = props
+                        .get("Bucket")
+                        .map(|v| resolver.string(v))
+                        .transpose()?
+                        .ok_or_else(|| anyhow!("{id}: a bucket policy needs Bucket"))?;
+                    let document = props
+                        .get("PolicyDocument")
+                        .map(|v| resolver.json(v))
+                        .transpose()
+                        .with_context(|| format!("in the policy {id}"))?
+                        .ok_or_else(|| anyhow!("{id}: a bucket policy needs PolicyDocument"))?;
+                    template.bucket_policies.push((bucket, document));
                 }
                 Some("AWS::SES::EmailIdentity") => {
                     let identity = props
@@ -569,6 +586,40 @@ impl Resolver<'_> {
         }))
     }
 
+    /// A whole YAML tree as JSON, every intrinsic in it resolved.
+    fn json(&self, value: &Value) -> Result<serde_json::Value> {
+        Ok(match value {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(_) | Value::String(_) | Value::Tagged(_) => {
+                serde_json::Value::String(self.string(value)?)
+            }
+            Value::Mapping(map) => {
+                let intrinsic = map.len() == 1
+                    && map
+                        .keys()
+                        .next()
+                        .and_then(Value::as_str)
+                        .is_some_and(|k| k == "Ref" || k.starts_with("Fn::"));
+                if intrinsic {
+                    serde_json::Value::String(self.string(value)?)
+                } else {
+                    let mut out = serde_json::Map::new();
+                    for (key, item) in map {
+                        out.insert(
+                            key.as_str().unwrap_or_default().to_owned(),
+                            self.json(item)?,
+                        );
+                    }
+                    serde_json::Value::Object(out)
+                }
+            }
+            Value::Sequence(items) => {
+                serde_json::Value::Array(items.iter().map(|v| self.json(v)).collect::<Result<_>>()?)
+            }
+        })
+    }
+
     fn secret_value(&self, props: &Value) -> Result<SecretValue> {
         if let Some(literal) = props.get("SecretString") {
             return Ok(SecretValue::Literal(self.string(literal)?));
@@ -707,6 +758,17 @@ Resources:
         GenerateStringKey: key
         PasswordLength: 48
         ExcludePunctuation: true
+  UploadsPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Uploads
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: "*"
+            Action: s3:GetObject
+            Resource: !Sub "${Uploads.Arn}/public/*"
   Sender:
     Type: AWS::SES::EmailIdentity
     Properties:

@@ -202,6 +202,11 @@ async fn black_box(
         .first()
         .map(|s| s.name.clone())
         .unwrap_or_default();
+    let uploads_bucket = main
+        .template
+        .bucket("UploadsBucket")
+        .map(|b| b.name.clone())
+        .unwrap_or_default();
     let drop_bucket = fixture
         .template
         .bucket("DropBucket")
@@ -215,6 +220,7 @@ async fn black_box(
         .env("STOREFRONT_INVOKE", format!("http://{}", main.invoke))
         .env("STOREFRONT_LOG_FILE", &log_file)
         .env("STOREFRONT_SECRET", secret)
+        .env("STOREFRONT_UPLOADS_BUCKET", uploads_bucket)
         .env("STOREFRONT_ADMIN_EMAIL", admin_email)
         .env("STOREFRONT_ADMIN_PASSWORD", admin_password)
         .env("FIXTURE_API", format!("http://{}", fixture.api))

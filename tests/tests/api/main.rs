@@ -9,6 +9,7 @@
 mod helpers;
 
 mod accounts;
+mod catalog;
 mod errors;
 mod health;
 mod runner;

@@ -1,0 +1,718 @@
+//! The catalog: admin writes, listings walked page by page, caching headers, and the image
+//! pipeline from a presigned upload to a thumbnail.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use http::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Client, Reply, api, assert_problem, env, invoke_api};
+
+/// Something no other test's names or categories contain.
+fn unique(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{tag}{}", nanos % 10_000_000_000)
+}
+
+async fn token(email: &str, password: &str) -> String {
+    let reply = api()
+        .post_json(
+            "/auth/login",
+            &json!({"email": email, "password": password}),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    reply.json()["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn admin_token() -> String {
+    token(
+        &env("STOREFRONT_ADMIN_EMAIL"),
+        &env("STOREFRONT_ADMIN_PASSWORD"),
+    )
+    .await
+}
+
+async fn customer_token() -> String {
+    let email = format!("{}@example.com", unique("shopper"));
+    let body = json!({"email": email, "password": "correct horse battery", "name": "Shopper"});
+    assert_eq!(api().post_json("/auth/register", &body).await.status, 201);
+    token(&email, "correct horse battery").await
+}
+
+async fn call(
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+    extra: &[(&str, &str)],
+) -> Reply {
+    let auth = format!("Bearer {token}");
+    let mut headers = vec![("authorization", auth.as_str())];
+    headers.extend_from_slice(extra);
+    let body = match body {
+        Some(b) => {
+            headers.push(("content-type", "application/json"));
+            b.to_string()
+        }
+        None => String::new(),
+    };
+    api().send(method, path, &headers, body).await
+}
+
+fn product_body(sku: &str, name: &str, category: &str) -> Value {
+    json!({"sku": sku, "name": name, "description": "A test product.", "price_cents": 1490, "category": category, "stock": 12})
+}
+
+async fn create(admin: &str, body: Value) -> Value {
+    let reply = call(Method::POST, "/products", admin, Some(body), &[]).await;
+    assert_eq!(
+        reply.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    reply.json()["product"].clone()
+}
+
+fn id(product: &Value) -> String {
+    product["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_admin_creates_updates_and_deletes_and_a_customer_may_not() {
+    let admin = admin_token().await;
+    let customer = customer_token().await;
+    let sku = unique("sku-");
+    let body = product_body(&sku, "Blue mug", "mugs");
+
+    let refused = call(
+        Method::POST,
+        "/products",
+        &customer,
+        Some(body.clone()),
+        &[],
+    )
+    .await;
+    assert_problem(&refused, 403, "forbidden");
+    assert_problem(
+        &api().post_json("/products", &body).await,
+        401,
+        "unauthorized",
+    );
+
+    let created = call(Method::POST, "/products", &admin, Some(body.clone()), &[]).await;
+    assert_eq!(created.status, 201);
+    let etag = created.header("etag").unwrap().to_owned();
+    let product = created.json()["product"].clone();
+    assert_eq!(product["sku"], sku.to_uppercase());
+    assert_eq!(product["currency"], "EUR");
+    assert_eq!(product["active"], true);
+    assert_eq!(product["images"], json!([]));
+    let path = format!("/products/{}", id(&product));
+
+    // The same SKU in another case is taken.
+    let mut again = body.clone();
+    again["sku"] = json!(sku.to_lowercase());
+    assert_problem(
+        &call(Method::POST, "/products", &admin, Some(again), &[]).await,
+        409,
+        "sku_taken",
+    );
+
+    let customer_patch = call(
+        Method::PATCH,
+        &path,
+        &customer,
+        Some(json!({"stock": 1})),
+        &[],
+    )
+    .await;
+    assert_problem(&customer_patch, 403, "forbidden");
+
+    // If-Match with the current ETag: applied, and a new ETag comes back.
+    let patched = call(
+        Method::PATCH,
+        &path,
+        &admin,
+        Some(json!({"price_cents": 990})),
+        &[("if-match", &etag)],
+    )
+    .await;
+    assert_eq!(
+        patched.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&patched.body)
+    );
+    assert_eq!(patched.json()["product"]["price_cents"], 990);
+    let new_etag = patched.header("etag").unwrap().to_owned();
+    assert_ne!(new_etag, etag);
+    // The old ETag no longer matches: 412, nothing changed.
+    let stale = call(
+        Method::PATCH,
+        &path,
+        &admin,
+        Some(json!({"price_cents": 1})),
+        &[("if-match", &etag)],
+    )
+    .await;
+    assert_problem(&stale, 412, "precondition_failed");
+    // Without If-Match: applied.
+    let blind = call(
+        Method::PATCH,
+        &path,
+        &admin,
+        Some(json!({"name": "Navy mug", "stock": 3})),
+        &[],
+    )
+    .await;
+    assert_eq!(blind.status, 200);
+    let current = api().get(&path).await.json()["product"].clone();
+    assert_eq!(
+        (
+            current["price_cents"].clone(),
+            current["name"].clone(),
+            current["stock"].clone()
+        ),
+        (json!(990), json!("Navy mug"), json!(3))
+    );
+
+    let deleted = call(Method::DELETE, &path, &admin, None, &[]).await;
+    assert_eq!(deleted.status, 204);
+    assert_problem(&api().get(&path).await, 404, "not_found");
+    let as_admin = call(Method::GET, &path, &admin, None, &[]).await;
+    assert_eq!(as_admin.status, 200);
+    assert_eq!(as_admin.json()["product"]["active"], false);
+    assert_problem(
+        &call(Method::DELETE, &path, &customer, None, &[]).await,
+        403,
+        "forbidden",
+    );
+}
+
+#[tokio::test]
+async fn validation_failures_list_every_field() {
+    let admin = admin_token().await;
+    let bad = json!({"sku": "has space", "name": "", "price_cents": -5, "category": "Not Valid", "stock": 2_000_000, "description": "d".repeat(5001)});
+    let reply = call(Method::POST, "/products", &admin, Some(bad), &[]).await;
+    let problem = assert_problem(&reply, 400, "validation_failed");
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "sku",
+            "name",
+            "description",
+            "price_cents",
+            "category",
+            "stock"
+        ]
+    );
+
+    let missing = call(
+        Method::POST,
+        "/products",
+        &admin,
+        Some(json!({"name": "Only a name"})),
+        &[],
+    )
+    .await;
+    let problem = assert_problem(&missing, 400, "validation_failed");
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["sku", "price_cents", "category", "stock"]);
+
+    let wrong_type = call(
+        Method::POST,
+        "/products",
+        &admin,
+        Some(json!({"price_cents": "cheap"})),
+        &[],
+    )
+    .await;
+    let problem = assert_problem(&wrong_type, 400, "validation_failed");
+    assert_eq!(problem["errors"][0]["field"], "price_cents");
+}
+
+/// Every item of a listing, page by page with `limit`, checking the page rules on the way.
+async fn walk(path: &str, limit: u32) -> Vec<Value> {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..100 {
+        let url = match &cursor {
+            Some(c) => format!("{path}{separator}limit={limit}&cursor={c}"),
+            None => format!("{path}{separator}limit={limit}"),
+        };
+        let reply = api().get(&url).await;
+        assert_eq!(
+            reply.status,
+            200,
+            "{url}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        let page = reply.json();
+        let page_items = page["items"].as_array().unwrap().clone();
+        assert!(page_items.len() <= limit as usize);
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+        if cursor.is_some() {
+            assert!(!page_items.is_empty(), "an empty page with a cursor");
+        }
+        items.extend(page_items);
+        if cursor.is_none() {
+            return items;
+        }
+    }
+    panic!("the listing did not end");
+}
+
+fn ids(items: &[Value]) -> Vec<String> {
+    items.iter().map(id).collect()
+}
+
+#[tokio::test]
+async fn walking_45_products_seven_at_a_time_returns_each_exactly_once_in_a_stable_order() {
+    let admin = admin_token().await;
+    let token = unique("walk");
+    let categories = [
+        format!("{token}-a"),
+        format!("{token}-b"),
+        format!("{token}-c"),
+    ];
+    let mut created = Vec::new();
+    for i in 0..45 {
+        let category = &categories[i % 3];
+        // Names in mixed case, so the prefix search must ignore case.
+        let name = format!(
+            "{} item {i:02}",
+            if i % 2 == 0 {
+                token.to_uppercase()
+            } else {
+                token.clone()
+            }
+        );
+        created.push(id(&create(
+            &admin,
+            product_body(&format!("{token}-{i}"), &name, category),
+        )
+        .await));
+    }
+    // One inactive product: hidden from the public walks.
+    let hidden = create(
+        &admin,
+        product_body(
+            &format!("{token}-hidden"),
+            &format!("{token} hidden"),
+            &categories[0],
+        ),
+    )
+    .await;
+    assert_eq!(
+        call(
+            Method::DELETE,
+            &format!("/products/{}", id(&hidden)),
+            &admin,
+            None,
+            &[]
+        )
+        .await
+        .status,
+        204
+    );
+
+    // The whole catalog (other tests' products too): ours each once, none twice, id order.
+    let all = ids(&walk("/products", 7).await);
+    let unique_ids: HashSet<&String> = all.iter().collect();
+    assert_eq!(unique_ids.len(), all.len(), "a product appeared twice");
+    let ours: Vec<&String> = all.iter().filter(|i| created.contains(i)).collect();
+    assert_eq!(ours.len(), 45);
+    let mut sorted = all.clone();
+    sorted.sort();
+    assert_eq!(all, sorted, "the catalog is walked in id (creation) order");
+    assert!(!all.contains(&id(&hidden)));
+
+    // One category: exactly its 15, in creation order.
+    let category = ids(&walk(&format!("/products?category={}", categories[1]), 7).await);
+    let expected: Vec<String> = created.iter().skip(1).step_by(3).cloned().collect();
+    assert_eq!(category, expected);
+
+    // A name prefix, in another case: all 45, by name.
+    let search = walk(&format!("/products?q={}", token.to_uppercase()), 7).await;
+    assert_eq!(search.len(), 45);
+    let names: Vec<String> = search
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_lowercase())
+        .collect();
+    let mut sorted_names = names.clone();
+    sorted_names.sort();
+    assert_eq!(names, sorted_names);
+
+    // Prefix and category together.
+    let both = walk(
+        &format!("/products?q={token}&category={}", categories[2]),
+        7,
+    )
+    .await;
+    assert_eq!(both.len(), 15);
+
+    // Admins may ask for the inactive ones too; customers may not.
+    let with_inactive = call(
+        Method::GET,
+        &format!(
+            "/products?category={}&include_inactive=true&limit=100",
+            categories[0]
+        ),
+        &admin,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(with_inactive.json()["items"].as_array().unwrap().len(), 16);
+    let customer = customer_token().await;
+    let refused = call(
+        Method::GET,
+        "/products?include_inactive=true",
+        &customer,
+        None,
+        &[],
+    )
+    .await;
+    assert_problem(&refused, 403, "forbidden");
+}
+
+#[tokio::test]
+async fn reads_carry_etag_and_cache_control_and_if_none_match_gives_304() {
+    let admin = admin_token().await;
+    let product = create(
+        &admin,
+        product_body(&unique("etag-"), "Cached thing", "cache-test"),
+    )
+    .await;
+    let path = format!("/products/{}", id(&product));
+    let first = api().get(&path).await;
+    assert_eq!(first.status, 200);
+    let etag = first.header("etag").unwrap().to_owned();
+    assert!(first.header("cache-control").unwrap().contains("max-age"));
+    let again = api()
+        .send(Method::GET, &path, &[("if-none-match", &etag)], "")
+        .await;
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag"), Some(etag.as_str()));
+    let other = api()
+        .send(Method::GET, &path, &[("if-none-match", "\"stale\"")], "")
+        .await;
+    assert_eq!(other.status, 200);
+
+    let list = api().get("/products?category=cache-test").await;
+    let list_etag = list.header("etag").unwrap().to_owned();
+    let list_again = api()
+        .send(
+            Method::GET,
+            "/products?category=cache-test",
+            &[("if-none-match", &list_etag)],
+            "",
+        )
+        .await;
+    assert_eq!(list_again.status, 304);
+}
+
+#[tokio::test]
+async fn forged_or_misplaced_cursors_are_400_and_unknown_products_404() {
+    let admin = admin_token().await;
+    let token = unique("cur");
+    for i in 0..3 {
+        create(
+            &admin,
+            product_body(&format!("{token}-{i}"), &format!("{token} {i}"), &token),
+        )
+        .await;
+    }
+    let page = api()
+        .get(&format!("/products?category={token}&limit=1"))
+        .await
+        .json();
+    let cursor = page["next_cursor"].as_str().unwrap().to_owned();
+    // The cursor works where it was issued...
+    assert_eq!(
+        api()
+            .get(&format!(
+                "/products?category={token}&limit=1&cursor={cursor}"
+            ))
+            .await
+            .status,
+        200
+    );
+    // ...and nowhere else.
+    assert_problem(
+        &api()
+            .get(&format!("/products?limit=1&cursor={cursor}"))
+            .await,
+        400,
+        "invalid_cursor",
+    );
+    let mut forged = cursor.into_bytes();
+    forged[5] = if forged[5] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    assert_problem(
+        &api()
+            .get(&format!("/products?category={token}&cursor={forged}"))
+            .await,
+        400,
+        "invalid_cursor",
+    );
+    assert_problem(
+        &api().get("/products?cursor=not-a-cursor").await,
+        400,
+        "invalid_cursor",
+    );
+    assert_problem(
+        &api().get("/products?limit=0").await,
+        400,
+        "validation_failed",
+    );
+
+    assert_problem(
+        &api().get("/products/01NOSUCHPRODUCT0000000000").await,
+        404,
+        "not_found",
+    );
+}
+
+/// A real JPEG of `width` x `height`.
+fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 255) as u8, (y % 255) as u8, 90])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(picture)
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .unwrap();
+    out.into_inner()
+}
+
+/// Asks for an upload and PUTs `bytes` to it as a browser would; returns the image id.
+async fn upload(admin: &str, product_id: &str, content_type: &str, bytes: Vec<u8>) -> String {
+    let reply = call(
+        Method::POST,
+        &format!("/products/{product_id}/images"),
+        admin,
+        Some(json!({"content_type": content_type, "content_length": bytes.len()})),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let body = reply.json();
+    assert_eq!(body["upload"]["method"], "PUT");
+    assert_eq!(body["expires_in"], 900);
+    let url = body["upload"]["url"].as_str().unwrap().to_owned();
+    // What S3 enforces: the type and the exact length are part of the signature.
+    let signed = url.split("X-Amz-SignedHeaders=").nth(1).unwrap_or_default();
+    let signed = signed.split('&').next().unwrap_or_default();
+    assert!(
+        signed.contains("content-length") && signed.contains("content-type"),
+        "{signed}"
+    );
+    let headers: Vec<(String, String)> = body["upload"]["headers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect();
+    let header_refs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let (base, path) = split_url(&url);
+    let put = Client::new(base.to_owned())
+        .send(Method::PUT, path, &header_refs, bytes)
+        .await;
+    assert_eq!(put.status, 200, "{}", String::from_utf8_lossy(&put.body));
+    body["image_id"].as_str().unwrap().to_owned()
+}
+
+/// Waits until the image leaves `pending`; returns it.
+async fn settled_image(admin: &str, product_id: &str, image_id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let product = call(
+            Method::GET,
+            &format!("/products/{product_id}"),
+            admin,
+            None,
+            &[],
+        )
+        .await
+        .json();
+        let image = product["product"]["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == image_id)
+            .cloned()
+            .expect("the image is on the product at once");
+        if image["status"] != "pending" || Instant::now() > deadline {
+            return image;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// `http://host:port` and `/path?query` of a URL.
+fn split_url(url: &str) -> (&str, &str) {
+    let host_start = url.find("://").unwrap() + 3;
+    let path_start = host_start + url[host_start..].find('/').unwrap();
+    url.split_at(path_start)
+}
+
+async fn download(url: &str) -> Reply {
+    let (base, path) = split_url(url);
+    Client::new(base.to_owned()).get(path).await
+}
+
+#[tokio::test]
+async fn a_real_jpeg_becomes_ready_with_a_thumbnail_and_a_second_delivery_changes_nothing() {
+    let admin = admin_token().await;
+    let product = create(
+        &admin,
+        product_body(&unique("img-"), "Photographed thing", "images-test"),
+    )
+    .await;
+    let product_id = id(&product);
+    let image_id = upload(&admin, &product_id, "image/jpeg", jpeg(1280, 960)).await;
+
+    let image = settled_image(&admin, &product_id, &image_id).await;
+    assert_eq!(image["status"], "ready", "{image}");
+    assert_eq!(
+        (image["width"].clone(), image["height"].clone()),
+        (json!(1280), json!(960))
+    );
+    let thumbnail = download(image["thumbnail_url"].as_str().unwrap()).await;
+    assert_eq!(thumbnail.status, 200);
+    let decoded = image::load_from_memory(&thumbnail.body).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (320, 240));
+    let original = download(image["url"].as_str().unwrap()).await;
+    assert_eq!(original.status, 200);
+    assert_eq!(
+        image::load_from_memory(&original.body).unwrap().width(),
+        1280
+    );
+
+    // The same S3 event, delivered twice more: still one image, unchanged.
+    let before = api().get(&format!("/products/{product_id}")).await.json();
+    let event = json!({"Records": [{
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+        "eventTime": "2026-11-21T10:15:00.000Z", "eventName": "ObjectCreated:Put",
+        "userIdentity": {"principalId": "test"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+        "responseElements": {"x-amz-request-id": "1", "x-amz-id-2": "2"},
+        "s3": {"s3SchemaVersion": "1.0", "configurationId": "test",
+            "bucket": {"name": env("STOREFRONT_UPLOADS_BUCKET"), "ownerIdentity": {"principalId": "test"}, "arn": "arn:aws:s3:::x"},
+            "object": {"key": format!("incoming%2F{product_id}%2F{image_id}"), "size": 1, "sequencer": "01"}}
+    }]});
+    for _ in 0..2 {
+        let invoked = invoke_api()
+            .send(
+                Method::POST,
+                "/2015-03-31/functions/ImageFunction/invocations",
+                &[],
+                event.to_string(),
+            )
+            .await;
+        assert_eq!(invoked.status, 200);
+        assert_eq!(
+            invoked.header("x-amz-function-error"),
+            None,
+            "{}",
+            String::from_utf8_lossy(&invoked.body)
+        );
+    }
+    let after = api().get(&format!("/products/{product_id}")).await.json();
+    assert_eq!(after, before);
+    assert_eq!(after["product"]["images"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_text_file_declared_as_png_is_rejected_and_its_upload_deleted() {
+    let admin = admin_token().await;
+    let product = create(
+        &admin,
+        product_body(&unique("txt-"), "Not a picture", "images-test"),
+    )
+    .await;
+    let product_id = id(&product);
+    let text = b"this is plain text, whatever its name says (photo.png)".to_vec();
+    let image_id = upload(&admin, &product_id, "image/png", text).await;
+    let image = settled_image(&admin, &product_id, &image_id).await;
+    assert_eq!(image["status"], "rejected", "{image}");
+    assert_eq!(image["url"], Value::Null);
+    assert_eq!(image["thumbnail_url"], Value::Null);
+
+    let s3 = crate::helpers::moto_s3().await;
+    let head = s3
+        .head_object()
+        .bucket(env("STOREFRONT_UPLOADS_BUCKET"))
+        .key(format!("incoming/{product_id}/{image_id}"))
+        .send()
+        .await;
+    assert!(head.is_err(), "the rejected upload is still there");
+}
+
+#[tokio::test]
+async fn upload_requests_outside_the_limits_are_refused() {
+    let admin = admin_token().await;
+    let product = create(
+        &admin,
+        product_body(&unique("lim-"), "Limits", "images-test"),
+    )
+    .await;
+    let path = format!("/products/{}/images", id(&product));
+    for (content_type, length) in [
+        ("image/gif", 100),
+        ("image/jpeg", 0),
+        ("image/png", 5 * 1024 * 1024 + 1),
+        ("text/plain", 10),
+    ] {
+        let reply = call(
+            Method::POST,
+            &path,
+            &admin,
+            Some(json!({"content_type": content_type, "content_length": length})),
+            &[],
+        )
+        .await;
+        assert_problem(&reply, 400, "validation_failed");
+    }
+    let unknown = call(
+        Method::POST,
+        "/products/01NOSUCHPRODUCT0000000000/images",
+        &admin,
+        Some(json!({"content_type": "image/png", "content_length": 10})),
+        &[],
+    )
+    .await;
+    assert_problem(&unknown, 404, "not_found");
+}
