@@ -61,6 +61,7 @@ pub fn check_project(root: &Path) -> Result<()> {
         ));
     }
 
+    problems.extend(check_openapi(root, &table));
     if !problems.is_empty() {
         bail!(
             "the template and the project disagree:\n  - {}",
@@ -68,11 +69,50 @@ pub fn check_project(root: &Path) -> Result<()> {
         );
     }
     emit(&format!(
-        "· template: {} functions, each with its crate, binary and events; {} routes match shared::routes",
+        "· template: {} functions, each with its crate, binary and events; {} routes match shared::routes and openapi.yaml",
         template.functions.len(),
         declared.len()
     ));
     Ok(())
+}
+
+/// The operations of `openapi.yaml` must be the routes: a client generated from it then calls
+/// exactly what is deployed.
+fn check_openapi(root: &Path, routes: &BTreeSet<(String, String)>) -> Vec<String> {
+    let path = root.join("openapi.yaml");
+    let document: serde_yaml::Value = match std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_yaml::from_str(&t).map_err(|e| e.to_string()))
+    {
+        Ok(document) => document,
+        Err(err) => return vec![format!("openapi.yaml cannot be read: {err}")],
+    };
+    let mut operations = BTreeSet::new();
+    let paths = document
+        .get("paths")
+        .and_then(serde_yaml::Value::as_mapping);
+    for (path, item) in paths.into_iter().flatten() {
+        let path = path.as_str().unwrap_or_default();
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                operations.insert((method.to_ascii_uppercase(), path.to_owned()));
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for missing in routes.difference(&operations) {
+        problems.push(format!(
+            "the route {} {} is not in openapi.yaml",
+            missing.0, missing.1
+        ));
+    }
+    for extra in operations.difference(routes) {
+        problems.push(format!(
+            "openapi.yaml has {} {}, which is no route",
+            extra.0, extra.1
+        ));
+    }
+    problems
 }
 
 /// The folder of a function's sample events: `events/<crate folder name>/`.

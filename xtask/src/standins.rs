@@ -200,3 +200,23 @@ pub async fn secrets_client(endpoint: &str) -> aws_sdk_secretsmanager::Client {
 pub async fn ses_client(endpoint: &str) -> aws_sdk_sesv2::Client {
     aws_sdk_sesv2::Client::new(&sdk_config(endpoint).await)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::free_port;
+
+    #[test]
+    fn a_port_in_use_is_named_in_a_clear_error() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+        let port = taken.local_addr().map(|a| a.port()).unwrap_or_default();
+        let err = free_port(port, "moto server")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains(&format!("port {port} for moto server is in use")),
+            "{err}"
+        );
+        assert!(free_port(0, "anything").is_ok_and(|p| p != 0));
+    }
+}
