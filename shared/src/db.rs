@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -56,6 +56,21 @@ impl Table {
             .await?;
         Ok(())
     }
+}
+
+/// A transaction's put of `item` if `condition` holds (`attribute_not_exists(pk)` for "new").
+pub fn put_if<T: Serialize>(
+    table: &Table,
+    item: &T,
+    condition: &str,
+) -> Result<TransactWriteItem, ApiError> {
+    let put = Put::builder()
+        .table_name(&table.name)
+        .set_item(Some(to_item(item)?))
+        .condition_expression(condition)
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().put(put).build())
 }
 
 pub fn s(value: impl Into<String>) -> AttributeValue {

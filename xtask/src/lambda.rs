@@ -171,6 +171,14 @@ impl Pool {
         None
     }
 
+    /// The process ids of the idle processes (for measurements).
+    pub fn idle_pids(&self) -> Vec<u32> {
+        self.idle
+            .lock()
+            .map(|idle| idle.iter().filter_map(|i| i.child.id()).collect())
+            .unwrap_or_default()
+    }
+
     /// Kills every idle process (the busy ones die with their invocation's task).
     pub fn shutdown(&self) {
         if let Ok(mut idle) = self.idle.lock() {

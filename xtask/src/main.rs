@@ -2,10 +2,13 @@
 //!
 //! - `dev`   — the whole API on 127.0.0.1:3000 (Invoke API on :3001), on local stand-ins.
 //! - `test`  — everything CI runs: format, lints, unit tests, template checks, black-box tests.
+//! - `bench` — init, warm latency, CPU, memory and zip size of release builds.
+//! - `admin` — creates or promotes an admin account.
 //! - `setup` — installs the project-local tools only (also done by `dev` and `test` on demand).
 
 mod admin;
 mod api;
+mod bench;
 mod checks;
 mod invoke;
 mod lambda;
@@ -44,6 +47,8 @@ commands:
             ADMIN_EMAIL / ADMIN_PASSWORD   the admin it seeds (default admin@storefront.local /
                                            storefront-admin)
   test    run every check CI runs (fmt, clippy, unit tests, template checks, black-box tests)
+  bench   measure init, warm latency, CPU, memory and zip size of release builds
+            --invocations N (default 2000)  --cold-starts N (default 20)
   admin   create or promote an admin: --email E [--name N] (--table T | --local);
           the password comes from ADMIN_PASSWORD
   setup   install the project-local tools into .local/ (dev and test do this when needed)
@@ -79,6 +84,7 @@ async fn dispatch(args: Vec<String>) -> Result<()> {
         "dev" => dev(&root, DevOptions::parse(rest)?).await,
         "test" => testrun::test(&root).await,
         "admin" => admin::command(rest).await,
+        "bench" => bench::bench(&root, rest).await,
         "setup" => {
             let tools = Tools::new(&root);
             tools.ensure_stand_ins().await?;

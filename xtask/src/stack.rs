@@ -64,30 +64,7 @@ impl Stack {
 
         let mut pools = BTreeMap::new();
         for function in &template.functions {
-            let executable = options.binaries.join(&function.binary);
-            if !executable.is_file() {
-                bail!(
-                    "{} is not built ({}); `cargo xtask dev` builds it",
-                    function.logical_id,
-                    executable.display()
-                );
-            }
-            let mut environment: Vec<(String, String)> =
-                overrides.apply(&function.logical_id, &function.environment, logs);
-            environment.extend(stand_in_environment(stand_ins));
-            if let Some(format) = &function.log_format {
-                environment.push(("AWS_LAMBDA_LOG_FORMAT".into(), format.clone()));
-            }
-            if let Some(level) = &function.log_level {
-                environment.push(("AWS_LAMBDA_LOG_LEVEL".into(), level.clone()));
-            }
-            let spec = FunctionSpec {
-                logical_id: function.logical_id.clone(),
-                executable,
-                environment,
-                timeout: Duration::from_secs(function.timeout_secs),
-                memory_mb: function.memory_mb,
-            };
+            let spec = function_spec(function, &overrides, stand_ins, &options.binaries, logs)?;
             pools.insert(
                 function.logical_id.clone(),
                 Arc::new(Pool::new(spec, logs.clone())),
@@ -164,6 +141,40 @@ impl Stack {
         }
         out
     }
+}
+
+/// How a function's process is started: its binary, and its environment as Lambda would set
+/// it, pointed at the stand-ins.
+pub fn function_spec(
+    function: &crate::template::Function,
+    overrides: &EnvOverrides,
+    stand_ins: &StandIns,
+    binaries: &Path,
+    logs: &Logs,
+) -> Result<FunctionSpec> {
+    let executable = binaries.join(&function.binary);
+    if !executable.is_file() {
+        bail!(
+            "{} is not built ({}); `cargo xtask dev` builds it",
+            function.logical_id,
+            executable.display()
+        );
+    }
+    let mut environment = overrides.apply(&function.logical_id, &function.environment, logs);
+    environment.extend(stand_in_environment(stand_ins));
+    if let Some(format) = &function.log_format {
+        environment.push(("AWS_LAMBDA_LOG_FORMAT".into(), format.clone()));
+    }
+    if let Some(level) = &function.log_level {
+        environment.push(("AWS_LAMBDA_LOG_LEVEL".into(), level.clone()));
+    }
+    Ok(FunctionSpec {
+        logical_id: function.logical_id.clone(),
+        executable,
+        environment,
+        timeout: Duration::from_secs(function.timeout_secs),
+        memory_mb: function.memory_mb,
+    })
 }
 
 async fn bind(port: u16, what: &str) -> Result<TcpListener> {
@@ -265,12 +276,17 @@ pub async fn build_functions(root: &Path, templates: &[&Path], release: bool) ->
     }
     binaries.sort();
     binaries.dedup();
+    build_binaries(root, &binaries, release).await
+}
+
+/// Builds the named binaries of the workspace.
+pub async fn build_binaries(root: &Path, binaries: &[String], release: bool) -> Result<()> {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command.current_dir(root).arg("build").arg("--workspace");
     if release {
         command.arg("--release");
     }
-    for binary in &binaries {
+    for binary in binaries {
         command.arg("--bin").arg(binary);
     }
     emit(&format!("· building {} functions", binaries.len()));

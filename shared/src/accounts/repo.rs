@@ -14,14 +14,14 @@
 //! token is spent in the same transaction that changes the password.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{
-    ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, ReturnValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 use super::model::{RefreshItem, ResetItem, UserItem};
 use crate::auth::Role;
-use crate::db::{Table, any_condition_failed, condition_failed_at, from_item, n, s, to_item};
+use crate::db::{
+    Table, any_condition_failed, condition_failed_at, from_item, n, put_if, s, to_item,
+};
 use crate::error::{ApiError, ErrorCode};
 
 pub fn user_pk(id: &str) -> String {
@@ -59,20 +59,6 @@ struct RevokedItem {
     ttl: i64,
 }
 
-fn put(
-    table: &Table,
-    item: crate::db::Item,
-    condition: &str,
-) -> Result<TransactWriteItem, ApiError> {
-    let put = Put::builder()
-        .table_name(&table.name)
-        .set_item(Some(item))
-        .condition_expression(condition)
-        .build()
-        .map_err(ApiError::internal)?;
-    Ok(TransactWriteItem::builder().put(put).build())
-}
-
 /// Writes a new user and its email item together; `409 email_taken` if the email has a user.
 pub async fn create_user(table: &Table, user: &UserItem) -> Result<(), ApiError> {
     let email = EmailItem {
@@ -83,8 +69,8 @@ pub async fn create_user(table: &Table, user: &UserItem) -> Result<(), ApiError>
     let result = table
         .client
         .transact_write_items()
-        .transact_items(put(table, to_item(user)?, "attribute_not_exists(pk)")?)
-        .transact_items(put(table, to_item(&email)?, "attribute_not_exists(pk)")?)
+        .transact_items(put_if(table, user, "attribute_not_exists(pk)")?)
+        .transact_items(put_if(table, &email, "attribute_not_exists(pk)")?)
         .send()
         .await;
     match result {
@@ -270,7 +256,7 @@ pub async fn rotate_refresh(
         .client
         .transact_write_items()
         .transact_items(TransactWriteItem::builder().update(spend).build())
-        .transact_items(put(table, to_item(new)?, "attribute_not_exists(pk)")?)
+        .transact_items(put_if(table, new, "attribute_not_exists(pk)")?)
         .transact_items(
             TransactWriteItem::builder()
                 .condition_check(family_alive)

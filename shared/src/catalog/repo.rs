@@ -11,13 +11,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 use super::model::{ImageItem, ImageStatus, ProductFields, ProductItem, index_keys};
-use crate::db::{Table, any_condition_failed, condition_failed_at, from_item, n, s, to_item};
+use crate::db::{
+    Table, any_condition_failed, condition_failed_at, from_item, n, put_if, s, to_item,
+};
 use crate::error::{ApiError, ErrorCode};
 
 pub fn product_pk(id: &str) -> String {
@@ -49,27 +49,15 @@ fn put_sku(table: &Table, sku: &str, product_id: &str) -> Result<TransactWriteIt
         sk: SKU_SK.to_owned(),
         product_id: product_id.to_owned(),
     };
-    let put = Put::builder()
-        .table_name(&table.name)
-        .set_item(Some(to_item(&item)?))
-        .condition_expression("attribute_not_exists(pk)")
-        .build()
-        .map_err(ApiError::internal)?;
-    Ok(TransactWriteItem::builder().put(put).build())
+    put_if(table, &item, "attribute_not_exists(pk)")
 }
 
 /// Writes a new product and its SKU item together; `409 sku_taken` if the SKU is in use.
 pub async fn create(table: &Table, product: &ProductItem) -> Result<(), ApiError> {
-    let put = Put::builder()
-        .table_name(&table.name)
-        .set_item(Some(to_item(product)?))
-        .condition_expression("attribute_not_exists(pk)")
-        .build()
-        .map_err(ApiError::internal)?;
     let result = table
         .client
         .transact_write_items()
-        .transact_items(TransactWriteItem::builder().put(put).build())
+        .transact_items(put_if(table, product, "attribute_not_exists(pk)")?)
         .transact_items(put_sku(table, &product.sku, &product.id)?)
         .send()
         .await;
@@ -166,38 +154,17 @@ pub async fn update(
     get(table, &current.id).await?.ok_or(ApiError::NotFound)
 }
 
-/// Adds a pending image to an existing product.
+/// Adds a pending image to an existing product; `404` if there is no product.
 pub async fn add_image(
     table: &Table,
     product_id: &str,
     image: &ImageItem,
     now: i64,
 ) -> Result<(), ApiError> {
-    let result = table
-        .client
-        .update_item()
-        .table_name(&table.name)
-        .key("pk", s(product_pk(product_id)))
-        .key("sk", s(PRODUCT_SK))
-        .update_expression("SET images.#image = :image, updated_at = :now ADD version :one")
-        .condition_expression("attribute_exists(pk)")
-        .expression_attribute_names("#image", &image.id)
-        .expression_attribute_values(":image", AttributeValue::M(to_item(image)?))
-        .expression_attribute_values(":now", n(now))
-        .expression_attribute_values(":one", n(1))
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(err)
-            if matches!(
-                err.as_service_error(),
-                Some(UpdateItemError::ConditionalCheckFailedException(_))
-            ) =>
-        {
-            Err(ApiError::NotFound)
-        }
-        Err(err) => Err(err.into()),
+    if write_image(table, product_id, image, ImageWrite::New, now).await? {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound)
     }
 }
 
@@ -209,24 +176,47 @@ pub async fn finish_image(
     image: &ImageItem,
     now: i64,
 ) -> Result<bool, ApiError> {
-    let result = table
+    write_image(table, product_id, image, ImageWrite::Finish, now).await
+}
+
+/// What an image write requires of the product.
+enum ImageWrite {
+    /// The product exists.
+    New,
+    /// The image exists and is still pending.
+    Finish,
+}
+
+/// Writes one image of a product if `when` holds; `false` if it did not.
+async fn write_image(
+    table: &Table,
+    product_id: &str,
+    image: &ImageItem,
+    when: ImageWrite,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let condition = match when {
+        ImageWrite::New => "attribute_exists(pk)",
+        ImageWrite::Finish => "images.#image.#status = :pending",
+    };
+    let mut request = table
         .client
         .update_item()
         .table_name(&table.name)
         .key("pk", s(product_pk(product_id)))
         .key("sk", s(PRODUCT_SK))
         .update_expression("SET images.#image = :image, updated_at = :now ADD version :one")
-        .condition_expression("images.#image.#status = :pending")
+        .condition_expression(condition)
         .expression_attribute_names("#image", &image.id)
-        .expression_attribute_names("#status", "status")
         .expression_attribute_values(":image", AttributeValue::M(to_item(image)?))
-        .expression_attribute_values(":pending", s("pending"))
         .expression_attribute_values(":now", n(now))
-        .expression_attribute_values(":one", n(1))
-        .return_values(ReturnValue::None)
-        .send()
-        .await;
-    match result {
+        .expression_attribute_values(":one", n(1));
+    if let ImageWrite::Finish = when {
+        request = request
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", s("pending"));
+    }
+    match request.send().await {
         Ok(_) => Ok(true),
         Err(err)
             if matches!(

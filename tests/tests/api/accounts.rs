@@ -10,7 +10,7 @@ use http::Method;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::helpers::{Reply, api, assert_problem, env, function_logs};
+use crate::helpers::{Reply, api, assert_problem, authorized, env, error_fields, function_logs};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -60,19 +60,6 @@ async fn account(tag: &str) -> (String, Value) {
     (email, reply.json())
 }
 
-async fn with_token(method: Method, path: &str, token: &str, body: Option<Value>) -> Reply {
-    let auth = format!("Bearer {token}");
-    let mut headers = vec![("authorization", auth.as_str())];
-    let body = match body {
-        Some(b) => {
-            headers.push(("content-type", "application/json"));
-            b.to_string()
-        }
-        None => String::new(),
-    };
-    api().send(method, path, &headers, body).await
-}
-
 async fn refresh(token: &str) -> Reply {
     api()
         .post_json("/auth/refresh", &json!({"refresh_token": token}))
@@ -104,7 +91,7 @@ async fn register_login_me_refresh_logout_in_the_shapes_of_the_contract() {
     assert_eq!(pair["expires_in"], 900);
     assert_eq!(pair["user"]["id"], user["id"]);
 
-    let me = with_token(Method::GET, "/me", &s(&pair["access_token"]), None).await;
+    let me = authorized(Method::GET, "/me", &s(&pair["access_token"]), None, &[]).await;
     assert_eq!(me.status, 200);
     assert_eq!(me.json()["user"], *user);
 
@@ -112,14 +99,15 @@ async fn register_login_me_refresh_logout_in_the_shapes_of_the_contract() {
     assert_eq!(next.status, 200);
     let next = next.json();
     assert_ne!(next["refresh_token"], pair["refresh_token"]);
-    let me = with_token(Method::GET, "/me", &s(&next["access_token"]), None).await;
+    let me = authorized(Method::GET, "/me", &s(&next["access_token"]), None, &[]).await;
     assert_eq!(me.status, 200);
 
-    let out = with_token(
+    let out = authorized(
         Method::POST,
         "/auth/logout",
         &s(&next["access_token"]),
         Some(json!({"refresh_token": next["refresh_token"]})),
+        &[],
     )
     .await;
     assert_eq!(out.status, 204);
@@ -175,12 +163,7 @@ async fn registration_names_every_field_that_is_wrong() {
         )
         .await;
     let problem = assert_problem(&reply, 400, "validation_failed");
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&problem);
     assert_eq!(fields, ["email", "name", "password"]);
 
     let same_as_email = api()
@@ -248,7 +231,7 @@ async fn tokens_that_are_not_valid_access_tokens_are_refused_with_401() {
     let good = claims("storefront", "storefront-api", now(), now() + 900);
     // The real key makes a valid token: the refusals below are for what each one changes.
     assert_eq!(
-        with_token(Method::GET, "/me", &jwt(&header, &good, &key), None)
+        authorized(Method::GET, "/me", &jwt(&header, &good, &key), None, &[])
             .await
             .status,
         200
@@ -296,7 +279,7 @@ async fn tokens_that_are_not_valid_access_tokens_are_refused_with_401() {
         ("garbage", "garbage.garbage.garbage".to_owned()),
     ];
     for (what, token) in cases {
-        let reply = with_token(Method::GET, "/me", &token, None).await;
+        let reply = authorized(Method::GET, "/me", &token, None, &[]).await;
         assert_problem(&reply, 401, "unauthorized");
         assert_eq!(reply.header("www-authenticate"), Some("Bearer"), "{what}");
     }
@@ -335,11 +318,12 @@ async fn a_customer_on_an_admin_route_gets_403_and_an_admin_can_promote() {
     let (customer_email, customer) = account("promote").await;
     let user_id = s(&customer["user"]["id"]);
     let path = format!("/admin/users/{user_id}/role");
-    let forbidden = with_token(
+    let forbidden = authorized(
         Method::POST,
         &path,
         &s(&customer["access_token"]),
         Some(json!({"role": "admin"})),
+        &[],
     )
     .await;
     assert_problem(&forbidden, 403, "forbidden");
@@ -351,11 +335,12 @@ async fn a_customer_on_an_admin_route_gets_403_and_an_admin_can_promote() {
     .await;
     assert_eq!(admin.status, 200);
     let admin_token = s(&admin.json()["access_token"]);
-    let promoted = with_token(
+    let promoted = authorized(
         Method::POST,
         &path,
         &admin_token,
         Some(json!({"role": "admin"})),
+        &[],
     )
     .await;
     assert_eq!(promoted.status, 200);
@@ -364,19 +349,21 @@ async fn a_customer_on_an_admin_route_gets_403_and_an_admin_can_promote() {
     let again = login(&customer_email, PASSWORD).await.json();
     assert_eq!(again["user"]["role"], "admin");
 
-    let unknown = with_token(
+    let unknown = authorized(
         Method::POST,
         "/admin/users/01NOSUCHUSER0000000000000/role",
         &admin_token,
         Some(json!({"role": "admin"})),
+        &[],
     )
     .await;
     assert_problem(&unknown, 404, "not_found");
-    let bad_role = with_token(
+    let bad_role = authorized(
         Method::POST,
         &path,
         &admin_token,
         Some(json!({"role": "owner"})),
+        &[],
     )
     .await;
     assert_problem(&bad_role, 400, "validation_failed");
@@ -479,39 +466,43 @@ async fn a_password_reset_works_once_and_ends_every_login() {
 async fn patch_me_renames_and_a_password_change_needs_the_current_one_and_ends_logins() {
     let (email, pair) = account("patchme").await;
     let token = s(&pair["access_token"]);
-    let renamed = with_token(
+    let renamed = authorized(
         Method::PATCH,
         "/me",
         &token,
         Some(json!({"name": "  Ada  "})),
+        &[],
     )
     .await;
     assert_eq!(renamed.status, 200);
     assert_eq!(renamed.json()["user"]["name"], "Ada");
 
-    let without_current = with_token(
+    let without_current = authorized(
         Method::PATCH,
         "/me",
         &token,
         Some(json!({"password": "another long password"})),
+        &[],
     )
     .await;
     let problem = assert_problem(&without_current, 400, "validation_failed");
     assert_eq!(problem["errors"][0]["field"], "current_password");
-    let wrong_current = with_token(
+    let wrong_current = authorized(
         Method::PATCH,
         "/me",
         &token,
         Some(json!({"password": "another long password", "current_password": "not it at all"})),
+        &[],
     )
     .await;
     assert_problem(&wrong_current, 400, "validation_failed");
 
-    let changed = with_token(
+    let changed = authorized(
         Method::PATCH,
         "/me",
         &token,
         Some(json!({"password": "another long password", "current_password": PASSWORD})),
+        &[],
     )
     .await;
     assert_eq!(changed.status, 200);
@@ -529,7 +520,7 @@ async fn no_response_or_log_line_carries_a_password_hash_token_key_or_email() {
     let access = s(&pair["access_token"]);
     let refresh_token = s(&pair["refresh_token"]);
     let next = refresh(&refresh_token).await;
-    let me = with_token(Method::GET, "/me", &access, None).await;
+    let me = authorized(Method::GET, "/me", &access, None, &[]).await;
     let _ = login(&email, "a wrong password!").await;
     let _ = api()
         .post_json("/auth/password-reset", &json!({"email": email}))

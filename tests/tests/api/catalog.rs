@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use http::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Client, Reply, api, assert_problem, env, invoke_api};
+use crate::helpers::{
+    Client, Reply, api, assert_problem, authorized, env, error_fields, invoke_api,
+};
 
 /// Something no other test's names or categories contain.
 fn unique(tag: &str) -> String {
@@ -49,32 +51,12 @@ async fn customer_token() -> String {
     token(&email, "correct horse battery").await
 }
 
-async fn call(
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-    extra: &[(&str, &str)],
-) -> Reply {
-    let auth = format!("Bearer {token}");
-    let mut headers = vec![("authorization", auth.as_str())];
-    headers.extend_from_slice(extra);
-    let body = match body {
-        Some(b) => {
-            headers.push(("content-type", "application/json"));
-            b.to_string()
-        }
-        None => String::new(),
-    };
-    api().send(method, path, &headers, body).await
-}
-
 fn product_body(sku: &str, name: &str, category: &str) -> Value {
     json!({"sku": sku, "name": name, "description": "A test product.", "price_cents": 1490, "category": category, "stock": 12})
 }
 
 async fn create(admin: &str, body: Value) -> Value {
-    let reply = call(Method::POST, "/products", admin, Some(body), &[]).await;
+    let reply = authorized(Method::POST, "/products", admin, Some(body), &[]).await;
     assert_eq!(
         reply.status,
         201,
@@ -95,7 +77,7 @@ async fn an_admin_creates_updates_and_deletes_and_a_customer_may_not() {
     let sku = unique("sku-");
     let body = product_body(&sku, "Blue mug", "mugs");
 
-    let refused = call(
+    let refused = authorized(
         Method::POST,
         "/products",
         &customer,
@@ -110,7 +92,7 @@ async fn an_admin_creates_updates_and_deletes_and_a_customer_may_not() {
         "unauthorized",
     );
 
-    let created = call(Method::POST, "/products", &admin, Some(body.clone()), &[]).await;
+    let created = authorized(Method::POST, "/products", &admin, Some(body.clone()), &[]).await;
     assert_eq!(created.status, 201);
     let etag = created.header("etag").unwrap().to_owned();
     let product = created.json()["product"].clone();
@@ -124,12 +106,12 @@ async fn an_admin_creates_updates_and_deletes_and_a_customer_may_not() {
     let mut again = body.clone();
     again["sku"] = json!(sku.to_lowercase());
     assert_problem(
-        &call(Method::POST, "/products", &admin, Some(again), &[]).await,
+        &authorized(Method::POST, "/products", &admin, Some(again), &[]).await,
         409,
         "sku_taken",
     );
 
-    let customer_patch = call(
+    let customer_patch = authorized(
         Method::PATCH,
         &path,
         &customer,
@@ -140,7 +122,7 @@ async fn an_admin_creates_updates_and_deletes_and_a_customer_may_not() {
     assert_problem(&customer_patch, 403, "forbidden");
 
     // If-Match with the current ETag: applied, and a new ETag comes back.
-    let patched = call(
+    let patched = authorized(
         Method::PATCH,
         &path,
         &admin,
@@ -158,7 +140,7 @@ async fn an_admin_creates_updates_and_deletes_and_a_customer_may_not() {
     let new_etag = patched.header("etag").unwrap().to_owned();
     assert_ne!(new_etag, etag);
     // The old ETag no longer matches: 412, nothing changed.
-    let stale = call(
+    let stale = authorized(
         Method::PATCH,
         &path,
         &admin,
@@ -168,7 +150,7 @@ async fn an_admin_creates_updates_and_deletes_and_a_customer_may_not() {
     .await;
     assert_problem(&stale, 412, "precondition_failed");
     // Without If-Match: applied.
-    let blind = call(
+    let blind = authorized(
         Method::PATCH,
         &path,
         &admin,
@@ -187,14 +169,14 @@ async fn an_admin_creates_updates_and_deletes_and_a_customer_may_not() {
         (json!(990), json!("Navy mug"), json!(3))
     );
 
-    let deleted = call(Method::DELETE, &path, &admin, None, &[]).await;
+    let deleted = authorized(Method::DELETE, &path, &admin, None, &[]).await;
     assert_eq!(deleted.status, 204);
     assert_problem(&api().get(&path).await, 404, "not_found");
-    let as_admin = call(Method::GET, &path, &admin, None, &[]).await;
+    let as_admin = authorized(Method::GET, &path, &admin, None, &[]).await;
     assert_eq!(as_admin.status, 200);
     assert_eq!(as_admin.json()["product"]["active"], false);
     assert_problem(
-        &call(Method::DELETE, &path, &customer, None, &[]).await,
+        &authorized(Method::DELETE, &path, &customer, None, &[]).await,
         403,
         "forbidden",
     );
@@ -204,14 +186,9 @@ async fn an_admin_creates_updates_and_deletes_and_a_customer_may_not() {
 async fn validation_failures_list_every_field() {
     let admin = admin_token().await;
     let bad = json!({"sku": "has space", "name": "", "price_cents": -5, "category": "Not Valid", "stock": 2_000_000, "description": "d".repeat(5001)});
-    let reply = call(Method::POST, "/products", &admin, Some(bad), &[]).await;
+    let reply = authorized(Method::POST, "/products", &admin, Some(bad), &[]).await;
     let problem = assert_problem(&reply, 400, "validation_failed");
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&problem);
     assert_eq!(
         fields,
         [
@@ -224,7 +201,7 @@ async fn validation_failures_list_every_field() {
         ]
     );
 
-    let missing = call(
+    let missing = authorized(
         Method::POST,
         "/products",
         &admin,
@@ -233,15 +210,10 @@ async fn validation_failures_list_every_field() {
     )
     .await;
     let problem = assert_problem(&missing, 400, "validation_failed");
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&problem);
     assert_eq!(fields, ["sku", "price_cents", "category", "stock"]);
 
-    let wrong_type = call(
+    let wrong_type = authorized(
         Method::POST,
         "/products",
         &admin,
@@ -327,7 +299,7 @@ async fn walking_45_products_seven_at_a_time_returns_each_exactly_once_in_a_stab
     )
     .await;
     assert_eq!(
-        call(
+        authorized(
             Method::DELETE,
             &format!("/products/{}", id(&hidden)),
             &admin,
@@ -375,7 +347,7 @@ async fn walking_45_products_seven_at_a_time_returns_each_exactly_once_in_a_stab
     assert_eq!(both.len(), 15);
 
     // Admins may ask for the inactive ones too; customers may not.
-    let with_inactive = call(
+    let with_inactive = authorized(
         Method::GET,
         &format!(
             "/products?category={}&include_inactive=true&limit=100",
@@ -388,7 +360,7 @@ async fn walking_45_products_seven_at_a_time_returns_each_exactly_once_in_a_stab
     .await;
     assert_eq!(with_inactive.json()["items"].as_array().unwrap().len(), 16);
     let customer = customer_token().await;
-    let refused = call(
+    let refused = authorized(
         Method::GET,
         "/products?include_inactive=true",
         &customer,
@@ -512,7 +484,7 @@ fn jpeg(width: u32, height: u32) -> Vec<u8> {
 
 /// Asks for an upload and PUTs `bytes` to it as a browser would; returns the image id.
 async fn upload(admin: &str, product_id: &str, content_type: &str, bytes: Vec<u8>) -> String {
-    let reply = call(
+    let reply = authorized(
         Method::POST,
         &format!("/products/{product_id}/images"),
         admin,
@@ -559,7 +531,7 @@ async fn upload(admin: &str, product_id: &str, content_type: &str, bytes: Vec<u8
 async fn settled_image(admin: &str, product_id: &str, image_id: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let product = call(
+        let product = authorized(
             Method::GET,
             &format!("/products/{product_id}"),
             admin,
@@ -696,7 +668,7 @@ async fn upload_requests_outside_the_limits_are_refused() {
         ("image/png", 5 * 1024 * 1024 + 1),
         ("text/plain", 10),
     ] {
-        let reply = call(
+        let reply = authorized(
             Method::POST,
             &path,
             &admin,
@@ -706,7 +678,7 @@ async fn upload_requests_outside_the_limits_are_refused() {
         .await;
         assert_problem(&reply, 400, "validation_failed");
     }
-    let unknown = call(
+    let unknown = authorized(
         Method::POST,
         "/products/01NOSUCHPRODUCT0000000000/images",
         &admin,

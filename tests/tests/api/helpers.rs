@@ -103,6 +103,40 @@ impl Client {
     }
 }
 
+/// A request with `Authorization: Bearer <token>` (and a JSON body if given) to the API.
+pub async fn authorized(
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+    extra_headers: &[(&str, &str)],
+) -> Reply {
+    let auth = format!("Bearer {token}");
+    let mut headers = vec![("authorization", auth.as_str())];
+    headers.extend_from_slice(extra_headers);
+    let body = match body {
+        Some(b) => {
+            headers.push(("content-type", "application/json"));
+            b.to_string()
+        }
+        None => String::new(),
+    };
+    api().send(method, path, &headers, body).await
+}
+
+/// The `field` of each error of a validation problem, in order.
+pub fn error_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Asserts a problem+json response with its status and code, and returns its body.
 pub fn assert_problem(reply: &Reply, status: u16, code: &str) -> Value {
     assert_eq!(

@@ -1,0 +1,343 @@
+//! `cargo xtask bench`: the figures `DESIGN.md` sets targets for, measured through the local
+//! runner's Runtime API on release builds, against DynamoDB Local:
+//!
+//! - **init**: process start to its first `GET /next` (median of fresh processes);
+//! - **warm latency** p50 / p99 of sequential invocations, and the same above the stand-in's own
+//!   time for the one `GetItem` a product read makes;
+//! - **CPU per invocation**: the process's user + system time over the run, divided;
+//! - **peak memory**: the process's `VmHWM`;
+//! - **zip**: the deployable zip of the binary (one `bootstrap`, deflated as `zip -9` does).
+//!
+//! Compare figures only within one run on one machine.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+use crate::lambda::{Outcome, Pool};
+use crate::logs::{Logs, emit};
+use crate::provision;
+use crate::stack::{EnvOverrides, build_binaries, function_spec};
+use crate::standins::{
+    StandInOptions, StandIns, dynamodb_client, s3_client, secrets_client, ses_client,
+};
+use crate::template::{NameOptions, Template};
+use crate::tools::Tools;
+
+/// The functions measured: a null one, and one whose invocation is one `GetItem`.
+const SUBJECTS: [(&str, &str); 2] = [
+    ("HealthFunction", "events/health/get.json"),
+    ("ProductsGetFunction", "events/products-get/get.json"),
+];
+/// The product id in the sample event, replaced by a real one.
+const SAMPLE_PRODUCT_ID: &str = "01JD5X8Y9Z0A1B2C3D4E5F6G7H";
+/// Linux's clock tick for `/proc/<pid>/stat` times.
+const TICKS_PER_SECOND: f64 = 100.0;
+
+struct Figures {
+    function: String,
+    init_ms: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    cpu_ms: f64,
+    peak_mb: f64,
+    binary_mb: f64,
+    zip_mb: f64,
+}
+
+pub async fn bench(root: &Path, args: &[String]) -> Result<()> {
+    let mut invocations = 2000usize;
+    let mut cold_starts = 20usize;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut number = |name: &str| -> Result<usize> {
+            args.next()
+                .with_context(|| format!("{name} needs a number"))?
+                .parse()
+                .with_context(|| format!("{name} needs a number"))
+        };
+        match arg.as_str() {
+            "--invocations" => invocations = number("--invocations")?,
+            "--cold-starts" => cold_starts = number("--cold-starts")?,
+            other => bail!(
+                "unknown option `{other}`; usage: cargo xtask bench [--invocations N] [--cold-starts N]"
+            ),
+        }
+    }
+    let tools = Tools::new(root);
+    let dynamodb = tools.ensure_stand_ins().await?;
+    let names = NameOptions {
+        stack_name: "storefront-bench".into(),
+        suffix: "-bench".into(),
+        parameters: Default::default(),
+    };
+    let template = Template::load(&root.join("template.yaml"), &names)?;
+    let functions: Vec<_> = SUBJECTS
+        .iter()
+        .map(|(id, event)| {
+            template
+                .functions
+                .iter()
+                .find(|f| f.logical_id == *id)
+                .map(|f| (f.clone(), root.join(event)))
+                .with_context(|| format!("{id} is not in the template"))
+        })
+        .collect::<Result<_>>()?;
+    let binaries: Vec<String> = functions.iter().map(|(f, _)| f.binary.clone()).collect();
+    build_binaries(root, &binaries, true).await?;
+    let release = crate::checks::target_dir(root)?.join("release");
+
+    let stand_ins = StandIns::start(
+        &StandInOptions {
+            dynamodb_port: 0,
+            moto_port: 0,
+            data_dir: None,
+            log_dir: tools.local.join("bench/stand-ins"),
+        },
+        &dynamodb,
+        &tools.moto_server(),
+    )
+    .await?;
+    let result = measure(
+        &template,
+        &functions,
+        &stand_ins,
+        &release,
+        invocations,
+        cold_starts,
+    )
+    .await;
+    stand_ins.stop().await;
+    let (figures, stand_in_p50) = result?;
+
+    let mut report = format!(
+        "Release builds (host CPU), through the local runner's Runtime API, against DynamoDB Local; {invocations} sequential warm invocations, {cold_starts} cold starts.\n\n\
+         | function | init | warm p50 | warm p99 | CPU / invocation | peak memory | binary | zip |\n\
+         |---|---|---|---|---|---|---|---|\n"
+    );
+    for f in &figures {
+        report.push_str(&format!(
+            "| {} | {:.1} ms | {:.2} ms | {:.2} ms | {:.3} ms | {:.1} MB | {:.1} MB | {:.2} MB |\n",
+            f.function, f.init_ms, f.p50_ms, f.p99_ms, f.cpu_ms, f.peak_mb, f.binary_mb, f.zip_mb
+        ));
+    }
+    if let Some(read) = figures.iter().find(|f| f.function == "ProductsGetFunction") {
+        report.push_str(&format!(
+            "\nDynamoDB Local answers the same GetItem in {stand_in_p50:.2} ms p50 on its own: the function adds {:.2} ms p50 above it.\n",
+            read.p50_ms - stand_in_p50
+        ));
+    }
+    let out = tools.local.join("bench/results.md");
+    std::fs::create_dir_all(out.parent().unwrap_or(root))?;
+    std::fs::write(&out, &report)?;
+    emit(&format!("\n{report}\n(written to {})", out.display()));
+    Ok(())
+}
+
+async fn measure(
+    template: &Template,
+    functions: &[(crate::template::Function, std::path::PathBuf)],
+    stand_ins: &StandIns,
+    release: &Path,
+    invocations: usize,
+    cold_starts: usize,
+) -> Result<(Vec<Figures>, f64)> {
+    let logs = Logs::new(None, false)?;
+    let clients = provision::Clients {
+        dynamodb: dynamodb_client(&stand_ins.dynamodb_url).await,
+        s3: s3_client(&stand_ins.moto_url).await,
+        secrets: secrets_client(&stand_ins.moto_url).await,
+        ses: ses_client(&stand_ins.moto_url).await,
+    };
+    provision::provision(template, &clients, &logs).await?;
+    let table = template
+        .tables
+        .first()
+        .context("the template has no table")?;
+    let product_id = seed_product(&clients.dynamodb, &table.name).await?;
+
+    let mut figures = Vec::new();
+    for (function, event_path) in functions {
+        let event = std::fs::read_to_string(event_path)?.replace(SAMPLE_PRODUCT_ID, &product_id);
+        let event = Bytes::from(event);
+        let spec = function_spec(
+            function,
+            &EnvOverrides::default(),
+            stand_ins,
+            release,
+            &logs,
+        )?;
+
+        let mut inits = Vec::new();
+        for _ in 0..cold_starts {
+            let pool = Pool::new(spec.clone(), logs.clone());
+            let invoked = pool.invoke(event.clone(), "bench-cold").await;
+            expect_ok(&function.logical_id, &invoked.outcome)?;
+            inits.extend(invoked.init);
+            pool.shutdown();
+        }
+
+        let pool = Pool::new(spec.clone(), logs.clone());
+        for _ in 0..100 {
+            let warmup = pool.invoke(event.clone(), "bench-warmup").await;
+            expect_ok(&function.logical_id, &warmup.outcome)?;
+        }
+        let pid = pool
+            .idle_pids()
+            .first()
+            .copied()
+            .context("no warm process")?;
+        let cpu_before = cpu_seconds(pid)?;
+        let mut durations = Vec::with_capacity(invocations);
+        for i in 0..invocations {
+            let invoked = pool.invoke(event.clone(), &format!("bench-{i}")).await;
+            expect_ok(&function.logical_id, &invoked.outcome)?;
+            durations.push(invoked.duration);
+        }
+        let cpu = cpu_seconds(pid)? - cpu_before;
+        let peak_kb = peak_memory_kb(pid)?;
+        pool.shutdown();
+
+        let binary = std::fs::read(&spec.executable)?;
+        figures.push(Figures {
+            function: function.logical_id.clone(),
+            init_ms: median(&inits),
+            p50_ms: percentile(&durations, 0.50),
+            p99_ms: percentile(&durations, 0.99),
+            cpu_ms: cpu * 1000.0 / invocations as f64,
+            peak_mb: peak_kb / 1024.0,
+            binary_mb: binary.len() as f64 / 1_048_576.0,
+            zip_mb: zip_size(&binary)? as f64 / 1_048_576.0,
+        });
+    }
+    let stand_in = stand_in_get_item(
+        &stand_ins.dynamodb_url,
+        &table.name,
+        &product_id,
+        invocations,
+    )
+    .await?;
+    Ok((figures, stand_in))
+}
+
+fn expect_ok(function: &str, outcome: &Outcome) -> Result<()> {
+    match outcome {
+        Outcome::Response(body) if body.windows(17).any(|w| w == b"\"statusCode\":200") => Ok(()),
+        other => bail!(
+            "{function} did not answer 200: {}",
+            crate::lambda::describe(other)
+        ),
+    }
+}
+
+async fn seed_product(client: &aws_sdk_dynamodb::Client, table: &str) -> Result<String> {
+    let catalog = shared::catalog::Catalog {
+        table: shared::db::Table::new(client.clone(), table),
+        settings: shared::catalog::CatalogSettings {
+            currency: "EUR".into(),
+            uploads_bucket: String::new(),
+            images_base_url: String::new(),
+        },
+        issuer: None,
+        cursors: None,
+        s3: None,
+    };
+    let fields = shared::catalog::model::ProductFields {
+        sku: Some("BENCH-1".into()),
+        name: Some("Benchmark mug".into()),
+        description: Some("A product for the benchmark.".into()),
+        price_cents: Some(1490),
+        category: Some("mugs".into()),
+        stock: Some(10),
+        active: Some(true),
+    };
+    let product = catalog
+        .create(fields, shared::clock::now())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot seed a product: {e}"))?;
+    Ok(product.id)
+}
+
+/// The stand-in's own time for the GetItem a product read makes: raw requests, no SDK.
+async fn stand_in_get_item(endpoint: &str, table: &str, id: &str, count: usize) -> Result<f64> {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let body = serde_json::json!({
+        "TableName": table,
+        "Key": {"pk": {"S": format!("PRODUCT#{id}")}, "sk": {"S": "PRODUCT"}},
+        "ConsistentRead": true
+    })
+    .to_string();
+    let mut durations = Vec::with_capacity(count);
+    for _ in 0..count {
+        let request = http::Request::post(endpoint)
+            .header("content-type", "application/x-amz-json-1.0")
+            .header("x-amz-target", "DynamoDB_20120810.GetItem")
+            // DynamoDB Local reads the access key from here; it does not check the signature.
+            .header(
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=local/20261121/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
+            )
+            .body(Full::new(Bytes::from(body.clone())))?;
+        let started = Instant::now();
+        let response = client.request(request).await?;
+        let status = response.status();
+        let _ = response.into_body().collect().await?;
+        durations.push(started.elapsed());
+        if !status.is_success() {
+            bail!("DynamoDB Local answered {status} to a raw GetItem");
+        }
+    }
+    Ok(percentile(&durations, 0.50))
+}
+
+fn percentile(durations: &[Duration], fraction: f64) -> f64 {
+    let mut sorted: Vec<f64> = durations.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+    sorted.sort_by(f64::total_cmp);
+    let index = ((sorted.len() as f64 - 1.0) * fraction).round() as usize;
+    sorted.get(index).copied().unwrap_or_default()
+}
+
+fn median(durations: &[Duration]) -> f64 {
+    percentile(durations, 0.5)
+}
+
+/// User + system CPU seconds of a process so far.
+fn cpu_seconds(pid: u32) -> Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or_default()
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    Ok((ticks(11) + ticks(12)) / TICKS_PER_SECOND)
+}
+
+fn peak_memory_kb(pid: u32) -> Result<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("no VmHWM in /proc/<pid>/status")
+}
+
+/// The size of a zip holding the binary as `bootstrap`, deflated at the best level: the local
+/// header, the data, the central directory entry and the end record.
+fn zip_size(binary: &[u8]) -> Result<usize> {
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(binary)?;
+    let deflated = encoder.finish()?.len();
+    let name = "bootstrap".len();
+    Ok(30 + name + deflated + 46 + name + 22)
+}
