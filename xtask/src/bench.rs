@@ -227,13 +227,19 @@ async fn measure(
 }
 
 fn expect_ok(function: &str, outcome: &Outcome) -> Result<()> {
-    match outcome {
-        Outcome::Response(body) if body.windows(17).any(|w| w == b"\"statusCode\":200") => Ok(()),
-        other => bail!(
-            "{function} did not answer 200: {}",
-            crate::lambda::describe(other)
-        ),
+    let status = match outcome {
+        Outcome::Response(body) => serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|reply| reply["statusCode"].as_u64()),
+        _ => None,
+    };
+    if status == Some(200) {
+        return Ok(());
     }
+    bail!(
+        "{function} did not answer 200 ({status:?}): {}",
+        crate::lambda::describe(outcome)
+    )
 }
 
 async fn seed_product(client: &aws_sdk_dynamodb::Client, table: &str) -> Result<String> {
