@@ -8,7 +8,7 @@ use crate::catalog::{Catalog, CatalogSettings};
 use crate::config::{self, ConfigError, optional_number, optional_string, required};
 use crate::db::Table;
 use crate::email::Mailer;
-use crate::secrets::Keys;
+use crate::secrets::{Keys, LazySigning, TokenSettings};
 
 pub type StartError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -35,16 +35,19 @@ pub async fn keys(sdk: &aws_config::SdkConfig) -> Result<Keys, StartError> {
     Ok(Keys::load(&aws_sdk_secretsmanager::Client::new(sdk), &arn).await?)
 }
 
-/// The token issuer over `keys`, with `JWT_ISSUER` (default `storefront`), `JWT_AUDIENCE`
-/// (default `storefront-api`), `ACCESS_TOKEN_TTL_SECONDS` (default 900).
-pub fn token_issuer(keys: &Keys) -> Result<TokenIssuer, ConfigError> {
-    Ok(TokenIssuer::new(
-        keys.current.clone(),
-        keys.previous.clone(),
-        optional_string("JWT_ISSUER", "storefront"),
-        optional_string("JWT_AUDIENCE", "storefront-api"),
-        optional_number("ACCESS_TOKEN_TTL_SECONDS", 900)?,
-    ))
+/// `JWT_ISSUER` (default `storefront`), `JWT_AUDIENCE` (default `storefront-api`),
+/// `ACCESS_TOKEN_TTL_SECONDS` (default 900).
+pub fn token_settings() -> Result<TokenSettings, ConfigError> {
+    Ok(TokenSettings {
+        issuer: optional_string("JWT_ISSUER", "storefront"),
+        audience: optional_string("JWT_AUDIENCE", "storefront-api"),
+        ttl_secs: optional_number("ACCESS_TOKEN_TTL_SECONDS", 900)?,
+    })
+}
+
+/// The token issuer over the keys in `APP_SECRET_ARN`, read now.
+pub async fn token_issuer(sdk: &aws_config::SdkConfig) -> Result<TokenIssuer, StartError> {
+    Ok(keys(sdk).await?.issuer(&token_settings()?))
 }
 
 /// `MAIL_FROM`: the verified SES sender.
@@ -55,16 +58,18 @@ pub fn mailer(sdk: &aws_config::SdkConfig) -> Result<Mailer, ConfigError> {
     ))
 }
 
-/// The catalog: every catalog function checks tokens (admins see more) and signs cursors;
-/// `with_s3` for the one that presigns uploads.
+/// The catalog: its functions check tokens (admins see more) and sign cursors, with keys read
+/// on first use; `with_s3` for the one that presigns uploads.
 pub async fn catalog(with_s3: bool) -> Result<Catalog, StartError> {
     let sdk = crate::aws::sdk_config().await;
-    let keys = keys(&sdk).await?;
     Ok(Catalog {
         table: table(&sdk)?,
         settings: CatalogSettings::from_env()?,
-        issuer: Some(token_issuer(&keys)?),
-        cursors: Some(keys.cursors),
+        signing: LazySigning::new(
+            aws_sdk_secretsmanager::Client::new(&sdk),
+            required("APP_SECRET_ARN")?,
+            token_settings()?,
+        ),
         s3: with_s3.then(|| crate::aws::s3(&sdk)),
     })
 }
@@ -76,7 +81,7 @@ pub async fn accounts(needs: Needs) -> Result<Accounts, StartError> {
         table: table(&sdk)?,
         settings: AccountSettings::from_env()?,
         issuer: if needs.tokens {
-            Some(token_issuer(&keys(&sdk).await?)?)
+            Some(token_issuer(&sdk).await?)
         } else {
             None
         },

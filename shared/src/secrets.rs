@@ -9,9 +9,11 @@
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
+use tokio::sync::OnceCell;
 
-use crate::auth::jwt::SigningKey;
+use crate::auth::jwt::{SigningKey, TokenIssuer};
 use crate::cursor::CursorCodec;
+use crate::error::ApiError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
@@ -83,6 +85,86 @@ impl Keys {
     }
 }
 
+/// Who tokens are issued by and for, and how long they last.
+#[derive(Debug, Clone)]
+pub struct TokenSettings {
+    pub issuer: String,
+    pub audience: String,
+    pub ttl_secs: i64,
+}
+
+impl Keys {
+    pub fn issuer(&self, settings: &TokenSettings) -> TokenIssuer {
+        TokenIssuer::new(
+            self.current.clone(),
+            self.previous.clone(),
+            settings.issuer.clone(),
+            settings.audience.clone(),
+            settings.ttl_secs,
+        )
+    }
+}
+
+/// What the keys give a function: a token issuer and the cursor codec.
+#[derive(Debug)]
+pub struct Signing {
+    pub issuer: TokenIssuer,
+    pub cursors: CursorCodec,
+}
+
+/// Keys read from Secrets Manager on first use rather than at cold start, for functions that
+/// often need none: an anonymous product read checks no token and signs no cursor, so its cold
+/// start skips the network round trip. A failed read is not kept: the next use tries again.
+pub struct LazySigning {
+    source: Option<(aws_sdk_secretsmanager::Client, String)>,
+    settings: TokenSettings,
+    cell: OnceCell<Signing>,
+}
+
+impl LazySigning {
+    pub fn new(
+        client: aws_sdk_secretsmanager::Client,
+        arn: String,
+        settings: TokenSettings,
+    ) -> Self {
+        Self {
+            source: Some((client, arn)),
+            settings,
+            cell: OnceCell::new(),
+        }
+    }
+
+    /// No keys at all, for tools that only write to the table: any use is an internal error.
+    pub fn none() -> Self {
+        Self {
+            source: None,
+            settings: TokenSettings {
+                issuer: String::new(),
+                audience: String::new(),
+                ttl_secs: 0,
+            },
+            cell: OnceCell::new(),
+        }
+    }
+
+    pub async fn get(&self) -> Result<&Signing, ApiError> {
+        self.cell
+            .get_or_try_init(|| async {
+                let Some((client, arn)) = &self.source else {
+                    return Err(ApiError::internal("this function has no signing keys"));
+                };
+                let keys = Keys::load(client, arn)
+                    .await
+                    .map_err(ApiError::unavailable)?;
+                Ok(Signing {
+                    issuer: keys.issuer(&self.settings),
+                    cursors: keys.cursors,
+                })
+            })
+            .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +186,12 @@ mod tests {
         assert_eq!(rotated.previous.map(|k| k.kid).as_deref(), Some("k1"));
         assert!(Keys::parse("s", r#"{"kid":"k1","key":"short"}"#).is_err());
         assert!(Keys::parse("s", "not json").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_function_without_keys_fails_its_request_not_its_start() {
+        let signing = LazySigning::none();
+        assert!(matches!(signing.get().await, Err(ApiError::Internal(_))));
     }
 
     #[test]

@@ -250,8 +250,7 @@ async fn seed_product(client: &aws_sdk_dynamodb::Client, table: &str) -> Result<
             uploads_bucket: String::new(),
             images_base_url: String::new(),
         },
-        issuer: None,
-        cursors: None,
+        signing: shared::secrets::LazySigning::none(),
         s3: None,
     };
     let fields = shared::catalog::model::ProductFields {

@@ -14,7 +14,7 @@ struct NewImage {
 }
 
 pub async fn add_image(catalog: &Catalog, request: Request) -> HandlerResult {
-    catalog.admin(&request)?;
+    catalog.admin(&request).await?;
     let product_id = path_param(&request, "id")?;
     let body: NewImage = json_body(&request)?;
     let upload = catalog

@@ -8,7 +8,7 @@ use shared::catalog::service::product_response;
 use shared::http::{HandlerResult, json_body};
 
 pub async fn create(catalog: &Catalog, request: Request) -> HandlerResult {
-    catalog.admin(&request)?;
+    catalog.admin(&request).await?;
     let fields: ProductFields = json_body(&request)?;
     let product = catalog.create(fields, shared::clock::now()).await?;
     product_response(StatusCode::CREATED, product)

@@ -5,7 +5,7 @@ use shared::catalog::Catalog;
 use shared::http::{HandlerResult, no_content, path_param};
 
 pub async fn delete(catalog: &Catalog, request: Request) -> HandlerResult {
-    catalog.admin(&request)?;
+    catalog.admin(&request).await?;
     catalog
         .deactivate(path_param(&request, "id")?, shared::clock::now())
         .await?;

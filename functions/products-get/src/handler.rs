@@ -6,7 +6,7 @@ use shared::catalog::service::ProductEnvelope;
 use shared::http::{HandlerResult, cacheable_json, etag, path_param};
 
 pub async fn get(catalog: &Catalog, request: Request) -> HandlerResult {
-    let principal = catalog.optional_principal(&request)?;
+    let principal = catalog.optional_principal(&request).await?;
     let product = catalog
         .get(principal.as_ref(), path_param(&request, "id")?)
         .await?;

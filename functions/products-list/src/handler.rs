@@ -6,7 +6,7 @@ use shared::catalog::service::ListParams;
 use shared::http::{HandlerResult, PageRequest, cacheable_json, etag, query_param};
 
 pub async fn list(catalog: &Catalog, request: Request) -> HandlerResult {
-    let principal = catalog.optional_principal(&request)?;
+    let principal = catalog.optional_principal(&request).await?;
     let params = ListParams {
         category: query_param(&request, "category")?,
         q: query_param(&request, "q")?,

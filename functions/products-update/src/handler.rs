@@ -8,7 +8,7 @@ use shared::catalog::service::product_response;
 use shared::http::{HandlerResult, header_str, json_body, path_param};
 
 pub async fn update(catalog: &Catalog, request: Request) -> HandlerResult {
-    catalog.admin(&request)?;
+    catalog.admin(&request).await?;
     let id = path_param(&request, "id")?;
     let fields: ProductFields = json_body(&request)?;
     let if_match = header_str(&request, header::IF_MATCH);

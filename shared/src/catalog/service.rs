@@ -11,12 +11,11 @@ use super::model::{
 };
 use super::repo::{self, Listing, Position};
 use crate::auth::Principal;
-use crate::auth::jwt::TokenIssuer;
 use crate::config::{ConfigError, optional_string};
-use crate::cursor::CursorCodec;
 use crate::db::Table;
 use crate::error::{ApiError, FieldError};
 use crate::http::{Page, PageRequest, etag, etag_matches};
+use crate::secrets::LazySigning;
 
 /// How long a presigned upload works.
 pub const UPLOAD_TTL: Duration = Duration::from_secs(15 * 60);
@@ -97,8 +96,7 @@ pub struct UploadRequest {
 pub struct Catalog {
     pub table: Table,
     pub settings: CatalogSettings,
-    pub issuer: Option<TokenIssuer>,
-    pub cursors: Option<CursorCodec>,
+    pub signing: LazySigning,
     pub s3: Option<aws_sdk_s3::Client>,
 }
 
@@ -124,14 +122,8 @@ pub fn product_response(
 }
 
 impl Catalog {
-    fn issuer(&self) -> Result<&TokenIssuer, ApiError> {
-        self.issuer
-            .as_ref()
-            .ok_or_else(|| ApiError::internal("this function has no token issuer"))
-    }
-
     /// The principal if the request carries a token (a bad one is still a 401).
-    pub fn optional_principal(
+    pub async fn optional_principal(
         &self,
         request: &lambda_http::Request,
     ) -> Result<Option<Principal>, ApiError> {
@@ -139,14 +131,16 @@ impl Catalog {
             .headers()
             .contains_key(lambda_http::http::header::AUTHORIZATION)
         {
-            crate::auth::authenticate(request, self.issuer()?).map(Some)
+            let issuer = &self.signing.get().await?.issuer;
+            crate::auth::authenticate(request, issuer).map(Some)
         } else {
             Ok(None)
         }
     }
 
-    pub fn admin(&self, request: &lambda_http::Request) -> Result<Principal, ApiError> {
-        let principal = crate::auth::authenticate(request, self.issuer()?)?;
+    pub async fn admin(&self, request: &lambda_http::Request) -> Result<Principal, ApiError> {
+        let issuer = &self.signing.get().await?.issuer;
+        let principal = crate::auth::authenticate(request, issuer)?;
         principal.require_admin()?;
         Ok(principal)
     }
@@ -212,22 +206,32 @@ impl Catalog {
             q.as_deref().unwrap_or(""),
             params.include_inactive
         );
-        let codec = self
-            .cursors
-            .as_ref()
-            .ok_or_else(|| ApiError::internal("this function has no cursor key"))?;
+        // The key is read only when a cursor is read or written.
         let start = match &params.page.cursor {
-            Some(cursor) => Some(checked_position(
-                codec.decode::<Position>(&scope, cursor)?,
-                &listing,
-            )?),
+            Some(cursor) => {
+                let codec = &self.signing.get().await?.cursors;
+                Some(checked_position(
+                    codec.decode::<Position>(&scope, cursor)?,
+                    &listing,
+                )?)
+            }
             None => None,
         };
         let (items, next) =
             repo::list(&self.table, &listing, params.page.limit as usize, start).await?;
+        let next_cursor = match next {
+            Some(position) => Some(
+                self.signing
+                    .get()
+                    .await?
+                    .cursors
+                    .encode(&scope, &position)?,
+            ),
+            None => None,
+        };
         Ok(Page {
             items: items.iter().map(|item| self.view(item)).collect(),
-            next_cursor: next.map(|p| codec.encode(&scope, &p)).transpose()?,
+            next_cursor,
         })
     }
 
