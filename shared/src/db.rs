@@ -89,32 +89,26 @@ pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
     serde_dynamo::from_item(item).map_err(ApiError::internal)
 }
 
+/// The cancellation code of each item of a cancelled transaction (empty for other failures).
+fn cancellation_codes<R>(err: &SdkError<TransactWriteItemsError, R>) -> Vec<Option<&str>> {
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
+            .cancellation_reasons()
+            .iter()
+            .map(|reason| reason.code())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Whether a failed transaction was cancelled because the condition of item `index` failed.
-pub fn condition_failed_at(
-    err: &SdkError<TransactWriteItemsError, impl std::fmt::Debug>,
-    index: usize,
-) -> bool {
-    let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
-        err.as_service_error()
-    else {
-        return false;
-    };
-    cancelled
-        .cancellation_reasons()
-        .get(index)
-        .and_then(|r| r.code())
-        .is_some_and(|code| code == "ConditionalCheckFailed")
+pub fn condition_failed_at<R>(err: &SdkError<TransactWriteItemsError, R>, index: usize) -> bool {
+    cancellation_codes(err).get(index).copied().flatten() == Some("ConditionalCheckFailed")
 }
 
 /// Whether a failed transaction was cancelled by any failed condition.
-pub fn any_condition_failed(err: &SdkError<TransactWriteItemsError, impl std::fmt::Debug>) -> bool {
-    let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
-        err.as_service_error()
-    else {
-        return false;
-    };
-    cancelled
-        .cancellation_reasons()
-        .iter()
-        .any(|r| r.code() == Some("ConditionalCheckFailed"))
+pub fn any_condition_failed<R>(err: &SdkError<TransactWriteItemsError, R>) -> bool {
+    cancellation_codes(err)
+        .into_iter()
+        .any(|code| code == Some("ConditionalCheckFailed"))
 }

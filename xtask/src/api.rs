@@ -14,16 +14,14 @@ use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
 
 use crate::lambda::{Outcome, Pool};
 use crate::logs::emit;
+use crate::server::Body;
 use crate::template::{ACCOUNT_ID, Event, Template};
 
 /// API Gateway's own limit on a request's payload.
@@ -174,19 +172,11 @@ pub struct Api {
 }
 
 pub async fn serve(listener: TcpListener, api: Arc<Api>) {
-    while let Ok((stream, peer)) = listener.accept().await {
-        let _ = stream.set_nodelay(true);
-        let api = Arc::clone(&api);
-        tokio::spawn(async move {
-            let service = service_fn(move |request| handle(Arc::clone(&api), peer, request));
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
+    crate::server::serve(listener, move |peer, request| {
+        handle(Arc::clone(&api), peer, request)
+    })
+    .await;
 }
-
-type Body = Full<Bytes>;
 
 async fn handle(
     api: Arc<Api>,

@@ -10,15 +10,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde_json::json;
 use tokio::net::TcpListener;
 
 use crate::lambda::{Outcome, Pool, describe};
 use crate::logs::{Logs, emit};
+use crate::server::Body;
 
 /// Lambda's limit on a synchronous invocation's payload.
 const MAX_PAYLOAD: usize = 6 * 1024 * 1024;
@@ -73,19 +71,11 @@ pub async fn invoke_async(pool: &Pool, logs: &Logs, event: Bytes, source: &str) 
 }
 
 pub async fn serve(listener: TcpListener, invoker: Arc<Invoker>) {
-    while let Ok((stream, _)) = listener.accept().await {
-        let _ = stream.set_nodelay(true);
-        let invoker = Arc::clone(&invoker);
-        tokio::spawn(async move {
-            let service = service_fn(move |request| handle(Arc::clone(&invoker), request));
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
+    crate::server::serve(listener, move |_, request| {
+        handle(Arc::clone(&invoker), request)
+    })
+    .await;
 }
-
-type Body = Full<Bytes>;
 
 async fn handle(
     invoker: Arc<Invoker>,

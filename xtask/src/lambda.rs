@@ -16,12 +16,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, Result};
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full};
+use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
@@ -29,6 +26,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::logs::Logs;
+use crate::server::{Body, body_bytes};
 use crate::template::{ACCOUNT_ID, REGION};
 
 /// Lambda gives a function's initialisation up to ten seconds on top of its timeout.
@@ -341,20 +339,11 @@ impl RuntimeState {
 }
 
 async fn serve_runtime_api(listener: TcpListener, state: Arc<RuntimeState>) {
-    while let Ok((stream, _)) = listener.accept().await {
-        // Without TCP_NODELAY, Nagle and delayed ACKs add milliseconds to loopback round trips.
-        let _ = stream.set_nodelay(true);
-        let state = Arc::clone(&state);
-        tokio::spawn(async move {
-            let service = service_fn(move |request| runtime_request(Arc::clone(&state), request));
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
+    crate::server::serve(listener, move |_, request| {
+        runtime_request(Arc::clone(&state), request)
+    })
+    .await;
 }
-
-type Body = Full<Bytes>;
 
 async fn runtime_request(
     state: Arc<RuntimeState>,
@@ -368,12 +357,7 @@ async fn runtime_request(
         (Method::POST, ["2018-06-01", "runtime", "invocation", id, kind]) => {
             let id = (*id).to_owned();
             let kind = (*kind).to_owned();
-            let body = request
-                .into_body()
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
+            let body = body_bytes(request).await;
             let sender = state.in_flight.lock().ok().and_then(|mut m| m.remove(&id));
             match (kind.as_str(), sender) {
                 ("response", Some(sender)) => {
@@ -389,12 +373,7 @@ async fn runtime_request(
             }
         }
         (Method::POST, ["2018-06-01", "runtime", "init", "error"]) => {
-            let body = request
-                .into_body()
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
+            let body = body_bytes(request).await;
             if let Ok(mut slot) = state.init_error.lock() {
                 *slot = Some(String::from_utf8_lossy(&body).into_owned());
             }

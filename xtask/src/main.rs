@@ -15,6 +15,7 @@ mod lambda;
 mod logs;
 mod provision;
 mod schedule;
+mod server;
 mod stack;
 mod standins;
 mod template;

@@ -186,15 +186,7 @@ async fn registration_names_every_field_that_is_wrong() {
 
 /// The signing key, read from the local Secrets Manager as anyone holding it could.
 async fn signing_key() -> (String, Vec<u8>) {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
-            "local", "local", None, None, "tests",
-        ))
-        .endpoint_url(env("MOTO_URL"))
-        .load()
-        .await;
-    let client = aws_sdk_secretsmanager::Client::new(&config);
+    let client = aws_sdk_secretsmanager::Client::new(&crate::helpers::moto_config().await);
     let secret = client
         .get_secret_value()
         .secret_id(env("STOREFRONT_SECRET"))

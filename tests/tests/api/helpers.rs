@@ -222,15 +222,20 @@ fn decode_key(key: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
-pub async fn moto_s3() -> aws_sdk_s3::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+/// AWS SDK configuration for the local moto server.
+pub async fn moto_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_s3::config::Credentials::new(
             "local", "local", None, None, "tests",
         ))
         .endpoint_url(env("MOTO_URL"))
         .load()
-        .await;
+        .await
+}
+
+pub async fn moto_s3() -> aws_sdk_s3::Client {
+    let config = moto_config().await;
     let s3 = aws_sdk_s3::config::Builder::from(&config)
         .force_path_style(true)
         .build();
