@@ -355,12 +355,14 @@ impl Resolver<'_> {
             Value::Number(n) => Ok(n.to_string()),
             Value::Bool(b) => Ok(b.to_string()),
             Value::Tagged(tagged) => self.intrinsic(&tagged_name(tagged), &tagged.value),
-            Value::Mapping(map) if map.len() == 1 => {
-                let (key, arg) = map.iter().next().unwrap_or_else(|| unreachable!());
-                let key = key.as_str().unwrap_or_default();
-                let name = key.strip_prefix("Fn::").unwrap_or(key);
-                self.intrinsic(name, arg)
-            }
+            Value::Mapping(map) => match map.iter().next() {
+                // The long form of an intrinsic: `{"Fn::Sub": ...}`, `{"Ref": ...}`.
+                Some((key, arg)) if map.len() == 1 => {
+                    let key = key.as_str().unwrap_or_default();
+                    self.intrinsic(key.strip_prefix("Fn::").unwrap_or(key), arg)
+                }
+                _ => bail!("expected a string, found a mapping {map:?}"),
+            },
             other => bail!("expected a string, found {other:?}"),
         }
     }
