@@ -10,7 +10,9 @@ use http::Method;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::helpers::{Reply, api, assert_problem, authorized, env, error_fields, function_logs};
+use crate::helpers::{
+    Reply, api, assert_problem, authorized, env, error_fields, function_logs, login,
+};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -33,15 +35,6 @@ async fn register(email: &str, password: &str) -> Reply {
         .post_json(
             "/auth/register",
             &json!({"email": email, "password": password, "name": "Test User"}),
-        )
-        .await
-}
-
-async fn login(email: &str, password: &str) -> Reply {
-    api()
-        .post_json(
-            "/auth/login",
-            &json!({"email": email, "password": password}),
         )
         .await
 }

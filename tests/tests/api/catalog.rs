@@ -8,7 +8,7 @@ use http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Client, Reply, api, assert_problem, authorized, env, error_fields, invoke_api,
+    Client, Reply, api, assert_problem, authorized, env, error_fields, invoke_api, login,
 };
 
 /// Something no other test's names or categories contain.
@@ -21,12 +21,7 @@ fn unique(tag: &str) -> String {
 }
 
 async fn token(email: &str, password: &str) -> String {
-    let reply = api()
-        .post_json(
-            "/auth/login",
-            &json!({"email": email, "password": password}),
-        )
-        .await;
+    let reply = login(email, password).await;
     assert_eq!(
         reply.status,
         200,

@@ -103,6 +103,16 @@ impl Client {
     }
 }
 
+/// `POST /auth/login` with an email and a password.
+pub async fn login(email: &str, password: &str) -> Reply {
+    api()
+        .post_json(
+            "/auth/login",
+            &serde_json::json!({"email": email, "password": password}),
+        )
+        .await
+}
+
 /// A request with `Authorization: Bearer <token>` (and a JSON body if given) to the API.
 pub async fn authorized(
     method: Method,
