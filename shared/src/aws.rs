@@ -1,28 +1,84 @@
-//! AWS clients, built once at cold start and shared by every invocation.
+//! AWS clients, built once at cold start and shared by every invocation, and what the project's
+//! tools need to reach the local stand-ins the same way.
 //!
 //! `aws-config` reads credentials, the region and the endpoints from the environment. Locally
-//! the runner sets `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_S3` and the like to point the
+//! the runner sets `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL` and the like to point the
 //! clients at the stand-ins; nothing else in a function knows it is not on AWS.
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 
-/// Loads the shared SDK configuration from the environment.
+use crate::config::Config;
+
+/// The shared SDK configuration, from the environment.
 pub async fn sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest()).load().await
 }
 
-pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(config)
+/// The SDK configuration of the local stand-in at `endpoint` (the runner, the tests and the
+/// benchmark use it): fixed local credentials and region, no environment read.
+pub async fn local_config(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "local", "local", None, None, "local",
+        ))
+        .endpoint_url(endpoint)
+        .load()
+        .await
 }
 
 /// An S3 client. With an endpoint override (a local stand-in) it addresses buckets by path:
 /// virtual-host addressing would ask DNS for `<bucket>.127.0.0.1`.
-pub fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
-    let overridden = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
-        .iter()
-        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
-    let s3_config = aws_sdk_s3::config::Builder::from(config)
-        .force_path_style(overridden)
+pub fn s3(sdk: &SdkConfig, config: &Config) -> aws_sdk_s3::Client {
+    let s3_config = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(config.s3_endpoint.is_some())
         .build();
     aws_sdk_s3::Client::from_conf(s3_config)
+}
+
+/// An S3 client of a local stand-in, by path.
+pub fn local_s3(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+/// Decodes an object key as S3 events carry it: `+` is a space, `%XX` a byte.
+pub fn decode_s3_key(key: &str) -> Option<String> {
+    let bytes = key.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = key.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_s3_key;
+
+    #[test]
+    fn event_keys_are_url_decoded() {
+        assert_eq!(
+            decode_s3_key("incoming%2F01J%2F01K").as_deref(),
+            Some("incoming/01J/01K")
+        );
+        assert_eq!(decode_s3_key("a+b%20c").as_deref(), Some("a b c"));
+        assert_eq!(decode_s3_key("bad%zz"), None);
+        assert_eq!(decode_s3_key("cut%2"), None);
+        assert_eq!(decode_s3_key("%C3%A9t%C3%A9").as_deref(), Some("été"));
+        assert_eq!(decode_s3_key("%FF"), None);
+    }
 }

@@ -1,28 +1,32 @@
-//! Opaque, tamper-evident pagination cursors.
+//! Opaque, tamper-evident, expiring pagination cursors.
 //!
-//! A cursor is the position a listing stopped at (a DynamoDB `LastEvaluatedKey`, say), serialised
-//! as JSON, bound to the listing it came from by a `scope` (for example `orders:<user id>`), and
-//! signed with HMAC-SHA256 under a server key. A client cannot read it usefully, forge it, or
-//! replay it on another listing or for another user: any of those is `400 invalid_cursor`.
+//! A cursor is the position a listing stopped at (a DynamoDB `LastEvaluatedKey`, say) and its
+//! expiry, serialised as JSON and sealed with XChaCha20-Poly1305 under a server key, with the
+//! listing's `scope` (for example `orders:<user id>`) as associated data. A client can neither
+//! read it (the keys of the table stay private), forge it, replay it on another listing or for
+//! another user, nor use it after it expires: any of those is `400 invalid_cursor`.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
-use serde::Serialize;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use serde::de::DeserializeOwned;
-use sha2::Sha256;
+use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 
-/// Bytes of the HMAC kept in a cursor: 128 bits are far beyond guessing.
-const TAG_LEN: usize = 16;
+/// How long a cursor works: long enough to page through a listing, short enough that an old
+/// link cannot walk the catalog of another day.
+pub const CURSOR_TTL_SECS: i64 = 24 * 3600;
+/// XChaCha20's nonce: 192 random bits, so random nonces never repeat in practice.
+const NONCE_LEN: usize = 24;
 /// Longer input is refused before any decoding work.
 const MAX_CURSOR_LEN: usize = 2048;
 
-/// Signs and checks cursors with one server key.
+/// Seals and opens cursors with one server key.
 #[derive(Clone)]
 pub struct CursorCodec {
-    key: Vec<u8>,
+    cipher: XChaCha20Poly1305,
 }
 
 impl std::fmt::Debug for CursorCodec {
@@ -31,48 +35,81 @@ impl std::fmt::Debug for CursorCodec {
     }
 }
 
+#[derive(Serialize, Deserialize)]
+struct Sealed<T> {
+    /// Expiry, Unix seconds.
+    e: i64,
+    /// The position.
+    p: T,
+}
+
 impl CursorCodec {
-    /// `key` must be secret and at least 32 bytes.
-    pub fn new(key: impl Into<Vec<u8>>) -> Result<Self, &'static str> {
-        let key = key.into();
-        if key.len() < 32 {
-            return Err("a cursor key needs at least 32 bytes");
-        }
-        Ok(Self { key })
+    /// `key` must be secret and exactly 32 bytes.
+    pub fn new(key: &[u8]) -> Result<Self, &'static str> {
+        let cipher =
+            XChaCha20Poly1305::new_from_slice(key).map_err(|_| "a cursor key is 32 bytes")?;
+        Ok(Self { cipher })
     }
 
-    fn tag(&self, scope: &str, payload: &[u8]) -> Hmac<Sha256> {
-        // The key length is checked in `new`; HMAC accepts keys of any length anyway.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        mac.update(&(scope.len() as u64).to_be_bytes());
-        mac.update(scope.as_bytes());
-        mac.update(payload);
-        mac
-    }
-
-    pub fn encode<T: Serialize>(&self, scope: &str, position: &T) -> Result<String, ApiError> {
-        let mut bytes = serde_json::to_vec(position).map_err(ApiError::internal)?;
-        let tag = self.tag(scope, &bytes).finalize().into_bytes();
-        bytes.extend_from_slice(&tag[..TAG_LEN]);
+    pub fn encode<T: Serialize>(
+        &self,
+        scope: &str,
+        position: &T,
+        now: i64,
+    ) -> Result<String, ApiError> {
+        let plain = serde_json::to_vec(&Sealed {
+            e: now + CURSOR_TTL_SECS,
+            p: position,
+        })
+        .map_err(ApiError::internal)?;
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(|e| ApiError::internal(e.to_string()))?;
+        let sealed = self
+            .cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: &plain,
+                    aad: scope.as_bytes(),
+                },
+            )
+            .map_err(|_| ApiError::internal("cannot seal a cursor"))?;
+        let mut bytes = nonce.to_vec();
+        bytes.extend_from_slice(&sealed);
         Ok(URL_SAFE_NO_PAD.encode(bytes))
     }
 
-    pub fn decode<T: DeserializeOwned>(&self, scope: &str, cursor: &str) -> Result<T, ApiError> {
+    pub fn decode<T: DeserializeOwned>(
+        &self,
+        scope: &str,
+        cursor: &str,
+        now: i64,
+    ) -> Result<T, ApiError> {
         if cursor.is_empty() || cursor.len() > MAX_CURSOR_LEN {
             return Err(ApiError::InvalidCursor);
         }
         let bytes = URL_SAFE_NO_PAD
             .decode(cursor)
             .map_err(|_| ApiError::InvalidCursor)?;
-        if bytes.len() <= TAG_LEN {
+        let Some((nonce, sealed)) = bytes.split_at_checked(NONCE_LEN) else {
+            return Err(ApiError::InvalidCursor);
+        };
+        let plain = self
+            .cipher
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: scope.as_bytes(),
+                },
+            )
+            .map_err(|_| ApiError::InvalidCursor)?;
+        let opened: Sealed<T> =
+            serde_json::from_slice(&plain).map_err(|_| ApiError::InvalidCursor)?;
+        if opened.e <= now {
             return Err(ApiError::InvalidCursor);
         }
-        let (payload, tag) = bytes.split_at(bytes.len() - TAG_LEN);
-        self.tag(scope, payload)
-            .verify_truncated_left(tag)
-            .map_err(|_| ApiError::InvalidCursor)?;
-        serde_json::from_slice(payload).map_err(|_| ApiError::InvalidCursor)
+        Ok(opened.p)
     }
 }
 
@@ -81,8 +118,10 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
+    const NOW: i64 = 1_795_255_700;
+
     fn codec() -> CursorCodec {
-        CursorCodec::new([7u8; 32]).unwrap_or_else(|e| panic!("{e}"))
+        CursorCodec::new(&[7u8; 32]).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn position() -> BTreeMap<String, String> {
@@ -92,52 +131,81 @@ mod tests {
         ])
     }
 
+    fn encode(scope: &str) -> String {
+        codec()
+            .encode(scope, &position(), NOW)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn decode(scope: &str, cursor: &str, now: i64) -> Result<BTreeMap<String, String>, ApiError> {
+        codec().decode(scope, cursor, now)
+    }
+
     #[test]
     fn a_cursor_round_trips_within_its_scope() {
-        let cursor = codec().encode("products", &position()).unwrap_or_default();
-        let back: BTreeMap<String, String> = codec()
-            .decode("products", &cursor)
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(back, position());
+        let back = decode("products", &encode("products"), NOW + 60);
+        assert_eq!(back.ok(), Some(position()));
+    }
+
+    #[test]
+    fn a_cursor_is_not_readable() {
+        let cursor = encode("products");
+        let bytes = URL_SAFE_NO_PAD.decode(&cursor).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        for visible in ["PRODUCT", "pk", "META"] {
+            assert!(!text.contains(visible), "{visible} shows in {text}");
+        }
+        assert_ne!(encode("products"), cursor, "each cursor has its own nonce");
     }
 
     #[test]
     fn a_cursor_from_another_listing_is_refused() {
-        let cursor = codec()
-            .encode("orders:alice", &position())
+        let err = decode("orders:bob", &encode("orders:alice"), NOW);
+        assert!(matches!(err, Err(ApiError::InvalidCursor)));
+    }
+
+    #[test]
+    fn an_expired_cursor_is_refused() {
+        let cursor = encode("products");
+        assert!(decode("products", &cursor, NOW + CURSOR_TTL_SECS - 1).is_ok());
+        let err = decode("products", &cursor, NOW + CURSOR_TTL_SECS);
+        assert!(matches!(err, Err(ApiError::InvalidCursor)));
+    }
+
+    #[test]
+    fn every_changed_byte_is_refused() {
+        let cursor = encode("products");
+        let bytes = URL_SAFE_NO_PAD.decode(&cursor).unwrap_or_default();
+        for i in 0..bytes.len() {
+            let mut forged = bytes.clone();
+            forged[i] ^= 1;
+            let err = decode("products", &URL_SAFE_NO_PAD.encode(forged), NOW);
+            assert!(matches!(err, Err(ApiError::InvalidCursor)), "byte {i}");
+        }
+    }
+
+    #[test]
+    fn a_cursor_sealed_with_another_key_is_refused() {
+        let other = CursorCodec::new(&[8u8; 32]).unwrap_or_else(|e| panic!("{e}"));
+        let cursor = other
+            .encode("products", &position(), NOW)
             .unwrap_or_default();
-        let err = codec().decode::<BTreeMap<String, String>>("orders:bob", &cursor);
-        assert!(matches!(err, Err(ApiError::InvalidCursor)));
-    }
-
-    #[test]
-    fn a_changed_byte_is_refused() {
-        let cursor = codec().encode("products", &position()).unwrap_or_default();
-        let mut bytes = URL_SAFE_NO_PAD.decode(&cursor).unwrap_or_default();
-        bytes[3] ^= 1;
-        let forged = URL_SAFE_NO_PAD.encode(bytes);
-        let err = codec().decode::<BTreeMap<String, String>>("products", &forged);
-        assert!(matches!(err, Err(ApiError::InvalidCursor)));
-    }
-
-    #[test]
-    fn a_cursor_signed_with_another_key_is_refused() {
-        let other = CursorCodec::new([8u8; 32]).unwrap_or_else(|e| panic!("{e}"));
-        let cursor = other.encode("products", &position()).unwrap_or_default();
-        let err = codec().decode::<BTreeMap<String, String>>("products", &cursor);
-        assert!(matches!(err, Err(ApiError::InvalidCursor)));
+        assert!(matches!(
+            decode("products", &cursor, NOW),
+            Err(ApiError::InvalidCursor)
+        ));
     }
 
     #[test]
     fn garbage_is_refused() {
         for garbage in ["", "!!!", "abc", "eyJwayI6IngifQ", &"A".repeat(5000)] {
-            let err = codec().decode::<BTreeMap<String, String>>("products", garbage);
+            let err = decode("products", garbage, NOW);
             assert!(matches!(err, Err(ApiError::InvalidCursor)), "{garbage}");
         }
     }
 
     #[test]
     fn a_short_key_is_refused() {
-        assert!(CursorCodec::new(vec![1u8; 16]).is_err());
+        assert!(CursorCodec::new(&[1u8; 16]).is_err());
     }
 }

@@ -1,17 +1,49 @@
-//! DynamoDB access shared by every repository: the table handle, item (de)serialisation with
-//! `serde_dynamo`, and telling a failed condition from a failed service.
+//! DynamoDB access shared by every repository: the table handle, its indexes, item
+//! (de)serialisation with `serde_dynamo`, and telling a failed condition from a failed service.
 
 use std::collections::HashMap;
 
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::config::{Config, ConfigError};
 use crate::error::ApiError;
 
 pub type Item = HashMap<String, AttributeValue>;
+
+/// The table's global secondary indexes, as the template declares them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index {
+    /// `gsi1`: the whole catalog, in creation order.
+    Catalog,
+    /// `gsi2`: products by category, in creation order.
+    Category,
+    /// `gsi3`: products by lower-cased name, for prefix search.
+    Name,
+}
+
+impl Index {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Catalog => "gsi1",
+            Self::Category => "gsi2",
+            Self::Name => "gsi3",
+        }
+    }
+
+    /// The attribute names of the index's partition and sort keys.
+    pub fn key_attributes(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Catalog => ("gsi1pk", "gsi1sk"),
+            Self::Category => ("gsi2pk", "gsi2sk"),
+            Self::Name => ("gsi3pk", "gsi3sk"),
+        }
+    }
+}
 
 /// The single table and its client.
 #[derive(Debug, Clone)]
@@ -28,6 +60,14 @@ impl Table {
         }
     }
 
+    /// The table `TABLE_NAME` names.
+    pub fn from_config(sdk: &aws_config::SdkConfig, config: &Config) -> Result<Self, ConfigError> {
+        Ok(Self::new(
+            aws_sdk_dynamodb::Client::new(sdk),
+            config.required(&config.table_name, "TABLE_NAME")?,
+        ))
+    }
+
     /// Reads one item, strongly consistent.
     pub async fn get<T: DeserializeOwned>(
         &self,
@@ -38,8 +78,8 @@ impl Table {
             .client
             .get_item()
             .table_name(&self.name)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
+            .key("pk", string(pk))
+            .key("sk", string(sk))
             .consistent_read(true)
             .send()
             .await?;
@@ -50,8 +90,8 @@ impl Table {
         self.client
             .delete_item()
             .table_name(&self.name)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
+            .key("pk", string(pk))
+            .key("sk", string(sk))
             .send()
             .await?;
         Ok(())
@@ -73,12 +113,19 @@ pub fn put_if<T: Serialize>(
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
-pub fn s(value: impl Into<String>) -> AttributeValue {
+/// A string attribute value (`S`).
+pub fn string(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-pub fn n(value: i64) -> AttributeValue {
+/// A number attribute value (`N`).
+pub fn number(value: i64) -> AttributeValue {
     AttributeValue::N(value.to_string())
+}
+
+/// A string-set attribute value (`SS`) of one string.
+pub fn string_set(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::Ss(vec![value.into()])
 }
 
 pub fn to_item<T: Serialize>(value: &T) -> Result<Item, ApiError> {
@@ -90,7 +137,7 @@ pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
 }
 
 /// The cancellation code of each item of a cancelled transaction (empty for other failures).
-fn cancellation_codes<R>(err: &SdkError<TransactWriteItemsError, R>) -> Vec<Option<&str>> {
+fn cancellation_codes(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> Vec<Option<&str>> {
     match err.as_service_error() {
         Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
             .cancellation_reasons()
@@ -102,13 +149,30 @@ fn cancellation_codes<R>(err: &SdkError<TransactWriteItemsError, R>) -> Vec<Opti
 }
 
 /// Whether a failed transaction was cancelled because the condition of item `index` failed.
-pub fn condition_failed_at<R>(err: &SdkError<TransactWriteItemsError, R>, index: usize) -> bool {
+pub fn condition_failed_at(
+    err: &SdkError<TransactWriteItemsError, HttpResponse>,
+    index: usize,
+) -> bool {
     cancellation_codes(err).get(index).copied().flatten() == Some("ConditionalCheckFailed")
 }
 
 /// Whether a failed transaction was cancelled by any failed condition.
-pub fn any_condition_failed<R>(err: &SdkError<TransactWriteItemsError, R>) -> bool {
+pub fn any_condition_failed(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> bool {
     cancellation_codes(err)
         .into_iter()
         .any(|code| code == Some("ConditionalCheckFailed"))
+}
+
+/// A failed transaction that no condition explains. Cancelled by a conflicting write or by
+/// throttling, it may succeed when tried again (`503`); any other failure is a bug (`500`).
+pub fn transaction_failed(err: SdkError<TransactWriteItemsError, HttpResponse>) -> ApiError {
+    let transient = cancellation_codes(&err)
+        .into_iter()
+        .flatten()
+        .any(|code| matches!(code, "TransactionConflict" | "ThrottlingError"));
+    if transient {
+        ApiError::unavailable(err)
+    } else {
+        err.into()
+    }
 }

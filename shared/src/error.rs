@@ -7,6 +7,8 @@
 use std::error::Error as StdError;
 use std::time::Duration;
 
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use serde::Serialize;
 
 /// A boxed cause, kept for the log line of a 5xx.
@@ -19,7 +21,6 @@ pub enum ErrorCode {
     ValidationFailed,
     MalformedJson,
     InvalidCursor,
-    IdempotencyKeyRequired,
     Unauthorized,
     InvalidCredentials,
     Forbidden,
@@ -28,13 +29,9 @@ pub enum ErrorCode {
     Conflict,
     EmailTaken,
     SkuTaken,
-    OutOfStock,
-    InvalidTransition,
-    IdempotencyInProgress,
     PreconditionFailed,
     PayloadTooLarge,
     UnsupportedMediaType,
-    IdempotencyKeyReused,
     RateLimited,
     Internal,
     ServiceUnavailable,
@@ -46,7 +43,6 @@ impl ErrorCode {
             Self::ValidationFailed => "validation_failed",
             Self::MalformedJson => "malformed_json",
             Self::InvalidCursor => "invalid_cursor",
-            Self::IdempotencyKeyRequired => "idempotency_key_required",
             Self::Unauthorized => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden => "forbidden",
@@ -55,13 +51,9 @@ impl ErrorCode {
             Self::Conflict => "conflict",
             Self::EmailTaken => "email_taken",
             Self::SkuTaken => "sku_taken",
-            Self::OutOfStock => "out_of_stock",
-            Self::InvalidTransition => "invalid_transition",
-            Self::IdempotencyInProgress => "idempotency_in_progress",
             Self::PreconditionFailed => "precondition_failed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::RateLimited => "rate_limited",
             Self::Internal => "internal",
             Self::ServiceUnavailable => "service_unavailable",
@@ -72,22 +64,17 @@ impl ErrorCode {
         match self {
             Self::ValidationFailed
             | Self::MalformedJson
-            | Self::InvalidCursor
-            | Self::IdempotencyKeyRequired => 400,
+            | Self::InvalidCursor => 400,
             Self::Unauthorized | Self::InvalidCredentials => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Conflict
             | Self::EmailTaken
-            | Self::SkuTaken
-            | Self::OutOfStock
-            | Self::InvalidTransition
-            | Self::IdempotencyInProgress => 409,
+            | Self::SkuTaken => 409,
             Self::PreconditionFailed => 412,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::IdempotencyKeyReused => 422,
             Self::RateLimited => 429,
             Self::Internal => 500,
             Self::ServiceUnavailable => 503,
@@ -100,7 +87,6 @@ impl ErrorCode {
             Self::ValidationFailed => "Validation failed",
             Self::MalformedJson => "Malformed JSON",
             Self::InvalidCursor => "Invalid cursor",
-            Self::IdempotencyKeyRequired => "Idempotency key required",
             Self::Unauthorized => "Unauthorized",
             Self::InvalidCredentials => "Invalid credentials",
             Self::Forbidden => "Forbidden",
@@ -109,13 +95,9 @@ impl ErrorCode {
             Self::Conflict => "Conflict",
             Self::EmailTaken => "Email taken",
             Self::SkuTaken => "SKU taken",
-            Self::OutOfStock => "Out of stock",
-            Self::InvalidTransition => "Invalid transition",
-            Self::IdempotencyInProgress => "Idempotent request in progress",
             Self::PreconditionFailed => "Precondition failed",
             Self::PayloadTooLarge => "Payload too large",
             Self::UnsupportedMediaType => "Unsupported media type",
-            Self::IdempotencyKeyReused => "Idempotency key reused",
             Self::RateLimited => "Rate limited",
             Self::Internal => "Internal error",
             Self::ServiceUnavailable => "Service unavailable",
@@ -290,16 +272,56 @@ pub struct Problem {
     pub errors: Option<Vec<FieldError>>,
 }
 
-/// Any AWS SDK failure is the service's, not the client's: 503, so the client retries, with the
-/// cause kept for the log. Callers that expect a specific service error (a failed condition, say)
-/// match it with `into_service_error()` before falling back to this.
-impl<E, R> From<aws_sdk_dynamodb::error::SdkError<E, R>> for ApiError
+/// An AWS SDK failure, by its kind: what a retry may cure (throttling, a timeout, a connection
+/// that failed, a 5xx of the service) is `503` with `Retry-After`; anything else is a request the
+/// service refused, which no retry cures: a bug, `500`, logged with its cause. Callers that expect
+/// a specific service error (a failed condition, say) match it with `as_service_error()` first.
+impl<E> From<SdkError<E, HttpResponse>> for ApiError
 where
-    E: StdError + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
-    fn from(err: aws_sdk_dynamodb::error::SdkError<E, R>) -> Self {
-        Self::ServiceUnavailable(Box::new(err))
+    fn from(err: SdkError<E, HttpResponse>) -> Self {
+        if is_transient(&err) {
+            Self::ServiceUnavailable(Box::new(err))
+        } else {
+            Self::Internal(Box::new(err))
+        }
+    }
+}
+
+/// Error codes of AWS services that mean "slow down" or "try again".
+const TRANSIENT_CODES: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "ThrottledException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "TransactionInProgressException",
+    "InternalServerError",
+    "InternalFailure",
+    "InternalError",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+];
+
+/// Whether a retry of the same call may succeed.
+pub fn is_transient<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> bool {
+    match err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(service) => {
+            service.raw().status().is_server_error()
+                || service
+                    .err()
+                    .code()
+                    .is_some_and(|code| TRANSIENT_CODES.contains(&code))
+        }
+        _ => false,
     }
 }
 
@@ -357,7 +379,6 @@ mod tests {
             (ErrorCode::InvalidCursor, 400),
             (ErrorCode::InvalidCredentials, 401),
             (ErrorCode::EmailTaken, 409),
-            (ErrorCode::IdempotencyKeyReused, 422),
             (ErrorCode::PayloadTooLarge, 413),
             (ErrorCode::UnsupportedMediaType, 415),
             (ErrorCode::ServiceUnavailable, 503),

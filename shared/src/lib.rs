@@ -1,8 +1,9 @@
 //! The library every Storefront function is built on: configuration, the error type and its
-//! problem responses, HTTP plumbing, pagination cursors, telemetry and AWS clients.
+//! problem responses, HTTP plumbing, pagination cursors, telemetry, AWS clients, and the
+//! domains (accounts, catalog) as model → repository → service.
 //!
-//! Domain rules live here as plain functions, so they can be tested without AWS; functions only
-//! translate between HTTP (or an event) and these.
+//! Domain rules live here as plain functions and services on domain types, testable without
+//! AWS or HTTP; functions only translate between HTTP (or an event) and these.
 
 pub mod accounts;
 pub mod auth;
@@ -10,16 +11,18 @@ pub mod aws;
 pub mod catalog;
 pub mod clock;
 pub mod config;
-pub mod context;
 pub mod cursor;
 pub mod db;
-pub mod email;
 pub mod error;
+pub mod etag;
 pub mod http;
+pub mod ids;
+pub mod mail;
 pub mod rate_limit;
 pub mod routes;
 pub mod secrets;
 pub mod telemetry;
+pub mod text;
 
 pub use config::Config;
 pub use error::{ApiError, ErrorCode};

@@ -1,12 +1,16 @@
-//! Fixed-window counters in DynamoDB, counted atomically: login failures per account, password
-//! resets per account, messages per client IP. A window starts with its first event and lasts
-//! `length` seconds; the counter's item expires with it (TTL), and reads ignore an expired one.
+//! Fixed-window limits in DynamoDB, counted atomically: login attempts per account, password
+//! resets per email, messages per client IP. A window starts with its first event and lasts
+//! `length` seconds; the counter's item expires with it (TTL), and an expired one is replaced.
+//!
+//! An attempt is counted *before* the work it guards, by one conditional `UpdateItem` that
+//! refuses past the limit: forty parallel requests cannot all pass a read that each of them
+//! made before any of them counted.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::ReturnValue;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use serde::Deserialize;
 
-use crate::db::{Table, n, s};
+use crate::db::{Table, number, string};
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Copy)]
@@ -17,7 +21,6 @@ pub struct Window {
 
 #[derive(Debug, Deserialize)]
 struct Counter {
-    count: u32,
     window_start: i64,
 }
 
@@ -28,79 +31,84 @@ const SK: &str = "RATE";
 
 impl Window {
     fn retry_after(&self, window_start: i64, now: i64) -> ApiError {
-        let seconds = (window_start + self.length_secs - now).max(1);
+        let seconds = window_start
+            .saturating_add(self.length_secs)
+            .saturating_sub(now)
+            .max(1);
         ApiError::RateLimited {
-            retry_after: std::time::Duration::from_secs(seconds as u64),
+            retry_after: std::time::Duration::from_secs(seconds.unsigned_abs()),
         }
     }
 
-    /// `429` if `key` has already reached the limit in its current window; counts nothing.
-    pub async fn check(&self, table: &Table, key: &str, now: i64) -> Result<(), ApiError> {
-        match table.get::<Counter>(&pk(key), SK).await? {
-            Some(c) if c.window_start > now - self.length_secs && c.count >= self.limit => {
-                Err(self.retry_after(c.window_start, now))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Counts one event; `429` if it goes over the limit.
-    pub async fn hit(&self, table: &Table, key: &str, now: i64) -> Result<(), ApiError> {
-        // Two tries: the second after starting a fresh window over an expired one.
+    /// Counts one attempt for `key`; `429` (with the time left in the window) if the window
+    /// already holds `limit` attempts, in which case nothing is counted.
+    pub async fn acquire(&self, table: &Table, key: &str, now: i64) -> Result<(), ApiError> {
+        let cutoff = now - self.length_secs;
+        // Two tries: the second after clearing a window that has passed.
         for _ in 0..2 {
             let counted = table
                 .client
                 .update_item()
                 .table_name(&table.name)
-                .key("pk", s(pk(key)))
-                .key("sk", s(SK))
+                .key("pk", string(pk(key)))
+                .key("sk", string(SK))
                 .update_expression(
                     "SET window_start = if_not_exists(window_start, :now), #ttl = if_not_exists(#ttl, :ttl) ADD #count :one",
                 )
-                .condition_expression("attribute_not_exists(pk) OR window_start > :cutoff")
+                .condition_expression(
+                    "attribute_not_exists(pk) OR (window_start > :cutoff AND #count < :limit)",
+                )
                 .expression_attribute_names("#count", "count")
                 .expression_attribute_names("#ttl", "ttl")
-                .expression_attribute_values(":now", n(now))
-                .expression_attribute_values(":ttl", n(now + self.length_secs))
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":cutoff", n(now - self.length_secs))
-                .return_values(ReturnValue::AllNew)
+                .expression_attribute_values(":now", number(now))
+                .expression_attribute_values(":ttl", number(now + self.length_secs))
+                .expression_attribute_values(":one", number(1))
+                .expression_attribute_values(":cutoff", number(cutoff))
+                .expression_attribute_values(":limit", number(i64::from(self.limit)))
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                 .send()
                 .await;
-            match counted {
-                Ok(output) => {
-                    let counter: Counter =
-                        crate::db::from_item(output.attributes.unwrap_or_default())?;
-                    if counter.count > self.limit {
-                        return Err(self.retry_after(counter.window_start, now));
-                    }
-                    return Ok(());
+            let err = match counted {
+                Ok(_) => return Ok(()),
+                Err(err) => err,
+            };
+            let old: Option<Counter> = match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                    failed.item.clone().map(crate::db::from_item).transpose()?
                 }
-                Err(err)
-                    if matches!(
-                        err.as_service_error(),
-                        Some(UpdateItemError::ConditionalCheckFailedException(_))
-                    ) =>
-                {
-                    // The window has passed: start a new one, unless someone just did.
-                    let _ = table
+                _ => return Err(err.into()),
+            };
+            match old {
+                Some(counter) if counter.window_start > cutoff => {
+                    return Err(self.retry_after(counter.window_start, now));
+                }
+                // The window has passed: start a new one, unless someone just did.
+                _ => {
+                    let cleared = table
                         .client
                         .delete_item()
                         .table_name(&table.name)
-                        .key("pk", s(pk(key)))
-                        .key("sk", s(SK))
+                        .key("pk", string(pk(key)))
+                        .key("sk", string(SK))
                         .condition_expression("window_start <= :cutoff")
-                        .expression_attribute_values(":cutoff", n(now - self.length_secs))
+                        .expression_attribute_values(":cutoff", number(cutoff))
                         .send()
                         .await;
+                    if let Err(err) = cleared
+                        && !matches!(
+                            err.as_service_error(),
+                            Some(aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(_))
+                        )
+                    {
+                        return Err(err.into());
+                    }
                 }
-                Err(err) => return Err(err.into()),
             }
         }
         Err(ApiError::unavailable("the rate counter kept changing"))
     }
 
-    /// Forgets the key's counter (a successful login clears its failures).
+    /// Forgets the key's counter (a successful login clears its attempts).
     pub async fn clear(table: &Table, key: &str) -> Result<(), ApiError> {
         table.delete(&pk(key), SK).await
     }

@@ -1,4 +1,4 @@
-//! The deployment's secret keys, read once at cold start from AWS Secrets Manager.
+//! The deployment's secret keys, read from AWS Secrets Manager.
 //!
 //! The secret (created by the template with a generated key) is JSON:
 //! `{"kid": "k1", "key": "<at least 32 characters>", "previous": {"kid": ..., "key": ...}}`.
@@ -11,7 +11,8 @@ use serde::Deserialize;
 use sha2::Sha256;
 use tokio::sync::OnceCell;
 
-use crate::auth::jwt::{SigningKey, TokenIssuer};
+use crate::auth::jwt::{SigningKey, TokenIssuer, TokenVerifier};
+use crate::config::{Config, ConfigError, TokenSettings};
 use crate::cursor::CursorCodec;
 use crate::error::ApiError;
 
@@ -21,6 +22,8 @@ pub enum SecretError {
     Unreadable(String, #[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("the secret {0} is not valid: {1}")]
     Invalid(String, &'static str),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 }
 
 #[derive(Deserialize)]
@@ -36,16 +39,17 @@ struct SecretJson {
     previous: Option<KeyJson>,
 }
 
-/// The keys a function signs and checks with.
+/// The keys a function signs and checks with, and the token settings they are used with.
 #[derive(Debug, Clone)]
 pub struct Keys {
-    pub current: SigningKey,
-    pub previous: Option<SigningKey>,
-    pub cursors: CursorCodec,
+    current: SigningKey,
+    previous: Option<SigningKey>,
+    cursors: CursorCodec,
+    settings: TokenSettings,
 }
 
 impl Keys {
-    pub fn parse(name: &str, text: &str) -> Result<Self, SecretError> {
+    pub fn parse(name: &str, text: &str, settings: TokenSettings) -> Result<Self, SecretError> {
         let invalid = |why| SecretError::Invalid(name.to_owned(), why);
         let json: SecretJson =
             serde_json::from_str(text).map_err(|_| invalid("not the expected JSON"))?;
@@ -55,22 +59,30 @@ impl Keys {
             .map(|p| SigningKey::new(p.kid, p.key.as_bytes()))
             .transpose()
             .map_err(invalid)?;
-        // A key of its own for cursors, so that no cursor is ever a valid token signature.
+        // A key of its own for cursors, so that no cursor key is ever a token key.
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(json.key.as_bytes())
             .map_err(|_| invalid("unusable key"))?;
-        mac.update(b"storefront cursor key");
-        let cursors = CursorCodec::new(mac.finalize().into_bytes().to_vec()).map_err(invalid)?;
+        mac.update(b"storefront cursor key v2");
+        let cursors = CursorCodec::new(&mac.finalize().into_bytes()).map_err(invalid)?;
         Ok(Self {
             current,
             previous,
             cursors,
+            settings,
         })
     }
 
-    /// Reads the secret named by `APP_SECRET_ARN`.
-    pub async fn load(
+    /// Reads the secret `APP_SECRET_ARN` names.
+    pub async fn load(sdk: &aws_config::SdkConfig, config: &Config) -> Result<Self, SecretError> {
+        let arn = config.required(&config.app_secret_arn, "APP_SECRET_ARN")?;
+        let client = aws_sdk_secretsmanager::Client::new(sdk);
+        Self::fetch(&client, &arn, config.tokens.clone()).await
+    }
+
+    async fn fetch(
         client: &aws_sdk_secretsmanager::Client,
         arn: &str,
+        settings: TokenSettings,
     ) -> Result<Self, SecretError> {
         let output = client
             .get_secret_value()
@@ -81,85 +93,60 @@ impl Keys {
         let text = output
             .secret_string()
             .ok_or_else(|| SecretError::Invalid(arn.to_owned(), "not a string secret"))?;
-        Self::parse(arn, text)
+        Self::parse(arn, text, settings)
     }
-}
 
-/// Who tokens are issued by and for, and how long they last.
-#[derive(Debug, Clone)]
-pub struct TokenSettings {
-    pub issuer: String,
-    pub audience: String,
-    pub ttl_secs: i64,
-}
-
-impl Keys {
-    pub fn issuer(&self, settings: &TokenSettings) -> TokenIssuer {
+    pub fn issuer(&self) -> TokenIssuer {
         TokenIssuer::new(
             self.current.clone(),
             self.previous.clone(),
-            settings.issuer.clone(),
-            settings.audience.clone(),
-            settings.ttl_secs,
+            self.settings.issuer.clone(),
+            self.settings.audience.clone(),
+            self.settings.ttl_secs,
         )
     }
-}
 
-/// What the keys give a function: a token issuer and the cursor codec.
-#[derive(Debug)]
-pub struct Signing {
-    pub issuer: TokenIssuer,
-    pub cursors: CursorCodec,
+    pub fn verifier(&self) -> TokenVerifier {
+        TokenVerifier::new(
+            self.current.clone(),
+            self.previous.clone(),
+            self.settings.issuer.clone(),
+            self.settings.audience.clone(),
+        )
+    }
+
+    pub fn cursors(&self) -> CursorCodec {
+        self.cursors.clone()
+    }
 }
 
 /// Keys read from Secrets Manager on first use rather than at cold start, for functions that
-/// often need none: an anonymous product read checks no token and signs no cursor, so its cold
+/// often need none: an anonymous product read checks no token and seals no cursor, so its cold
 /// start skips the network round trip. A failed read is not kept: the next use tries again.
-pub struct LazySigning {
-    source: Option<(aws_sdk_secretsmanager::Client, String)>,
+pub struct LazyKeys {
+    client: aws_sdk_secretsmanager::Client,
+    arn: String,
     settings: TokenSettings,
-    cell: OnceCell<Signing>,
+    cell: OnceCell<Keys>,
 }
 
-impl LazySigning {
-    pub fn new(
-        client: aws_sdk_secretsmanager::Client,
-        arn: String,
-        settings: TokenSettings,
-    ) -> Self {
-        Self {
-            source: Some((client, arn)),
-            settings,
+impl LazyKeys {
+    /// The secret `APP_SECRET_ARN` names; a missing variable stops the cold start.
+    pub fn new(sdk: &aws_config::SdkConfig, config: &Config) -> Result<Self, ConfigError> {
+        Ok(Self {
+            client: aws_sdk_secretsmanager::Client::new(sdk),
+            arn: config.required(&config.app_secret_arn, "APP_SECRET_ARN")?,
+            settings: config.tokens.clone(),
             cell: OnceCell::new(),
-        }
+        })
     }
 
-    /// No keys at all, for tools that only write to the table: any use is an internal error.
-    pub fn none() -> Self {
-        Self {
-            source: None,
-            settings: TokenSettings {
-                issuer: String::new(),
-                audience: String::new(),
-                ttl_secs: 0,
-            },
-            cell: OnceCell::new(),
-        }
-    }
-
-    pub async fn get(&self) -> Result<&Signing, ApiError> {
+    pub async fn get(&self) -> Result<&Keys, ApiError> {
         self.cell
             .get_or_try_init(|| async {
-                let Some((client, arn)) = &self.source else {
-                    return Err(ApiError::internal("this function has no signing keys"));
-                };
-                let keys = Keys::load(client, arn)
+                Keys::fetch(&self.client, &self.arn, self.settings.clone())
                     .await
-                    .map_err(ApiError::unavailable)?;
-                Ok(Signing {
-                    issuer: keys.issuer(&self.settings),
-                    cursors: keys.cursors,
-                })
+                    .map_err(ApiError::unavailable)
             })
             .await
     }
@@ -169,11 +156,20 @@ impl LazySigning {
 mod tests {
     use super::*;
 
+    fn settings() -> TokenSettings {
+        TokenSettings {
+            issuer: "storefront".into(),
+            audience: "storefront-api".into(),
+            ttl_secs: 900,
+        }
+    }
+
     #[test]
     fn a_generated_secret_parses_and_short_keys_are_refused() {
         let keys = Keys::parse(
             "s",
             r#"{"kid":"k1","key":"0123456789abcdef0123456789abcdef0123"}"#,
+            settings(),
         )
         .unwrap();
         assert_eq!(keys.current.kid, "k1");
@@ -181,22 +177,32 @@ mod tests {
         let rotated = Keys::parse(
             "s",
             r#"{"kid":"k2","key":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","previous":{"kid":"k1","key":"0123456789abcdef0123456789abcdef0123"}}"#,
+            settings(),
         )
         .unwrap();
         assert_eq!(rotated.previous.map(|k| k.kid).as_deref(), Some("k1"));
-        assert!(Keys::parse("s", r#"{"kid":"k1","key":"short"}"#).is_err());
-        assert!(Keys::parse("s", "not json").is_err());
+        assert!(Keys::parse("s", r#"{"kid":"k1","key":"short"}"#, settings()).is_err());
+        assert!(Keys::parse("s", "not json", settings()).is_err());
     }
 
-    #[tokio::test]
-    async fn a_function_without_keys_fails_its_request_not_its_start() {
-        let signing = LazySigning::none();
-        assert!(matches!(signing.get().await, Err(ApiError::Internal(_))));
+    #[test]
+    fn a_token_issued_with_the_keys_verifies_with_them() {
+        let keys = Keys::parse(
+            "s",
+            r#"{"kid":"k1","key":"0123456789abcdef0123456789abcdef0123"}"#,
+            settings(),
+        )
+        .unwrap();
+        let token = keys
+            .issuer()
+            .issue("u1", crate::auth::Role::Customer, 1_000);
+        assert_eq!(keys.verifier().verify(&token, 1_000).unwrap().sub, "u1");
     }
 
     #[test]
     fn an_error_names_the_secret_but_never_its_value() {
-        let err = Keys::parse("arn:secret:app", r#"{"kid":"k1","key":"hunter2"}"#).unwrap_err();
+        let err =
+            Keys::parse("arn:secret:app", r#"{"kid":"k1","key":"hunter2"}"#, settings()).unwrap_err();
         let text = err.to_string();
         assert!(
             text.contains("arn:secret:app") && !text.contains("hunter2"),

@@ -40,18 +40,31 @@ impl Email {
     }
 }
 
-/// A display name: 1–100 characters once trimmed.
-pub fn parse_name(raw: &str) -> Result<String, &'static str> {
-    let name = raw.trim();
-    let length = name.chars().count();
-    if length == 0 {
-        Err("must not be empty")
-    } else if length > 100 {
-        Err("must be at most 100 characters")
-    } else if name.chars().any(char::is_control) {
-        Err("must not contain control characters")
-    } else {
-        Ok(name.to_owned())
+impl<'de> Deserialize<'de> for Email {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A display name: 1–100 characters once trimmed, no control or bidi-override characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        crate::text::single_line(raw, 100).map(Self)
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for PersonName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -83,8 +96,9 @@ pub struct UserItem {
     pub password_hash: String,
     pub created_at: i64,
     pub updated_at: i64,
-    /// Refresh tokens of logins begun before this time (Unix milliseconds) are no longer
-    /// accepted: set when the password changes.
+    /// Credentials issued before this time (Unix milliseconds) are no longer accepted: refresh
+    /// tokens of logins begun before it, reset tokens made before it, and, on admin routes,
+    /// access tokens issued before it. Set when the password or the role changes.
     pub tokens_valid_after: i64,
 }
 
@@ -124,6 +138,9 @@ pub struct ResetItem {
     pub pk: String,
     pub sk: String,
     pub user_id: String,
+    /// When it was made, Unix milliseconds: it works only while the user's
+    /// `tokens_valid_after` is not later, so a reset or a password change spends every other.
+    pub created_ms: i64,
     pub expires_at: i64,
     pub ttl: i64,
 }
@@ -159,9 +176,10 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(parse_name("  Alice  "), Ok("Alice".to_owned()));
-        assert!(parse_name("   ").is_err());
-        assert!(parse_name(&"a".repeat(101)).is_err());
-        assert!(parse_name("a\u{0}b").is_err());
+        assert_eq!(PersonName::parse("  Alice  ").map(|n| n.0), Ok("Alice".to_owned()));
+        assert!(PersonName::parse("   ").is_err());
+        assert!(PersonName::parse(&"a".repeat(101)).is_err());
+        assert!(PersonName::parse("a\u{0}b").is_err());
+        assert!(PersonName::parse("evil\u{202e}gnp.exe").is_err());
     }
 }

@@ -1,49 +1,26 @@
-//! Every DynamoDB access of accounts. Keys:
-//!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | user | `USER#<id>` | `PROFILE` |
-//! | email uniqueness | `EMAIL#<email>` | `EMAIL` |
-//! | refresh token | `REFRESH#<sha256 of token>` | `REFRESH` |
-//! | revoked login | `FAMILY#<family id>` | `REVOKED` |
-//! | reset token | `RESET#<sha256 of token>` | `RESET` |
+//! Every DynamoDB access of accounts (keys in [`super::keys`]).
 //!
 //! Writes that two requests could race are conditional or transactional: a user and its email
 //! item are written together, so two registrations of one email cannot both succeed; a refresh
 //! token is rotated only if it was not rotated already and its login is not revoked; a reset
-//! token is spent in the same transaction that changes the password.
+//! token is spent in the same transaction that changes the password, and only if no credential
+//! reset happened since it was made; a role changes in the same transaction as the set of
+//! admins, which refuses to lose its last member.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{ConditionCheck, Delete, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, ReturnValue, TransactWriteItem, Update,
+};
 use serde::{Deserialize, Serialize};
 
+use super::keys;
 use super::model::{RefreshItem, ResetItem, UserItem};
 use crate::auth::Role;
 use crate::db::{
-    Table, any_condition_failed, condition_failed_at, from_item, n, put_if, s, to_item,
+    Table, any_condition_failed, condition_failed_at, from_item, number, put_if, string,
+    string_set, to_item, transaction_failed,
 };
 use crate::error::{ApiError, ErrorCode};
-
-pub fn user_pk(id: &str) -> String {
-    format!("USER#{id}")
-}
-pub const USER_SK: &str = "PROFILE";
-fn email_pk(email: &str) -> String {
-    format!("EMAIL#{email}")
-}
-const EMAIL_SK: &str = "EMAIL";
-pub fn refresh_pk(hash: &str) -> String {
-    format!("REFRESH#{hash}")
-}
-pub const REFRESH_SK: &str = "REFRESH";
-fn family_pk(family: &str) -> String {
-    format!("FAMILY#{family}")
-}
-const REVOKED_SK: &str = "REVOKED";
-pub fn reset_pk(hash: &str) -> String {
-    format!("RESET#{hash}")
-}
-pub const RESET_SK: &str = "RESET";
 
 #[derive(Serialize, Deserialize)]
 struct EmailItem {
@@ -59,36 +36,41 @@ struct RevokedItem {
     ttl: i64,
 }
 
-/// Writes a new user and its email item together; `409 email_taken` if the email has a user.
+/// Writes a new user and its email item together (and, for an admin, adds it to the set of
+/// admins); `409 email_taken` if the email has a user.
 pub async fn create_user(table: &Table, user: &UserItem) -> Result<(), ApiError> {
     let email = EmailItem {
-        pk: email_pk(&user.email),
-        sk: EMAIL_SK.to_owned(),
+        pk: keys::email(&user.email),
+        sk: keys::EMAIL_SK.to_owned(),
         user_id: user.id.clone(),
     };
-    let result = table
+    let mut transaction = table
         .client
         .transact_write_items()
         .transact_items(put_if(table, user, "attribute_not_exists(pk)")?)
-        .transact_items(put_if(table, &email, "attribute_not_exists(pk)")?)
-        .send()
-        .await;
-    match result {
+        .transact_items(put_if(table, &email, "attribute_not_exists(pk)")?);
+    if user.role == Role::Admin {
+        transaction = transaction.transact_items(admins_update(table, &user.id, Role::Admin)?);
+    }
+    match transaction.send().await {
         Ok(_) => Ok(()),
         Err(err) if condition_failed_at(&err, 1) => Err(ApiError::Conflict {
             code: ErrorCode::EmailTaken,
             detail: "An account with this email already exists.".to_owned(),
         }),
-        Err(err) => Err(err.into()),
+        Err(err) => Err(transaction_failed(err)),
     }
 }
 
 pub async fn user_by_id(table: &Table, id: &str) -> Result<Option<UserItem>, ApiError> {
-    table.get(&user_pk(id), USER_SK).await
+    table.get(&keys::user(id), keys::USER_SK).await
 }
 
 pub async fn user_by_email(table: &Table, email: &str) -> Result<Option<UserItem>, ApiError> {
-    let Some(link) = table.get::<EmailItem>(&email_pk(email), EMAIL_SK).await? else {
+    let Some(link) = table
+        .get::<EmailItem>(&keys::email(email), keys::EMAIL_SK)
+        .await?
+    else {
         return Ok(None);
     };
     user_by_id(table, &link.user_id).await
@@ -100,14 +82,14 @@ async fn update_user(
     id: &str,
     expression: &str,
     names: &[(&str, &str)],
-    values: Vec<(&str, aws_sdk_dynamodb::types::AttributeValue)>,
+    values: Vec<(&str, AttributeValue)>,
 ) -> Result<UserItem, ApiError> {
     let mut request = table
         .client
         .update_item()
         .table_name(&table.name)
-        .key("pk", s(user_pk(id)))
-        .key("sk", s(USER_SK))
+        .key("pk", string(keys::user(id)))
+        .key("sk", string(keys::USER_SK))
         .update_expression(expression)
         .condition_expression("attribute_exists(pk)")
         .return_values(ReturnValue::AllNew);
@@ -137,13 +119,13 @@ pub async fn set_name(table: &Table, id: &str, name: &str, now: i64) -> Result<U
         id,
         "SET #name = :name, updated_at = :now",
         &[("#name", "name")],
-        vec![(":name", s(name)), (":now", n(now))],
+        vec![(":name", string(name)), (":now", number(now))],
     )
     .await
 }
 
-/// A new password hash; with `revoke_before_ms`, every refresh token of a login begun before
-/// that time (milliseconds) stops working.
+/// A new password hash; with `revoke_before_ms`, every credential issued before that time
+/// (milliseconds) stops working.
 pub async fn set_password(
     table: &Table,
     id: &str,
@@ -151,10 +133,10 @@ pub async fn set_password(
     revoke_before_ms: Option<i64>,
     now: i64,
 ) -> Result<UserItem, ApiError> {
-    let mut values = vec![(":hash", s(hash)), (":now", n(now))];
+    let mut values = vec![(":hash", string(hash)), (":now", number(now))];
     let expression = match revoke_before_ms {
         Some(ms) => {
-            values.push((":revoke", n(ms)));
+            values.push((":revoke", number(ms)));
             "SET password_hash = :hash, updated_at = :now, tokens_valid_after = :revoke"
         }
         None => "SET password_hash = :hash, updated_at = :now",
@@ -162,15 +144,92 @@ pub async fn set_password(
     update_user(table, id, expression, &[], values).await
 }
 
-pub async fn set_role(table: &Table, id: &str, role: Role, now: i64) -> Result<UserItem, ApiError> {
-    update_user(
-        table,
-        id,
-        "SET #role = :role, updated_at = :now",
-        &[("#role", "role")],
-        vec![(":role", s(role.as_str())), (":now", n(now))],
-    )
-    .await
+/// The change to the set of admins that goes with a user taking `role`: an admin is added; a
+/// demoted one is removed, only if at least one other admin remains.
+fn admins_update(table: &Table, user_id: &str, role: Role) -> Result<TransactWriteItem, ApiError> {
+    let update = Update::builder()
+        .table_name(&table.name)
+        .key("pk", string(keys::ADMINS_PK))
+        .key("sk", string(keys::ADMINS_SK))
+        .expression_attribute_values(":id", string_set(user_id));
+    let update = match role {
+        Role::Admin => update.update_expression("ADD ids :id"),
+        Role::Customer => update
+            .update_expression("DELETE ids :id")
+            .condition_expression("contains(ids, :member) AND size(ids) > :one")
+            .expression_attribute_values(":member", string(user_id))
+            .expression_attribute_values(":one", number(1)),
+    };
+    Ok(TransactWriteItem::builder()
+        .update(update.build().map_err(ApiError::internal)?)
+        .build())
+}
+
+/// How a role change ended.
+pub enum RoleChange {
+    Changed(UserItem),
+    /// The user no longer had the role the change started from: read again and retry.
+    Raced,
+    /// Demoting this user would leave no admin.
+    LastAdmin,
+}
+
+/// Gives `user` the role `role` (it has another), ending every credential it holds (its
+/// logins, and its access tokens on admin routes) in the same transaction.
+pub async fn change_role(
+    table: &Table,
+    user: &UserItem,
+    role: Role,
+    now: i64,
+    now_ms: i64,
+) -> Result<RoleChange, ApiError> {
+    let update = Update::builder()
+        .table_name(&table.name)
+        .key("pk", string(keys::user(&user.id)))
+        .key("sk", string(keys::USER_SK))
+        .update_expression("SET #role = :role, updated_at = :now, tokens_valid_after = :revoke")
+        .condition_expression("attribute_exists(pk) AND #role = :from")
+        .expression_attribute_names("#role", "role")
+        .expression_attribute_values(":role", string(role.as_str()))
+        .expression_attribute_values(":from", string(user.role.as_str()))
+        .expression_attribute_values(":now", number(now))
+        .expression_attribute_values(":revoke", number(now_ms))
+        .build()
+        .map_err(ApiError::internal)?;
+    let result = table
+        .client
+        .transact_write_items()
+        .transact_items(TransactWriteItem::builder().update(update).build())
+        .transact_items(admins_update(table, &user.id, role)?)
+        .send()
+        .await;
+    match result {
+        Ok(_) => {
+            let mut changed = user.clone();
+            changed.role = role;
+            changed.updated_at = now;
+            changed.tokens_valid_after = now_ms;
+            Ok(RoleChange::Changed(changed))
+        }
+        Err(err) if condition_failed_at(&err, 0) => Ok(RoleChange::Raced),
+        Err(err) if condition_failed_at(&err, 1) => Ok(RoleChange::LastAdmin),
+        Err(err) => Err(transaction_failed(err)),
+    }
+}
+
+/// Makes sure an admin is in the set of admins (an account promoted before the set existed).
+pub async fn record_admin(table: &Table, user_id: &str) -> Result<(), ApiError> {
+    table
+        .client
+        .update_item()
+        .table_name(&table.name)
+        .key("pk", string(keys::ADMINS_PK))
+        .key("sk", string(keys::ADMINS_SK))
+        .update_expression("ADD ids :id")
+        .expression_attribute_values(":id", string_set(user_id))
+        .send()
+        .await?;
+    Ok(())
 }
 
 pub async fn put_refresh(table: &Table, token: &RefreshItem) -> Result<(), ApiError> {
@@ -186,21 +245,14 @@ pub async fn put_refresh(table: &Table, token: &RefreshItem) -> Result<(), ApiEr
 }
 
 pub async fn refresh_by_hash(table: &Table, hash: &str) -> Result<Option<RefreshItem>, ApiError> {
-    table.get(&refresh_pk(hash), REFRESH_SK).await
-}
-
-pub async fn family_revoked(table: &Table, family: &str) -> Result<bool, ApiError> {
-    Ok(table
-        .get::<serde_json::Value>(&family_pk(family), REVOKED_SK)
-        .await?
-        .is_some())
+    table.get(&keys::refresh(hash), keys::REFRESH_SK).await
 }
 
 /// Ends a login: every refresh token of the family stops working.
 pub async fn revoke_family(table: &Table, family: &str, until: i64) -> Result<(), ApiError> {
     let item = RevokedItem {
-        pk: family_pk(family),
-        sk: REVOKED_SK.to_owned(),
+        pk: keys::family(family),
+        sk: keys::REVOKED_SK.to_owned(),
         ttl: until,
     };
     table
@@ -230,26 +282,26 @@ pub async fn rotate_refresh(
 ) -> Result<Rotation, ApiError> {
     let spend = Update::builder()
         .table_name(&table.name)
-        .key("pk", s(&old.pk))
-        .key("sk", s(REFRESH_SK))
+        .key("pk", string(&old.pk))
+        .key("sk", string(keys::REFRESH_SK))
         .update_expression("SET rotated_at = :now")
         .condition_expression("attribute_exists(pk) AND attribute_not_exists(rotated_at)")
-        .expression_attribute_values(":now", n(now))
+        .expression_attribute_values(":now", number(now))
         .build()
         .map_err(ApiError::internal)?;
     let family_alive = ConditionCheck::builder()
         .table_name(&table.name)
-        .key("pk", s(family_pk(&old.family)))
-        .key("sk", s(REVOKED_SK))
+        .key("pk", string(keys::family(&old.family)))
+        .key("sk", string(keys::REVOKED_SK))
         .condition_expression("attribute_not_exists(pk)")
         .build()
         .map_err(ApiError::internal)?;
     let user_current = ConditionCheck::builder()
         .table_name(&table.name)
-        .key("pk", s(user_pk(&old.user_id)))
-        .key("sk", s(USER_SK))
+        .key("pk", string(keys::user(&old.user_id)))
+        .key("sk", string(keys::USER_SK))
         .condition_expression("attribute_exists(pk) AND tokens_valid_after <= :started")
-        .expression_attribute_values(":started", n(old.family_started))
+        .expression_attribute_values(":started", number(old.family_started))
         .build()
         .map_err(ApiError::internal)?;
     let result = table
@@ -272,7 +324,7 @@ pub async fn rotate_refresh(
     match result {
         Ok(_) => Ok(Rotation::Rotated),
         Err(err) if any_condition_failed(&err) => Ok(Rotation::Refused),
-        Err(err) => Err(err.into()),
+        Err(err) => Err(transaction_failed(err)),
     }
 }
 
@@ -288,12 +340,12 @@ pub async fn put_reset(table: &Table, reset: &ResetItem) -> Result<(), ApiError>
 }
 
 pub async fn reset_by_hash(table: &Table, hash: &str) -> Result<Option<ResetItem>, ApiError> {
-    table.get(&reset_pk(hash), RESET_SK).await
+    table.get(&keys::reset(hash), keys::RESET_SK).await
 }
 
-/// Spends a reset token and sets the new password in one transaction, revoking every refresh
-/// token of the user (logins begun before `now_ms`). `false` if the token was spent or expired
-/// meanwhile.
+/// Spends a reset token and sets the new password in one transaction, ending every credential
+/// of the user issued before `now_ms` (its logins and its other reset tokens). `false` if the
+/// token was spent or expired meanwhile, or another reset or password change came after it.
 pub async fn spend_reset(
     table: &Table,
     reset: &ResetItem,
@@ -303,23 +355,24 @@ pub async fn spend_reset(
 ) -> Result<bool, ApiError> {
     let spend = Delete::builder()
         .table_name(&table.name)
-        .key("pk", s(&reset.pk))
-        .key("sk", s(RESET_SK))
+        .key("pk", string(&reset.pk))
+        .key("sk", string(keys::RESET_SK))
         .condition_expression("attribute_exists(pk) AND expires_at > :now")
-        .expression_attribute_values(":now", n(now))
+        .expression_attribute_values(":now", number(now))
         .build()
         .map_err(ApiError::internal)?;
     let set_password = Update::builder()
         .table_name(&table.name)
-        .key("pk", s(user_pk(&reset.user_id)))
-        .key("sk", s(USER_SK))
+        .key("pk", string(keys::user(&reset.user_id)))
+        .key("sk", string(keys::USER_SK))
         .update_expression(
             "SET password_hash = :hash, updated_at = :now, tokens_valid_after = :revoke",
         )
-        .condition_expression("attribute_exists(pk)")
-        .expression_attribute_values(":hash", s(password_hash))
-        .expression_attribute_values(":now", n(now))
-        .expression_attribute_values(":revoke", n(now_ms))
+        .condition_expression("attribute_exists(pk) AND tokens_valid_after <= :created")
+        .expression_attribute_values(":hash", string(password_hash))
+        .expression_attribute_values(":now", number(now))
+        .expression_attribute_values(":revoke", number(now_ms))
+        .expression_attribute_values(":created", number(reset.created_ms))
         .build()
         .map_err(ApiError::internal)?;
     let result = table
@@ -332,6 +385,6 @@ pub async fn spend_reset(
     match result {
         Ok(_) => Ok(true),
         Err(err) if any_condition_failed(&err) => Ok(false),
-        Err(err) => Err(err.into()),
+        Err(err) => Err(transaction_failed(err)),
     }
 }

@@ -1,53 +1,57 @@
-//! The rules of accounts: what each route does, independent of HTTP.
+//! The rules of accounts: what each route does, on domain types, independent of HTTP. A method
+//! that needs a capability beyond the table (issuing tokens, queueing mail) takes it as an
+//! argument, so only a function that built that capability can call it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::model::{Email, RefreshItem, ResetItem, User, UserItem, parse_name};
-use super::repo::{self, Rotation};
+use super::keys;
+use super::model::{Email, PersonName, RefreshItem, ResetItem, User, UserItem};
+use super::repo::{self, RoleChange, Rotation};
 use crate::auth::jwt::TokenIssuer;
 use crate::auth::password::{self, Verified};
 use crate::auth::tokens::{new_token, opaque_key, token_hash};
 use crate::auth::{Principal, Role};
 use crate::clock::now_ms;
-use crate::config::{ConfigError, optional_number, optional_string};
+use crate::config::Config;
 use crate::db::Table;
-use crate::email::{Email as Mail, Mailer};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::ids::Id;
+use crate::mail::{Email as Mail, MailJob, MailQueue, html_escape};
 use crate::rate_limit::Window;
 
-/// Settings of accounts, from the environment (each has a default).
+/// Settings of accounts, from the configuration.
 #[derive(Debug, Clone)]
 pub struct AccountSettings {
-    /// `REFRESH_TOKEN_TTL_SECONDS` (default 30 days): how long a login lasts unused.
+    /// How long a login lasts unused.
     pub refresh_ttl_secs: i64,
-    /// 5 failed logins per account per `LOGIN_LOCKOUT_WINDOW_SECONDS` (default 900).
+    /// How long a login lasts at most, however often it is refreshed.
+    pub family_max_secs: i64,
+    /// 5 login attempts per account per window.
     pub lockout: Window,
-    /// `PASSWORD_RESET_TTL_SECONDS` (default 1800): how long a reset link works.
+    /// How long a reset link works.
     pub reset_ttl_secs: i64,
-    /// 3 reset emails per account per hour.
+    /// 3 reset requests per email per hour.
     pub reset_rate: Window,
-    /// `PASSWORD_RESET_URL`: the shop's page that takes `?token=`; the emailed link.
+    /// The shop's page that takes `?token=`; the emailed link.
     pub reset_url: String,
 }
 
 impl AccountSettings {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self {
-            refresh_ttl_secs: optional_number("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)?,
+    pub fn new(config: &Config) -> Self {
+        Self {
+            refresh_ttl_secs: config.refresh_ttl_secs,
+            family_max_secs: config.refresh_family_max_secs,
             lockout: Window {
                 limit: 5,
-                length_secs: optional_number("LOGIN_LOCKOUT_WINDOW_SECONDS", 900)?,
+                length_secs: config.lockout_window_secs,
             },
-            reset_ttl_secs: optional_number("PASSWORD_RESET_TTL_SECONDS", 1800)?,
+            reset_ttl_secs: config.reset_ttl_secs,
             reset_rate: Window {
                 limit: 3,
                 length_secs: 3600,
             },
-            reset_url: optional_string(
-                "PASSWORD_RESET_URL",
-                "http://localhost:5173/reset-password",
-            ),
-        })
+            reset_url: config.reset_url.clone(),
+        }
     }
 }
 
@@ -61,21 +65,28 @@ pub struct TokenPair {
     pub user: User,
 }
 
-/// The parts of `PATCH /me`.
-#[derive(Debug, Default)]
+/// `POST /auth/register`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    pub email: Option<Email>,
+    pub password: Option<String>,
+    pub name: Option<PersonName>,
+}
+
+/// `PATCH /me`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProfileChange {
-    pub name: Option<String>,
+    pub name: Option<PersonName>,
     pub password: Option<String>,
     pub current_password: Option<String>,
 }
 
-/// Accounts and what they need: the table, the token issuer (for the functions that issue or
-/// check tokens), the mailer (for the one that sends resets).
+/// Accounts: the table and the settings. Every account function builds one.
 pub struct Accounts {
     pub table: Table,
     pub settings: AccountSettings,
-    pub issuer: Option<TokenIssuer>,
-    pub mailer: Option<Mailer>,
 }
 
 fn validation(errors: Vec<FieldError>) -> Result<(), ApiError> {
@@ -86,63 +97,62 @@ fn validation(errors: Vec<FieldError>) -> Result<(), ApiError> {
     }
 }
 
+fn login_key(email: &str) -> String {
+    keys::login_attempts(&opaque_key(email))
+}
+
 impl Accounts {
-    fn issuer(&self) -> Result<&TokenIssuer, ApiError> {
-        self.issuer
-            .as_ref()
-            .ok_or_else(|| ApiError::internal("this function has no token issuer"))
-    }
-
-    /// The principal of a request's bearer token (401 if there is no valid one).
-    pub fn authenticate(&self, request: &lambda_http::Request) -> Result<Principal, ApiError> {
-        crate::auth::authenticate(request, self.issuer()?)
-    }
-
-    fn lockout_key(email: &str) -> String {
-        format!("login#{}", opaque_key(email))
+    pub fn new(table: Table, config: &Config) -> Self {
+        Self {
+            table,
+            settings: AccountSettings::new(config),
+        }
     }
 
     /// `POST /auth/register`.
-    pub async fn register(
-        &self,
-        email: &str,
-        password: &str,
-        name: &str,
-        now: i64,
-    ) -> Result<User, ApiError> {
+    pub async fn register(&self, registration: Registration, now: i64) -> Result<User, ApiError> {
         let mut errors = Vec::new();
-        let email = Email::parse(email)
-            .map_err(|m| errors.push(FieldError::new("email", m)))
-            .ok();
-        let name = parse_name(name)
-            .map_err(|m| errors.push(FieldError::new("name", m)))
-            .ok();
-        if let Some(why) = password::weakness(password, email.as_ref().map_or("", Email::as_str)) {
-            errors.push(FieldError::new("password", why));
+        let email = registration.email;
+        if email.is_none() {
+            errors.push(FieldError::new("email", "is required"));
+        }
+        let name = registration.name;
+        if name.is_none() {
+            errors.push(FieldError::new("name", "is required"));
+        }
+        match &registration.password {
+            None => errors.push(FieldError::new("password", "is required")),
+            Some(password) => {
+                let email = email.as_ref().map_or("", Email::as_str);
+                if let Some(why) = password::weakness(password, email) {
+                    errors.push(FieldError::new("password", why));
+                }
+            }
         }
         validation(errors)?;
-        let (Some(email), Some(name)) = (email, name) else {
+        let (Some(email), Some(name), Some(password)) = (email, name, registration.password)
+        else {
             return Err(ApiError::internal("validated fields are missing"));
         };
-        self.create(email, name, password, Role::Customer, now)
+        self.create(email, name, &password, Role::Customer, now)
             .await
     }
 
     async fn create(
         &self,
         email: Email,
-        name: String,
+        name: PersonName,
         password: &str,
         role: Role,
         now: i64,
     ) -> Result<User, ApiError> {
-        let id = ulid::Ulid::new().to_string();
+        let id = Id::new().to_string();
         let user = UserItem {
-            pk: repo::user_pk(&id),
-            sk: repo::USER_SK.to_owned(),
+            pk: keys::user(&id),
+            sk: keys::USER_SK.to_owned(),
             id,
             email: email.as_str().to_owned(),
-            name,
+            name: name.into_inner(),
             role,
             password_hash: password::hash(password)?,
             created_at: now,
@@ -155,9 +165,11 @@ impl Accounts {
     }
 
     /// `POST /auth/login`: the same 401, in about the same time, for a wrong password and an
-    /// unknown email; 429 after five failures for the account within the window.
+    /// unknown email. Each attempt is counted before the password is checked: past five in the
+    /// window, the account answers 429 without checking anything.
     pub async fn login(
         &self,
+        issuer: &TokenIssuer,
         email: &str,
         password: &str,
         now: i64,
@@ -166,8 +178,8 @@ impl Accounts {
             password::verify_dummy(password);
             return Err(ApiError::InvalidCredentials);
         };
-        let key = Self::lockout_key(email.as_str());
-        self.settings.lockout.check(&self.table, &key, now).await?;
+        let key = login_key(email.as_str());
+        self.settings.lockout.acquire(&self.table, &key, now).await?;
         let user = repo::user_by_email(&self.table, email.as_str()).await?;
         let verified = match &user {
             Some(user) => password::verify(password, &user.password_hash)?,
@@ -178,8 +190,6 @@ impl Accounts {
         };
         let (Some(mut user), Verified::Match { rehash }) = (user, verified) else {
             tracing::info!("login failed");
-            // The failure that reaches the limit is still a 401; the next attempt gets the 429.
-            let _ = self.settings.lockout.hit(&self.table, &key, now).await;
             return Err(ApiError::InvalidCredentials);
         };
         if rehash {
@@ -187,8 +197,10 @@ impl Accounts {
                 .await?;
         }
         Window::clear(&self.table, &key).await?;
-        let family = ulid::Ulid::new().to_string();
-        let pair = self.issue_pair(&user, family, now_ms(), now).await?;
+        let family = Id::new().to_string();
+        let pair = self
+            .issue_pair(issuer, &user, &family, now_ms(), now)
+            .await?;
         tracing::info!(user.id = %user.id, "logged in");
         Ok(pair)
     }
@@ -197,58 +209,67 @@ impl Accounts {
         &self,
         user_id: &str,
         family: &str,
-        family_started: i64,
+        family_started_ms: i64,
         token: &str,
         now: i64,
     ) -> RefreshItem {
+        // Sliding, but never past the login's absolute end.
+        let expires_at = (now + self.settings.refresh_ttl_secs)
+            .min(family_started_ms / 1000 + self.settings.family_max_secs);
         RefreshItem {
-            pk: repo::refresh_pk(&token_hash(token)),
-            sk: repo::REFRESH_SK.to_owned(),
+            pk: keys::refresh(&token_hash(token)),
+            sk: keys::REFRESH_SK.to_owned(),
             user_id: user_id.to_owned(),
             family: family.to_owned(),
-            family_started,
-            expires_at: now + self.settings.refresh_ttl_secs,
-            ttl: now + self.settings.refresh_ttl_secs,
+            family_started: family_started_ms,
+            expires_at,
+            ttl: expires_at,
             rotated_at: None,
         }
     }
 
     fn pair(
-        &self,
+        issuer: &TokenIssuer,
         user: &UserItem,
         refresh_token: String,
         now: i64,
-    ) -> Result<TokenPair, ApiError> {
-        let issuer = self.issuer()?;
-        Ok(TokenPair {
+    ) -> TokenPair {
+        TokenPair {
             access_token: issuer.issue(&user.id, user.role, now),
             token_type: "Bearer",
             expires_in: issuer.ttl_secs,
             refresh_token,
             user: user.view(),
-        })
+        }
     }
 
     async fn issue_pair(
         &self,
+        issuer: &TokenIssuer,
         user: &UserItem,
-        family: String,
+        family: &str,
         started_ms: i64,
         now: i64,
     ) -> Result<TokenPair, ApiError> {
         let refresh_token = new_token()?;
-        let item = self.refresh_item(&user.id, &family, started_ms, &refresh_token, now);
+        let item = self.refresh_item(&user.id, family, started_ms, &refresh_token, now);
         repo::put_refresh(&self.table, &item).await?;
-        self.pair(user, refresh_token, now)
+        Ok(Self::pair(issuer, user, refresh_token, now))
     }
 
     /// `POST /auth/refresh`: a new pair for an unused refresh token. A token presented a second
     /// time revokes its whole login, the tokens issued from it included.
-    pub async fn refresh(&self, token: &str, now: i64) -> Result<TokenPair, ApiError> {
+    pub async fn refresh(
+        &self,
+        issuer: &TokenIssuer,
+        token: &str,
+        now: i64,
+    ) -> Result<TokenPair, ApiError> {
         let Some(old) = repo::refresh_by_hash(&self.table, &token_hash(token)).await? else {
             return Err(ApiError::Unauthorized);
         };
-        if old.expires_at <= now {
+        let login_over = old.family_started / 1000 + self.settings.family_max_secs <= now;
+        if old.expires_at <= now || login_over {
             return Err(ApiError::Unauthorized);
         }
         let until = now + self.settings.refresh_ttl_secs;
@@ -269,7 +290,7 @@ impl Accounts {
             now,
         );
         match repo::rotate_refresh(&self.table, &old, &new, now).await? {
-            Rotation::Rotated => self.pair(&user, refresh_token, now),
+            Rotation::Rotated => Ok(Self::pair(issuer, &user, refresh_token, now)),
             Rotation::Refused => {
                 // Rotated by a racing request, or the login or the user's tokens were revoked.
                 tracing::warn!(user.id = %old.user_id, session.family = %old.family, "refresh refused; the login is revoked");
@@ -300,42 +321,70 @@ impl Accounts {
         Ok(())
     }
 
-    /// `POST /auth/password-reset`: emails a single-use link if the account exists; says
-    /// nothing either way.
-    pub async fn request_password_reset(&self, email: &str, now: i64) -> Result<(), ApiError> {
-        let email = Email::parse(email).map_err(|m| ApiError::validation("email", m))?;
-        let Some(user) = repo::user_by_email(&self.table, email.as_str()).await? else {
-            return Ok(());
-        };
-        if let Err(ApiError::RateLimited { .. }) = self
+    /// `POST /auth/password-reset`: says nothing about whether the email has an account, in
+    /// its answer or its timing. Every request does the same work: it counts the request
+    /// against the email's hourly limit and queues a job; the mail function, off the request
+    /// path, looks for the account and sends the link if there is one.
+    pub async fn request_password_reset(
+        &self,
+        queue: &MailQueue,
+        email: Email,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let key = keys::reset_requests(&opaque_key(email.as_str()));
+        match self
             .settings
             .reset_rate
-            .hit(&self.table, &format!("reset#{}", user.id), now)
+            .acquire(&self.table, &key, now)
             .await
         {
-            tracing::info!(user.id = %user.id, "password reset not sent: three this hour already");
-            return Ok(());
+            Ok(()) => {}
+            Err(ApiError::RateLimited { .. }) => {
+                tracing::info!("password reset not queued: three this hour already");
+                return Ok(());
+            }
+            Err(err) => return Err(err),
         }
+        queue
+            .send(&MailJob::PasswordReset {
+                email: email.as_str().to_owned(),
+            })
+            .await?;
+        tracing::info!("password reset queued");
+        Ok(())
+    }
+
+    /// The mail function's half of a reset: a fresh single-use token for the account of
+    /// `email`, stored by its hash, and the email that carries it; `None` if there is no such
+    /// account.
+    pub async fn password_reset_email(
+        &self,
+        email: &str,
+        now: i64,
+    ) -> Result<Option<Mail>, ApiError> {
+        let Ok(email) = Email::parse(email) else {
+            return Ok(None);
+        };
+        let Some(user) = repo::user_by_email(&self.table, email.as_str()).await? else {
+            tracing::info!("password reset for an address without an account; nothing sent");
+            return Ok(None);
+        };
         let token = new_token()?;
         let reset = ResetItem {
-            pk: repo::reset_pk(&token_hash(&token)),
-            sk: repo::RESET_SK.to_owned(),
+            pk: keys::reset(&token_hash(&token)),
+            sk: keys::RESET_SK.to_owned(),
             user_id: user.id.clone(),
+            created_ms: now_ms(),
             expires_at: now + self.settings.reset_ttl_secs,
             ttl: now + self.settings.reset_ttl_secs,
         };
         repo::put_reset(&self.table, &reset).await?;
-        let Some(mailer) = &self.mailer else {
-            return Err(ApiError::internal("this function has no mailer"));
-        };
-        mailer
-            .send(reset_email(&user, &self.settings, &token), "password_reset")
-            .await;
-        Ok(())
+        tracing::info!(user.id = %user.id, "password reset token made");
+        Ok(Some(reset_email(&user, &self.settings, &token)))
     }
 
     /// `POST /auth/password-reset/confirm`: spends the token, sets the password, ends every
-    /// login of the user.
+    /// login of the user and every other reset link.
     pub async fn confirm_password_reset(
         &self,
         token: &str,
@@ -353,6 +402,9 @@ impl Accounts {
         let Some(user) = repo::user_by_id(&self.table, &reset.user_id).await? else {
             return Err(unusable());
         };
+        if user.tokens_valid_after > reset.created_ms {
+            return Err(unusable());
+        }
         if let Some(why) = password::weakness(password, &user.email) {
             return Err(ApiError::validation("password", why));
         }
@@ -372,25 +424,18 @@ impl Accounts {
             .ok_or(ApiError::NotFound)
     }
 
-    /// `PATCH /me`: a new name and/or password; a password change needs the current one and
-    /// ends every login of the user.
+    /// `PATCH /me`: a new name and/or password; a password change needs the current one (each
+    /// try counted against the same limit as logins) and ends every login and reset link.
     pub async fn update_me(
         &self,
         principal: &Principal,
         change: ProfileChange,
         now: i64,
     ) -> Result<User, ApiError> {
-        let Some(user) = repo::user_by_id(&self.table, &principal.user_id).await? else {
+        let Some(mut user) = repo::user_by_id(&self.table, &principal.user_id).await? else {
             return Err(ApiError::NotFound);
         };
         let mut errors = Vec::new();
-        let name = match change.name.as_deref().map(parse_name) {
-            Some(Err(m)) => {
-                errors.push(FieldError::new("name", m));
-                None
-            }
-            other => other.and_then(Result::ok),
-        };
         if let Some(new_password) = &change.password {
             if let Some(why) = password::weakness(new_password, &user.email) {
                 errors.push(FieldError::new("password", why));
@@ -403,78 +448,146 @@ impl Accounts {
             }
         }
         validation(errors)?;
-        let mut user = user;
         if let (Some(new_password), Some(current)) = (&change.password, &change.current_password) {
-            // Guessing the current password here counts against the same lockout as login.
-            let key = Self::lockout_key(&user.email);
-            self.settings.lockout.check(&self.table, &key, now).await?;
+            let key = login_key(&user.email);
+            self.settings.lockout.acquire(&self.table, &key, now).await?;
             if password::verify(current, &user.password_hash)? == Verified::Mismatch {
-                let _ = self.settings.lockout.hit(&self.table, &key, now).await;
                 return Err(ApiError::validation(
                     "current_password",
                     "is not the current password",
                 ));
             }
+            Window::clear(&self.table, &key).await?;
             let hash = password::hash(new_password)?;
             user = repo::set_password(&self.table, &user.id, &hash, Some(now_ms()), now).await?;
             tracing::info!(user.id = %user.id, "password changed; every login revoked");
         }
-        if let Some(name) = name {
-            user = repo::set_name(&self.table, &user.id, &name, now).await?;
+        if let Some(name) = change.name {
+            user = repo::set_name(&self.table, &user.id, &name.into_inner(), now).await?;
         }
         Ok(user.view())
     }
 
-    /// `POST /admin/users/{id}/role`.
+    /// Confirms that a token saying "admin" still speaks for an admin: the account exists, is
+    /// an admin now, and the token was issued after its last credential reset. `401` otherwise:
+    /// the token no longer stands for what it says.
+    pub async fn confirm_admin(&self, principal: Principal) -> Result<Principal, ApiError> {
+        principal.require_admin()?;
+        let Some(user) = repo::user_by_id(&self.table, &principal.user_id).await? else {
+            return Err(ApiError::Unauthorized);
+        };
+        // A token's `iat` is in whole seconds: one issued in the same second as the reset is
+        // refused too (its holder refreshes, and the new token is later).
+        let reset_secs = user.tokens_valid_after.div_euclid(1000)
+            + i64::from(user.tokens_valid_after.rem_euclid(1000) != 0);
+        if user.role != Role::Admin || principal.issued_at < reset_secs {
+            tracing::info!(user.id = %principal.user_id, "an admin token that no longer holds");
+            return Err(ApiError::Unauthorized);
+        }
+        Ok(principal)
+    }
+
+    /// `POST /admin/users/{id}/role`: ends the user's logins and admin access at once;
+    /// demoting the last admin is `409 conflict`.
     pub async fn set_role(
         &self,
-        principal: &Principal,
-        user_id: &str,
+        admin: &Principal,
+        user_id: &Id,
         role: Role,
         now: i64,
     ) -> Result<User, ApiError> {
-        principal.require_admin()?;
-        let user = repo::set_role(&self.table, user_id, role, now).await?;
-        tracing::info!(user.id = %user.id, by = %principal.user_id, role = role.as_str(), "role changed");
-        Ok(user.view())
+        for _ in 0..3 {
+            let Some(user) = repo::user_by_id(&self.table, user_id.as_str()).await? else {
+                return Err(ApiError::NotFound);
+            };
+            if user.role == role {
+                return Ok(user.view());
+            }
+            match repo::change_role(&self.table, &user, role, now, now_ms()).await? {
+                RoleChange::Changed(user) => {
+                    tracing::info!(user.id = %user.id, by = %admin.user_id, role = role.as_str(), "role changed; the user's logins ended");
+                    return Ok(user.view());
+                }
+                RoleChange::LastAdmin => {
+                    return Err(ApiError::Conflict {
+                        code: ErrorCode::Conflict,
+                        detail: "This is the last admin; promote another before demoting it."
+                            .to_owned(),
+                    });
+                }
+                RoleChange::Raced => continue,
+            }
+        }
+        Err(ApiError::unavailable("the role kept changing"))
     }
 
-    /// Creates an admin, or makes an existing account one (its password is then left as it is).
+    /// Creates an admin, or, with `promote_existing`, makes an existing account one (its
+    /// password is then left as it is). Without it, an existing account that is not an admin
+    /// is refused with `409`.
     pub async fn ensure_admin(
         &self,
         email: &str,
         password: &str,
         name: &str,
+        promote_existing: bool,
         now: i64,
-    ) -> Result<User, ApiError> {
+    ) -> Result<AdminEnsured, ApiError> {
         let email = Email::parse(email).map_err(|m| ApiError::validation("email", m))?;
         if let Some(user) = repo::user_by_email(&self.table, email.as_str()).await? {
-            return Ok(repo::set_role(&self.table, &user.id, Role::Admin, now)
-                .await?
-                .view());
+            return self.promote(user, promote_existing, now).await;
         }
         if let Some(why) = password::weakness(password, email.as_str()) {
             return Err(ApiError::validation("password", why));
         }
-        let name = parse_name(name).map_err(|m| ApiError::validation("name", m))?;
+        let name = PersonName::parse(name).map_err(|m| ApiError::validation("name", m))?;
         match self
             .create(email.clone(), name, password, Role::Admin, now)
             .await
         {
-            // Created meanwhile by another call: promote it.
+            Ok(user) => Ok(AdminEnsured::Created(user)),
+            // Created meanwhile by another call.
             Err(ApiError::Conflict { .. }) => {
                 match repo::user_by_email(&self.table, email.as_str()).await? {
-                    Some(user) => Ok(repo::set_role(&self.table, &user.id, Role::Admin, now)
-                        .await?
-                        .view()),
+                    Some(user) => self.promote(user, promote_existing, now).await,
                     None => Err(ApiError::unavailable(
                         "the account vanished while being created",
                     )),
                 }
             }
-            other => other,
+            Err(err) => Err(err),
         }
     }
+
+    async fn promote(
+        &self,
+        user: UserItem,
+        promote_existing: bool,
+        now: i64,
+    ) -> Result<AdminEnsured, ApiError> {
+        if user.role == Role::Admin {
+            repo::record_admin(&self.table, &user.id).await?;
+            return Ok(AdminEnsured::AlreadyAdmin(user.view()));
+        }
+        if !promote_existing {
+            return Err(ApiError::Conflict {
+                code: ErrorCode::Conflict,
+                detail: "An account with this email exists and is not an admin.".to_owned(),
+            });
+        }
+        match repo::change_role(&self.table, &user, Role::Admin, now, now_ms()).await? {
+            RoleChange::Changed(user) => Ok(AdminEnsured::Promoted(user.view())),
+            _ => Err(ApiError::unavailable("the role kept changing")),
+        }
+    }
+}
+
+/// What `ensure_admin` did.
+#[derive(Debug)]
+pub enum AdminEnsured {
+    Created(User),
+    /// An existing account became an admin; its password was left as it was.
+    Promoted(User),
+    AlreadyAdmin(User),
 }
 
 /// The reset email: the link is the only secret it carries.
@@ -498,11 +611,4 @@ fn reset_email(user: &UserItem, settings: &AccountSettings, token: &str) -> Mail
             name = html_escape(&user.name)
         ),
     }
-}
-
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -93,13 +93,19 @@ pub enum TokenError {
     NotYetValid,
 }
 
-/// Issues and checks access tokens.
+/// Checks access tokens: every function that takes a bearer token holds one.
 #[derive(Debug, Clone)]
-pub struct TokenIssuer {
+pub struct TokenVerifier {
     current: SigningKey,
     previous: Option<SigningKey>,
     pub issuer: String,
     pub audience: String,
+}
+
+/// Issues access tokens: only the functions that log people in hold one.
+#[derive(Debug, Clone)]
+pub struct TokenIssuer {
+    verifier: TokenVerifier,
     pub ttl_secs: i64,
 }
 
@@ -112,30 +118,48 @@ impl TokenIssuer {
         ttl_secs: i64,
     ) -> Self {
         Self {
-            current,
-            previous,
-            issuer: issuer.into(),
-            audience: audience.into(),
+            verifier: TokenVerifier::new(current, previous, issuer, audience),
             ttl_secs,
         }
     }
 
     /// A token for `sub` with `role`, valid `ttl_secs` from `now`, signed with the current key.
     pub fn issue(&self, sub: &str, role: Role, now: i64) -> String {
+        let key = &self.verifier.current;
         let header = Header {
             alg: ALGORITHM.to_owned(),
             typ: Some("JWT".to_owned()),
-            kid: Some(self.current.kid.clone()),
+            kid: Some(key.kid.clone()),
         };
         let claims = Claims {
-            iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            iss: self.verifier.issuer.clone(),
+            aud: self.verifier.audience.clone(),
             sub: sub.to_owned(),
             role,
             iat: now,
             exp: now + self.ttl_secs,
         };
-        sign(&self.current, &header, &claims)
+        sign(key, &header, &claims)
+    }
+
+    pub fn verifier(&self) -> &TokenVerifier {
+        &self.verifier
+    }
+}
+
+impl TokenVerifier {
+    pub fn new(
+        current: SigningKey,
+        previous: Option<SigningKey>,
+        issuer: impl Into<String>,
+        audience: impl Into<String>,
+    ) -> Self {
+        Self {
+            current,
+            previous,
+            issuer: issuer.into(),
+            audience: audience.into(),
+        }
     }
 
     pub fn verify(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
@@ -213,6 +237,10 @@ mod tests {
         SigningKey::new(kid, vec![byte; 32]).unwrap()
     }
 
+    fn verifier() -> TokenVerifier {
+        issuer().verifier().clone()
+    }
+
     fn issuer() -> TokenIssuer {
         TokenIssuer::new(
             key("k2", 2),
@@ -234,7 +262,7 @@ mod tests {
     #[test]
     fn an_issued_token_verifies_with_its_claims() {
         let token = issuer().issue("u1", Role::Customer, NOW);
-        let claims = issuer().verify(&token, NOW + 60).unwrap();
+        let claims = verifier().verify(&token, NOW + 60).unwrap();
         assert_eq!(claims.sub, "u1");
         assert_eq!(claims.role, Role::Customer);
         assert_eq!(claims.exp - claims.iat, 900);
@@ -244,14 +272,14 @@ mod tests {
     fn a_token_of_the_previous_key_still_verifies_after_rotation() {
         let old = TokenIssuer::new(key("k1", 1), None, "storefront", "storefront-api", 900);
         let token = old.issue("u1", Role::Customer, NOW);
-        assert!(issuer().verify(&token, NOW).is_ok());
+        assert!(verifier().verify(&token, NOW).is_ok());
     }
 
     #[test]
     fn an_expired_token_is_refused() {
         let token = issuer().issue("u1", Role::Customer, NOW);
         assert_eq!(
-            issuer().verify(&token, NOW + 900 + 31),
+            verifier().verify(&token, NOW + 900 + 31),
             Err(TokenError::Expired)
         );
     }
@@ -265,11 +293,11 @@ mod tests {
                 format!("{header}.{claims_b64}."),
                 format!("{header}.{claims_b64}"),
             ] {
-                assert!(issuer().verify(&token, NOW).is_err(), "{alg}: {token}");
+                assert!(verifier().verify(&token, NOW).is_err(), "{alg}: {token}");
             }
             let signed = forge(json!({"alg": alg, "kid": "k2"}), claims(), &key("k2", 2));
             assert_eq!(
-                issuer().verify(&signed, NOW),
+                verifier().verify(&signed, NOW),
                 Err(TokenError::Algorithm),
                 "{alg}"
             );
@@ -283,15 +311,15 @@ mod tests {
             claims(),
             &key("k2", 9),
         );
-        assert_eq!(issuer().verify(&token, NOW), Err(TokenError::Signature));
+        assert_eq!(verifier().verify(&token, NOW), Err(TokenError::Signature));
         let unknown = forge(
             json!({"alg": "HS256", "kid": "k7"}),
             claims(),
             &key("k7", 2),
         );
-        assert_eq!(issuer().verify(&unknown, NOW), Err(TokenError::UnknownKey));
+        assert_eq!(verifier().verify(&unknown, NOW), Err(TokenError::UnknownKey));
         let no_kid = forge(json!({"alg": "HS256"}), claims(), &key("k2", 2));
-        assert_eq!(issuer().verify(&no_kid, NOW), Err(TokenError::UnknownKey));
+        assert_eq!(verifier().verify(&no_kid, NOW), Err(TokenError::UnknownKey));
     }
 
     #[test]
@@ -301,7 +329,7 @@ mod tests {
             c[field] = json!(value);
             let token = forge(json!({"alg": "HS256", "kid": "k2"}), c, &key("k2", 2));
             assert_eq!(
-                issuer().verify(&token, NOW),
+                verifier().verify(&token, NOW),
                 Err(TokenError::Audience),
                 "{field}"
             );
@@ -315,7 +343,7 @@ mod tests {
             c.as_object_mut().unwrap().remove(field);
             let token = forge(json!({"alg": "HS256", "kid": "k2"}), c, &key("k2", 2));
             assert_eq!(
-                issuer().verify(&token, NOW),
+                verifier().verify(&token, NOW),
                 Err(TokenError::Malformed),
                 "{field}"
             );
@@ -323,7 +351,7 @@ mod tests {
         let mut c = claims();
         c["role"] = json!("superuser");
         let token = forge(json!({"alg": "HS256", "kid": "k2"}), c, &key("k2", 2));
-        assert_eq!(issuer().verify(&token, NOW), Err(TokenError::Malformed));
+        assert_eq!(verifier().verify(&token, NOW), Err(TokenError::Malformed));
     }
 
     #[test]
@@ -338,7 +366,7 @@ mod tests {
             &token[..token.rfind('.').unwrap()],
             &"x".repeat(5000),
         ] {
-            assert!(issuer().verify(bad, NOW).is_err(), "{bad}");
+            assert!(verifier().verify(bad, NOW).is_err(), "{bad}");
         }
     }
 
@@ -354,6 +382,6 @@ mod tests {
             URL_SAFE_NO_PAD.encode(c.to_string()),
             parts[2]
         );
-        assert_eq!(issuer().verify(&tampered, NOW), Err(TokenError::Signature));
+        assert_eq!(verifier().verify(&tampered, NOW), Err(TokenError::Signature));
     }
 }

@@ -1,86 +1,261 @@
-//! Products and their images: validated input, the stored item, the public view.
+//! Products and their images: the values a product is made of (valid by construction, so a
+//! request body that parses holds only valid values), the stored item, the public view.
 
 use std::collections::BTreeMap;
 
+use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::rfc3339;
-use crate::error::FieldError;
+use crate::db::Index;
+
+use super::keys;
 
 /// The image types an upload may declare, and the image function accepts by their bytes.
 pub const IMAGE_TYPES: [&str; 3] = ["image/jpeg", "image/png", "image/webp"];
 /// The largest image upload, in bytes.
 pub const MAX_IMAGE_BYTES: i64 = 5 * 1024 * 1024;
 
-/// A product's fields as a create or an update gives them; each is checked by [`check`].
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProductFields {
-    pub sku: Option<String>,
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub price_cents: Option<i64>,
-    pub category: Option<String>,
-    pub stock: Option<i64>,
-    pub active: Option<bool>,
+/// Implements `Deserialize` through a `parse` that names what is wrong.
+macro_rules! parsed_from_text {
+    ($type:ty) => {
+        impl<'de> Deserialize<'de> for $type {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                Self::parse(&text).map_err(de::Error::custom)
+            }
+        }
+    };
 }
 
-/// Normalises and checks every given field, naming each that is wrong.
-pub fn check(fields: &mut ProductFields) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    if let Some(sku) = &mut fields.sku {
-        *sku = sku.trim().to_ascii_uppercase();
+/// A stock-keeping unit: 1–64 letters, digits, `-`, `_` or `.`, upper-cased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sku(String);
+
+impl Sku {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let sku = raw.trim().to_ascii_uppercase();
         let ok = (1..=64).contains(&sku.len())
             && sku
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if !ok {
-            errors.push(FieldError::new(
-                "sku",
-                "must be 1-64 letters, digits, '-', '_' or '.'",
-            ));
+        if ok {
+            Ok(Self(sku))
+        } else {
+            Err("must be 1-64 letters, digits, '-', '_' or '.'")
         }
     }
-    if let Some(name) = &mut fields.name {
-        *name = name.trim().to_owned();
-        if !(1..=200).contains(&name.chars().count()) {
-            errors.push(FieldError::new("name", "must be 1-200 characters"));
-        }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
-    if let Some(description) = &fields.description
-        && description.chars().count() > 5000
-    {
-        errors.push(FieldError::new(
-            "description",
-            "must be at most 5000 characters",
-        ));
+}
+parsed_from_text!(Sku);
+
+/// A product's name: 1–200 characters on one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductName(String);
+
+impl ProductName {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        crate::text::single_line(raw, 200).map(Self)
     }
-    if let Some(price) = fields.price_cents
-        && !(0..=100_000_000).contains(&price)
-    {
-        errors.push(FieldError::new(
-            "price_cents",
-            "must be from 0 to 100000000",
-        ));
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
-    if let Some(category) = &fields.category {
-        let ok = (1..=64).contains(&category.len())
-            && category
+}
+parsed_from_text!(ProductName);
+
+/// A product's description: up to 5000 characters, line breaks allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Description(String);
+
+impl Description {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        crate::text::multi_line(raw, 5000).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+parsed_from_text!(Description);
+
+/// A category: 1–64 characters of `a-z`, `0-9` and `-`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category(String);
+
+impl Category {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let ok = (1..=64).contains(&raw.len())
+            && raw
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !ok {
-            errors.push(FieldError::new(
-                "category",
-                "must be 1-64 characters of a-z, 0-9 and '-'",
-            ));
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err("must be 1-64 characters of a-z, 0-9 and '-'")
         }
     }
-    if let Some(stock) = fields.stock
-        && !(0..=1_000_000).contains(&stock)
-    {
-        errors.push(FieldError::new("stock", "must be from 0 to 1000000"));
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
-    errors
+}
+parsed_from_text!(Category);
+
+/// A whole number within `min..=max`. JSON has one number type, so `903.0` is the integer
+/// 903 (as JSON Schema's `integer` says); `1.5` and `"903"` are not whole numbers.
+fn whole_number<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    min: i64,
+    max: i64,
+    out_of_range: &'static str,
+) -> Result<i64, D::Error> {
+    struct Whole;
+    impl Visitor<'_> for Whole {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(i64::try_from(v).unwrap_or(i64::MAX)))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                Ok(Some(v as i64))
+            } else if v.fract() == 0.0 {
+                Ok(Some(if v < 0.0 { i64::MIN } else { i64::MAX }))
+            } else {
+                Ok(None)
+            }
+        }
+    }
+    match deserializer.deserialize_any(Whole)? {
+        Some(n) if (min..=max).contains(&n) => Ok(n),
+        Some(_) => Err(de::Error::custom(out_of_range)),
+        None => Err(de::Error::custom("must be a whole number")),
+    }
+}
+
+/// A price in minor units: 0–100,000,000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cents(i64);
+
+impl Cents {
+    pub const MAX: i64 = 100_000_000;
+
+    pub fn new(value: i64) -> Option<Self> {
+        (0..=Self::MAX).contains(&value).then_some(Self(value))
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Cents {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        whole_number(deserializer, 0, Self::MAX, "must be from 0 to 100000000").map(Self)
+    }
+}
+
+/// Units in stock: 0–1,000,000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Stock(i64);
+
+impl Stock {
+    pub const MAX: i64 = 1_000_000;
+
+    pub fn new(value: i64) -> Option<Self> {
+        (0..=Self::MAX).contains(&value).then_some(Self(value))
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Stock {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        whole_number(deserializer, 0, Self::MAX, "must be from 0 to 1000000").map(Self)
+    }
+}
+
+/// A byte count of an upload: 1 byte to 5 MiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadLength(i64);
+
+impl UploadLength {
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for UploadLength {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        whole_number(
+            deserializer,
+            1,
+            MAX_IMAGE_BYTES,
+            "must be from 1 to 5242880 bytes",
+        )
+        .map(Self)
+    }
+}
+
+/// An image type an upload may declare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageType(&'static str);
+
+impl ImageType {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        IMAGE_TYPES
+            .iter()
+            .find(|t| **t == raw)
+            .map(|t| Self(t))
+            .ok_or("must be image/jpeg, image/png or image/webp")
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+}
+parsed_from_text!(ImageType);
+
+/// A product's fields as a create or an update gives them: each one present is valid.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductFields {
+    pub sku: Option<Sku>,
+    pub name: Option<ProductName>,
+    pub description: Option<Description>,
+    pub price_cents: Option<Cents>,
+    pub category: Option<Category>,
+    pub stock: Option<Stock>,
+    pub active: Option<bool>,
+}
+
+impl ProductFields {
+    /// The fields a new product must have.
+    pub const REQUIRED: &'static [&'static str] =
+        &["sku", "name", "price_cents", "category", "stock"];
+}
+
+/// `POST /products/{id}/images`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewImage {
+    pub content_type: Option<ImageType>,
+    pub content_length: Option<UploadLength>,
+}
+
+impl NewImage {
+    pub const REQUIRED: &'static [&'static str] = &["content_type", "content_length"];
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,8 +283,7 @@ pub struct ImageItem {
 }
 
 /// A product as stored (`pk = PRODUCT#<id>`, `sk = PRODUCT`), with the keys of its three index
-/// entries: the whole catalog (`gsi1`), its category (`gsi2`), its name for prefix search
-/// (`gsi3`). Ids are ULIDs, so id order is creation order.
+/// entries (see [`super::keys`]). Ids are ULIDs, so id order is creation order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProductItem {
     pub pk: String,
@@ -138,16 +312,26 @@ pub struct ProductItem {
     pub gsi3sk: String,
 }
 
-/// The index keys that follow from a product's category and name.
-pub fn index_keys(id: &str, category: &str, name: &str) -> [(&'static str, String); 6] {
-    [
-        ("gsi1pk", "CATALOG".to_owned()),
-        ("gsi1sk", id.to_owned()),
-        ("gsi2pk", format!("CATEGORY#{category}")),
-        ("gsi2sk", id.to_owned()),
-        ("gsi3pk", "NAME".to_owned()),
-        ("gsi3sk", format!("{}#{id}", name.to_lowercase())),
-    ]
+impl ProductItem {
+    /// The sort key of this product in `index`, as its item holds it.
+    pub fn sort_key(&self, index: Index) -> &str {
+        match index {
+            Index::Catalog => &self.gsi1sk,
+            Index::Category => &self.gsi2sk,
+            Index::Name => &self.gsi3sk,
+        }
+    }
+}
+
+/// The index attributes that follow from a product's category and name.
+pub fn index_attributes(id: &str, category: &str, name: &str) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for index in [Index::Catalog, Index::Category, Index::Name] {
+        let (pk, sk) = index.key_attributes();
+        out.push((pk, keys::partition(index, category)));
+        out.push((sk, keys::sort_key(index, id, name)));
+    }
+    out
 }
 
 /// An image as the API shows it.
@@ -217,57 +401,53 @@ impl ProductItem {
 mod tests {
     use super::*;
 
-    #[test]
-    fn fields_are_normalised_and_every_bad_one_is_named() {
-        let mut fields = ProductFields {
-            sku: Some("  mug-01 ".into()),
-            name: Some("  Mug ".into()),
-            ..Default::default()
-        };
-        assert!(check(&mut fields).is_empty());
-        assert_eq!(fields.sku.as_deref(), Some("MUG-01"));
-        assert_eq!(fields.name.as_deref(), Some("Mug"));
+    fn parse(json: &str) -> Result<ProductFields, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
 
-        let mut bad = ProductFields {
-            sku: Some("has space".into()),
-            name: Some(" ".into()),
-            description: Some("x".repeat(5001)),
-            price_cents: Some(-1),
-            category: Some("Kitchen".into()),
-            stock: Some(1_000_001),
-            active: None,
-        };
-        let fields: Vec<String> = check(&mut bad).into_iter().map(|e| e.field).collect();
-        assert_eq!(
-            fields,
-            [
-                "sku",
-                "name",
-                "description",
-                "price_cents",
-                "category",
-                "stock"
-            ]
-        );
+    #[test]
+    fn fields_are_normalised() {
+        let fields = parse(r#"{"sku": "  mug-01 ", "name": "  Mug "}"#).unwrap();
+        assert_eq!(fields.sku.map(|s| s.0).as_deref(), Some("MUG-01"));
+        assert_eq!(fields.name.map(|n| n.0).as_deref(), Some("Mug"));
+    }
+
+    #[test]
+    fn each_bad_value_says_what_is_wrong() {
+        for (json, message) in [
+            (r#"{"sku": "has space"}"#, "must be 1-64 letters"),
+            (r#"{"name": " "}"#, "must not be empty"),
+            (r#"{"description": "bell\u0007"}"#, "control"),
+            (r#"{"price_cents": -1}"#, "must be from 0 to 100000000"),
+            (r#"{"category": "Kitchen"}"#, "a-z"),
+            (r#"{"stock": 1000001}"#, "must be from 0 to 1000000"),
+            (r#"{"stock": 1.5}"#, "must be a whole number"),
+            (r#"{"stock": "3"}"#, "invalid type"),
+            (r#"{"price_cents": 1e300}"#, "must be from 0"),
+        ] {
+            let err = parse(json).unwrap_err();
+            assert!(err.contains(message), "{json}: {err}");
+        }
     }
 
     #[test]
     fn the_bounds_of_the_contract_are_accepted() {
-        let mut edge = ProductFields {
-            sku: Some("A".into()),
-            name: Some("n".repeat(200)),
-            description: Some("d".repeat(5000)),
-            price_cents: Some(100_000_000),
-            category: Some("a".repeat(64)),
-            stock: Some(0),
-            active: Some(false),
-        };
-        assert!(check(&mut edge).is_empty());
+        let edge = parse(&format!(
+            r#"{{"sku": "A", "name": "{}", "description": "{}", "price_cents": 100000000, "category": "{}", "stock": 0, "active": false}}"#,
+            "n".repeat(200),
+            "d".repeat(5000),
+            "a".repeat(64)
+        ));
+        assert!(edge.is_ok(), "{edge:?}");
+        let integral = parse(r#"{"price_cents": 903.0, "stock": 12.0}"#).unwrap();
+        assert_eq!(integral.price_cents.map(Cents::get), Some(903));
+        assert_eq!(integral.stock.map(Stock::get), Some(12));
     }
 
     #[test]
-    fn the_name_index_key_is_case_insensitive_and_unique() {
-        let keys = index_keys("01J", "mugs", "Blue Mug");
-        assert_eq!(keys[5], ("gsi3sk", "blue mug#01J".to_owned()));
+    fn index_attributes_follow_the_keys() {
+        let attributes = index_attributes("01J", "mugs", "Blue Mug");
+        assert_eq!(attributes[3], ("gsi2sk", "01J".to_owned()));
+        assert_eq!(attributes[5], ("gsi3sk", "blue mug#01J".to_owned()));
     }
 }

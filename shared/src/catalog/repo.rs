@@ -1,9 +1,4 @@
-//! Every DynamoDB access of the catalog. Keys:
-//!
-//! | item | pk | sk | indexes |
-//! |---|---|---|---|
-//! | product | `PRODUCT#<id>` | `PRODUCT` | gsi1 `CATALOG`/id, gsi2 `CATEGORY#<c>`/id, gsi3 `NAME`/`<name lower>#<id>` |
-//! | SKU uniqueness | `SKU#<sku>` | `SKU` | |
+//! Every DynamoDB access of the catalog (keys in [`super::keys`]).
 //!
 //! A product and its SKU item are written in one transaction, so two products can never share
 //! a SKU. Listings are `Query`s on an index, never a `Scan`.
@@ -14,20 +9,13 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
-use super::model::{ImageItem, ImageStatus, ProductFields, ProductItem, index_keys};
+use super::keys;
+use super::model::{ImageItem, ImageStatus, ProductFields, ProductItem, index_attributes};
 use crate::db::{
-    Table, any_condition_failed, condition_failed_at, from_item, n, put_if, s, to_item,
+    Index, Table, any_condition_failed, condition_failed_at, from_item, number, put_if, string,
+    to_item, transaction_failed,
 };
 use crate::error::{ApiError, ErrorCode};
-
-pub fn product_pk(id: &str) -> String {
-    format!("PRODUCT#{id}")
-}
-pub const PRODUCT_SK: &str = "PRODUCT";
-fn sku_pk(sku: &str) -> String {
-    format!("SKU#{sku}")
-}
-const SKU_SK: &str = "SKU";
 
 #[derive(Serialize, Deserialize)]
 struct SkuItem {
@@ -45,8 +33,8 @@ fn sku_taken() -> ApiError {
 
 fn put_sku(table: &Table, sku: &str, product_id: &str) -> Result<TransactWriteItem, ApiError> {
     let item = SkuItem {
-        pk: sku_pk(sku),
-        sk: SKU_SK.to_owned(),
+        pk: keys::sku(sku),
+        sk: keys::SKU_SK.to_owned(),
         product_id: product_id.to_owned(),
     };
     put_if(table, &item, "attribute_not_exists(pk)")
@@ -64,12 +52,12 @@ pub async fn create(table: &Table, product: &ProductItem) -> Result<(), ApiError
     match result {
         Ok(_) => Ok(()),
         Err(err) if condition_failed_at(&err, 1) => Err(sku_taken()),
-        Err(err) => Err(err.into()),
+        Err(err) => Err(transaction_failed(err)),
     }
 }
 
 pub async fn get(table: &Table, id: &str) -> Result<Option<ProductItem>, ApiError> {
-    table.get(&product_pk(id), PRODUCT_SK).await
+    table.get(&keys::product(id), keys::PRODUCT_SK).await
 }
 
 /// Applies `fields` to the product at `version`; `412` if it changed since, `409 sku_taken` if
@@ -83,9 +71,9 @@ pub async fn update(
     let mut sets = vec!["updated_at = :now".to_owned()];
     let mut names: HashMap<String, String> = HashMap::new();
     let mut values: HashMap<String, AttributeValue> = HashMap::from([
-        (":now".to_owned(), n(now)),
-        (":one".to_owned(), n(1)),
-        (":version".to_owned(), n(current.version)),
+        (":now".to_owned(), number(now)),
+        (":one".to_owned(), number(1)),
+        (":version".to_owned(), number(current.version)),
     ]);
     let mut set = |field: &str, value: AttributeValue| {
         sets.push(format!("#{field} = :{field}"));
@@ -93,35 +81,41 @@ pub async fn update(
         values.insert(format!(":{field}"), value);
     };
     if let Some(sku) = &fields.sku {
-        set("sku", s(sku));
+        set("sku", string(sku.as_str()));
     }
     if let Some(name) = &fields.name {
-        set("name", s(name));
+        set("name", string(name.as_str()));
     }
     if let Some(description) = &fields.description {
-        set("description", s(description));
+        set("description", string(description.as_str()));
     }
     if let Some(price) = fields.price_cents {
-        set("price_cents", n(price));
+        set("price_cents", number(price.get()));
     }
     if let Some(category) = &fields.category {
-        set("category", s(category));
+        set("category", string(category.as_str()));
     }
     if let Some(stock) = fields.stock {
-        set("stock", n(stock));
+        set("stock", number(stock.get()));
     }
     if let Some(active) = fields.active {
         set("active", AttributeValue::Bool(active));
     }
-    let category = fields.category.as_deref().unwrap_or(&current.category);
-    let name = fields.name.as_deref().unwrap_or(&current.name);
-    for (key, value) in index_keys(&current.id, category, name) {
-        set(key, s(value));
+    let category = fields
+        .category
+        .as_ref()
+        .map_or(current.category.as_str(), |c| c.as_str());
+    let name = fields
+        .name
+        .as_ref()
+        .map_or(current.name.as_str(), |n| n.as_str());
+    for (key, value) in index_attributes(&current.id, category, name) {
+        set(key, string(value));
     }
     let update = Update::builder()
         .table_name(&table.name)
-        .key("pk", s(&current.pk))
-        .key("sk", s(PRODUCT_SK))
+        .key("pk", string(&current.pk))
+        .key("sk", string(keys::PRODUCT_SK))
         .update_expression(format!("SET {} ADD version :one", sets.join(", ")))
         .condition_expression("version = :version")
         .set_expression_attribute_names(Some(names))
@@ -132,12 +126,16 @@ pub async fn update(
         .client
         .transact_write_items()
         .transact_items(TransactWriteItem::builder().update(update).build());
-    let new_sku = fields.sku.as_ref().filter(|sku| **sku != current.sku);
+    let new_sku = fields
+        .sku
+        .as_ref()
+        .map(|sku| sku.as_str())
+        .filter(|sku| *sku != current.sku);
     if let Some(sku) = new_sku {
         let release = Delete::builder()
             .table_name(&table.name)
-            .key("pk", s(sku_pk(&current.sku)))
-            .key("sk", s(SKU_SK))
+            .key("pk", string(keys::sku(&current.sku)))
+            .key("sk", string(keys::SKU_SK))
             .build()
             .map_err(ApiError::internal)?;
         transaction = transaction
@@ -149,7 +147,7 @@ pub async fn update(
         Err(err) if condition_failed_at(&err, 0) => return Err(ApiError::PreconditionFailed),
         Err(err) if new_sku.is_some() && condition_failed_at(&err, 1) => return Err(sku_taken()),
         Err(err) if any_condition_failed(&err) => return Err(ApiError::PreconditionFailed),
-        Err(err) => return Err(err.into()),
+        Err(err) => return Err(transaction_failed(err)),
     }
     get(table, &current.id).await?.ok_or(ApiError::NotFound)
 }
@@ -203,18 +201,18 @@ async fn write_image(
         .client
         .update_item()
         .table_name(&table.name)
-        .key("pk", s(product_pk(product_id)))
-        .key("sk", s(PRODUCT_SK))
+        .key("pk", string(keys::product(product_id)))
+        .key("sk", string(keys::PRODUCT_SK))
         .update_expression("SET images.#image = :image, updated_at = :now ADD version :one")
         .condition_expression(condition)
         .expression_attribute_names("#image", &image.id)
         .expression_attribute_values(":image", AttributeValue::M(to_item(image)?))
-        .expression_attribute_values(":now", n(now))
-        .expression_attribute_values(":one", n(1));
+        .expression_attribute_values(":now", number(now))
+        .expression_attribute_values(":one", number(1));
     if let ImageWrite::Finish = when {
         request = request
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":pending", s("pending"));
+            .expression_attribute_values(":pending", string("pending"));
     }
     match request.send().await {
         Ok(_) => Ok(true),
@@ -244,16 +242,20 @@ pub async fn image_status(
 /// Which index a listing reads and how.
 #[derive(Debug, Clone)]
 pub struct Listing {
-    pub index: &'static str,
-    pub partition: (&'static str, String),
-    /// The sort key's name and a prefix it must begin with.
-    pub sort_prefix: Option<(&'static str, String)>,
+    pub index: Index,
+    /// The index partition's value.
+    pub partition: String,
+    /// A prefix the index's sort key must begin with.
+    pub sort_prefix: Option<String>,
     pub category: Option<String>,
     pub active_only: bool,
 }
 
 /// A listing's position: the table and index keys of the last item returned.
 pub type Position = BTreeMap<String, String>;
+
+/// The most items one `Query` of a filtered listing asks for.
+const MAX_READ: usize = 200;
 
 /// Up to `limit` products after `start`, and the position to continue from if there are more.
 /// Reads one item beyond the page to know whether more exist, so a page with a cursor is never
@@ -264,12 +266,12 @@ pub async fn list(
     limit: usize,
     start: Option<Position>,
 ) -> Result<(Vec<ProductItem>, Option<Position>), ApiError> {
-    let (pk_name, pk_value) = &listing.partition;
+    let (pk_name, sk_name) = listing.index.key_attributes();
     let mut key_condition = format!("{pk_name} = :pk");
-    let mut values = HashMap::from([(":pk".to_owned(), s(pk_value))]);
-    if let Some((sk_name, prefix)) = &listing.sort_prefix {
+    let mut values = HashMap::from([(":pk".to_owned(), string(&listing.partition))]);
+    if let Some(prefix) = &listing.sort_prefix {
         key_condition.push_str(&format!(" AND begins_with({sk_name}, :prefix)"));
-        values.insert(":prefix".to_owned(), s(prefix));
+        values.insert(":prefix".to_owned(), string(prefix));
     }
     let mut filters = Vec::new();
     if listing.active_only {
@@ -278,20 +280,20 @@ pub async fn list(
     }
     if let Some(category) = &listing.category {
         filters.push("category = :category");
-        values.insert(":category".to_owned(), s(category));
+        values.insert(":category".to_owned(), string(category));
     }
     let filtered = !filters.is_empty();
     let mut items: Vec<ProductItem> = Vec::new();
     let mut exclusive_start = start.map(|p| {
         p.into_iter()
-            .map(|(k, v)| (k, s(v)))
+            .map(|(k, v)| (k, string(v)))
             .collect::<HashMap<_, _>>()
     });
     loop {
-        let wanted = limit + 1 - items.len();
+        let wanted = (limit + 1).saturating_sub(items.len()).max(1);
         // A filter drops items after the read limit applies: read more per round to need fewer.
         let read = if filtered {
-            (wanted * 2).clamp(wanted, 100)
+            wanted.saturating_mul(2).min(MAX_READ).max(wanted)
         } else {
             wanted
         };
@@ -299,12 +301,12 @@ pub async fn list(
             .client
             .query()
             .table_name(&table.name)
-            .index_name(listing.index)
+            .index_name(listing.index.name())
             .key_condition_expression(&key_condition)
             .set_filter_expression(filtered.then(|| filters.join(" AND ")))
             .set_expression_attribute_values(Some(values.clone()))
             .set_exclusive_start_key(exclusive_start.take())
-            .limit(read as i32)
+            .limit(i32::try_from(read).unwrap_or(i32::MAX))
             .send()
             .await?;
         for item in output.items.unwrap_or_default() {
@@ -324,16 +326,57 @@ pub async fn list(
 }
 
 fn position(item: &ProductItem, listing: &Listing) -> Position {
-    let (pk_name, pk_value) = &listing.partition;
-    let sort_key = match listing.index {
-        "gsi2" => ("gsi2sk", item.gsi2sk.clone()),
-        "gsi3" => ("gsi3sk", item.gsi3sk.clone()),
-        _ => ("gsi1sk", item.gsi1sk.clone()),
-    };
+    let (pk_name, sk_name) = listing.index.key_attributes();
     BTreeMap::from([
         ("pk".to_owned(), item.pk.clone()),
         ("sk".to_owned(), item.sk.clone()),
-        ((*pk_name).to_owned(), pk_value.clone()),
-        (sort_key.0.to_owned(), sort_key.1),
+        (pk_name.to_owned(), listing.partition.clone()),
+        (sk_name.to_owned(), item.sort_key(listing.index).to_owned()),
     ])
+}
+
+/// A decoded cursor must name exactly the keys of the listing's index, in its partition.
+pub fn checked_position(position: Position, listing: &Listing) -> Result<Position, ApiError> {
+    let (pk_name, sk_name) = listing.index.key_attributes();
+    let expected = ["pk", "sk", pk_name, sk_name];
+    let ok = position.len() == expected.len()
+        && expected.iter().all(|k| position.contains_key(*k))
+        && position.get(pk_name) == Some(&listing.partition);
+    if ok {
+        Ok(position)
+    } else {
+        Err(ApiError::InvalidCursor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_must_name_the_keys_of_its_index() {
+        let listing = Listing {
+            index: Index::Category,
+            partition: "CATEGORY#mugs".to_owned(),
+            sort_prefix: None,
+            category: None,
+            active_only: true,
+        };
+        let good: Position = [
+            ("pk", "P"),
+            ("sk", "S"),
+            ("gsi2pk", "CATEGORY#mugs"),
+            ("gsi2sk", "01J"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        assert!(checked_position(good.clone(), &listing).is_ok());
+        let mut other_category = good.clone();
+        other_category.insert("gsi2pk".into(), "CATEGORY#hats".into());
+        assert!(checked_position(other_category, &listing).is_err());
+        let mut extra = good;
+        extra.insert("gsi1sk".into(), "x".into());
+        assert!(checked_position(extra, &listing).is_err());
+    }
 }

@@ -1,61 +1,53 @@
-//! The rules of the catalog: who sees what, validation, ETags, uploads.
+//! The rules of the catalog: who sees what, listings, writes, uploads. On domain types only;
+//! the HTTP layer reads the principal and the body, and writes the answer.
 
 use std::time::Duration;
 
 use aws_sdk_s3::presigning::PresigningConfig;
 use serde::Serialize;
 
+use super::keys;
 use super::model::{
-    IMAGE_TYPES, ImageItem, ImageStatus, MAX_IMAGE_BYTES, Product, ProductFields, ProductItem,
-    check, index_keys,
+    Category, ImageItem, ImageStatus, NewImage, Product, ProductFields, ProductItem,
+    index_attributes,
 };
-use super::repo::{self, Listing, Position};
+use super::repo::{self, Listing, Position, checked_position};
 use crate::auth::Principal;
-use crate::config::{ConfigError, optional_string};
-use crate::db::Table;
+use crate::config::{Config, ConfigError};
+use crate::db::{Index, Table};
 use crate::error::{ApiError, FieldError};
-use crate::http::{Page, PageRequest, etag, etag_matches};
-use crate::secrets::LazySigning;
+use crate::etag;
+use crate::ids::Id;
+use crate::secrets::LazyKeys;
 
 /// How long a presigned upload works.
 pub const UPLOAD_TTL: Duration = Duration::from_secs(15 * 60);
 
 #[derive(Debug, Clone)]
 pub struct CatalogSettings {
-    /// `STORE_CURRENCY` (ISO 4217, default `EUR`): the one currency of every price.
+    /// The one currency of every price.
     pub currency: String,
-    /// `UPLOADS_BUCKET`: where browsers upload images.
-    pub uploads_bucket: String,
-    /// Where image URLs point: `IMAGES_BASE_URL` if set (a CDN), else the images bucket
-    /// (`IMAGES_BUCKET`) at the S3 endpoint in use.
+    /// Where image URLs point: `IMAGES_BASE_URL` if set (a CDN), else the images bucket at the
+    /// S3 endpoint in use.
     pub images_base_url: String,
 }
 
 impl CatalogSettings {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let images_bucket = optional_string("IMAGES_BUCKET", "");
-        let endpoint = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
-            .iter()
-            .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
-        let derived = match endpoint {
-            // A local stand-in serves buckets by path.
-            Some(endpoint) => format!("{}/{images_bucket}", endpoint.trim_end_matches('/')),
-            None => format!(
-                "https://{images_bucket}.s3.{}.amazonaws.com",
-                optional_string("AWS_REGION", "us-east-1")
-            ),
+    pub fn new(config: &Config) -> Result<Self, ConfigError> {
+        let images_base_url = match &config.images_base_url {
+            Some(url) => url.clone(),
+            None => {
+                let bucket = config.required(&config.images_bucket, "IMAGES_BUCKET")?;
+                match &config.s3_endpoint {
+                    // A local stand-in serves buckets by path.
+                    Some(endpoint) => format!("{}/{bucket}", endpoint.trim_end_matches('/')),
+                    None => format!("https://{bucket}.s3.{}.amazonaws.com", config.region),
+                }
+            }
         };
-        let currency = optional_string("STORE_CURRENCY", "EUR");
-        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
-            return Err(ConfigError::Invalid {
-                name: "STORE_CURRENCY",
-                reason: format!("`{currency}` is not an ISO 4217 code"),
-            });
-        }
         Ok(Self {
-            currency,
-            uploads_bucket: optional_string("UPLOADS_BUCKET", ""),
-            images_base_url: optional_string("IMAGES_BASE_URL", &derived),
+            currency: config.currency.clone(),
+            images_base_url,
         })
     }
 }
@@ -66,16 +58,15 @@ pub struct ListParams {
     pub category: Option<String>,
     pub q: Option<String>,
     pub include_inactive: bool,
-    pub page: PageRequest,
+    pub limit: u32,
+    pub cursor: Option<String>,
 }
 
-impl Default for PageRequest {
-    fn default() -> Self {
-        Self {
-            limit: Self::DEFAULT_LIMIT,
-            cursor: None,
-        }
-    }
+/// One page of a listing, as every listing returns it.
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
 }
 
 /// The answer to `POST /products/{id}/images`.
@@ -93,79 +84,75 @@ pub struct UploadRequest {
     pub headers: std::collections::BTreeMap<String, String>,
 }
 
-pub struct Catalog {
-    pub table: Table,
-    pub settings: CatalogSettings,
-    pub signing: LazySigning,
-    pub s3: Option<aws_sdk_s3::Client>,
+/// The uploads bucket, for the one function that presigns uploads into it.
+#[derive(Debug, Clone)]
+pub struct Uploads {
+    pub s3: aws_sdk_s3::Client,
+    pub bucket: String,
 }
 
-/// `{"product": ...}`, as the product routes answer.
+impl Uploads {
+    /// The bucket `UPLOADS_BUCKET` names.
+    pub fn from_config(sdk: &aws_config::SdkConfig, config: &Config) -> Result<Self, ConfigError> {
+        Ok(Self {
+            s3: crate::aws::s3(sdk, config),
+            bucket: config.required(&config.uploads_bucket, "UPLOADS_BUCKET")?,
+        })
+    }
+}
+
+/// `{"product": ...}`, as the product routes answer, with its `ETag`.
 #[derive(Debug, Serialize)]
 pub struct ProductEnvelope {
     pub product: Product,
 }
 
-/// A product written by a create or an update, with its new `ETag`.
-pub fn product_response(
-    status: lambda_http::http::StatusCode,
-    product: Product,
-) -> crate::http::HandlerResult {
-    let tag = etag(&product);
-    let mut response = crate::http::json(status, &ProductEnvelope { product })?;
-    if let Ok(value) = lambda_http::http::HeaderValue::from_str(&tag) {
-        response
-            .headers_mut()
-            .insert(lambda_http::http::header::ETAG, value);
+impl ProductEnvelope {
+    /// The ETag `PATCH` compares `If-Match` with.
+    pub fn etag(&self) -> String {
+        etag::of(&self.product)
     }
-    Ok(response)
+}
+
+pub struct Catalog {
+    pub table: Table,
+    pub settings: CatalogSettings,
 }
 
 impl Catalog {
-    /// The principal if the request carries a token (a bad one is still a 401).
-    pub async fn optional_principal(
-        &self,
-        request: &lambda_http::Request,
-    ) -> Result<Option<Principal>, ApiError> {
-        if request
-            .headers()
-            .contains_key(lambda_http::http::header::AUTHORIZATION)
-        {
-            let issuer = &self.signing.get().await?.issuer;
-            crate::auth::authenticate(request, issuer).map(Some)
-        } else {
-            Ok(None)
+    pub fn new(table: Table, config: &Config) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table,
+            settings: CatalogSettings::new(config)?,
+        })
+    }
+
+    fn view(&self, item: &ProductItem) -> ProductEnvelope {
+        ProductEnvelope {
+            product: item.view(&self.settings.images_base_url),
         }
     }
 
-    pub async fn admin(&self, request: &lambda_http::Request) -> Result<Principal, ApiError> {
-        let issuer = &self.signing.get().await?.issuer;
-        let principal = crate::auth::authenticate(request, issuer)?;
-        principal.require_admin()?;
-        Ok(principal)
-    }
-
-    fn view(&self, item: &ProductItem) -> Product {
-        item.view(&self.settings.images_base_url)
-    }
-
-    /// `GET /products`.
+    /// `GET /products`: active products for everyone; admins may ask for the inactive ones too
+    /// (anyone else asking is `401` without a token, `403` with one).
     pub async fn list(
         &self,
         principal: Option<&Principal>,
+        cursors: &LazyKeys,
         params: ListParams,
+        now: i64,
     ) -> Result<Page<Product>, ApiError> {
-        let is_admin = principal.is_some_and(|p| p.require_admin().is_ok());
-        if params.include_inactive && !is_admin {
-            return Err(ApiError::Forbidden);
+        if params.include_inactive {
+            match principal {
+                None => return Err(ApiError::Unauthorized),
+                Some(p) => p.require_admin()?,
+            }
         }
         let mut errors = Vec::new();
-        if let Some(category) = &params.category {
-            let mut probe = ProductFields {
-                category: Some(category.clone()),
-                ..Default::default()
-            };
-            errors.extend(check(&mut probe));
+        if let Some(category) = &params.category
+            && let Err(message) = Category::parse(category)
+        {
+            errors.push(FieldError::new("category", message));
         }
         let q = params.q.as_deref().map(|q| q.trim().to_lowercase());
         if let Some(q) = &q
@@ -176,148 +163,138 @@ impl Catalog {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let listing = match (&q, &params.category) {
-            (Some(q), category) => Listing {
-                index: "gsi3",
-                partition: ("gsi3pk", "NAME".to_owned()),
-                sort_prefix: Some(("gsi3sk", q.clone())),
-                category: category.clone(),
-                active_only: !params.include_inactive,
+        let active_only = !params.include_inactive;
+        let category = params.category.as_deref().unwrap_or("");
+        let listing = match &q {
+            Some(q) => Listing {
+                index: Index::Name,
+                partition: keys::partition(Index::Name, category),
+                sort_prefix: Some(q.clone()),
+                category: params.category.clone(),
+                active_only,
             },
-            (None, Some(category)) => Listing {
-                index: "gsi2",
-                partition: ("gsi2pk", format!("CATEGORY#{category}")),
+            None if params.category.is_some() => Listing {
+                index: Index::Category,
+                partition: keys::partition(Index::Category, category),
                 sort_prefix: None,
                 category: None,
-                active_only: !params.include_inactive,
+                active_only,
             },
-            (None, None) => Listing {
-                index: "gsi1",
-                partition: ("gsi1pk", "CATALOG".to_owned()),
+            None => Listing {
+                index: Index::Catalog,
+                partition: keys::partition(Index::Catalog, category),
                 sort_prefix: None,
                 category: None,
-                active_only: !params.include_inactive,
+                active_only,
             },
         };
         // A cursor belongs to one listing: the same filters, the same visibility.
         let scope = format!(
-            "products|{}|{}|{}",
-            params.category.as_deref().unwrap_or(""),
+            "products|{category}|{}|{}",
             q.as_deref().unwrap_or(""),
             params.include_inactive
         );
         // The key is read only when a cursor is read or written.
-        let start = match &params.page.cursor {
+        let start = match &params.cursor {
             Some(cursor) => {
-                let codec = &self.signing.get().await?.cursors;
+                let codec = cursors.get().await?.cursors();
                 Some(checked_position(
-                    codec.decode::<Position>(&scope, cursor)?,
+                    codec.decode::<Position>(&scope, cursor, now)?,
                     &listing,
                 )?)
             }
             None => None,
         };
         let (items, next) =
-            repo::list(&self.table, &listing, params.page.limit as usize, start).await?;
+            repo::list(&self.table, &listing, params.limit as usize, start).await?;
         let next_cursor = match next {
-            Some(position) => Some(
-                self.signing
-                    .get()
-                    .await?
-                    .cursors
-                    .encode(&scope, &position)?,
-            ),
+            Some(position) => Some(cursors.get().await?.cursors().encode(&scope, &position, now)?),
             None => None,
         };
         Ok(Page {
-            items: items.iter().map(|item| self.view(item)).collect(),
+            items: items.iter().map(|item| self.view(item).product).collect(),
             next_cursor,
         })
     }
 
     /// `GET /products/{id}`: inactive products only for admins.
-    pub async fn get(&self, principal: Option<&Principal>, id: &str) -> Result<Product, ApiError> {
-        let is_admin = principal.is_some_and(|p| p.require_admin().is_ok());
-        match repo::get(&self.table, id).await? {
+    pub async fn get(
+        &self,
+        principal: Option<&Principal>,
+        id: &Id,
+    ) -> Result<ProductEnvelope, ApiError> {
+        let is_admin = principal.is_some_and(Principal::is_admin);
+        match repo::get(&self.table, id.as_str()).await? {
             Some(item) if item.active || is_admin => Ok(self.view(&item)),
             _ => Err(ApiError::NotFound),
         }
     }
 
     /// `POST /products`.
-    pub async fn create(&self, mut fields: ProductFields, now: i64) -> Result<Product, ApiError> {
-        let mut errors = check(&mut fields);
-        let required = [
-            ("sku", fields.sku.is_none()),
-            ("name", fields.name.is_none()),
-            ("price_cents", fields.price_cents.is_none()),
-            ("category", fields.category.is_none()),
-            ("stock", fields.stock.is_none()),
-        ];
-        for (field, missing) in required {
-            if missing {
-                errors.push(FieldError::new(field, "is required"));
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
-        }
-        let id = ulid::Ulid::new().to_string();
-        let name = fields.name.unwrap_or_default();
-        let category = fields.category.unwrap_or_default();
-        let [
-            (_, gsi1pk),
-            (_, gsi1sk),
-            (_, gsi2pk),
-            (_, gsi2sk),
-            (_, gsi3pk),
-            (_, gsi3sk),
-        ] = index_keys(&id, &category, &name);
+    pub async fn create(
+        &self,
+        fields: ProductFields,
+        now: i64,
+    ) -> Result<ProductEnvelope, ApiError> {
+        let (Some(sku), Some(name), Some(price), Some(category), Some(stock)) = (
+            fields.sku,
+            fields.name,
+            fields.price_cents,
+            fields.category,
+            fields.stock,
+        ) else {
+            let missing = ProductFields::REQUIRED.iter().map(|f| FieldError::new(*f, "is required"));
+            return Err(ApiError::Validation(missing.collect()));
+        };
+        let id = Id::new().to_string();
+        let mut index = index_attributes(&id, category.as_str(), name.as_str())
+            .into_iter()
+            .map(|(_, value)| value);
+        let mut next = || index.next().unwrap_or_default();
         let item = ProductItem {
-            pk: repo::product_pk(&id),
-            sk: repo::PRODUCT_SK.to_owned(),
+            pk: keys::product(&id),
+            sk: keys::PRODUCT_SK.to_owned(),
             id,
-            sku: fields.sku.unwrap_or_default(),
-            name,
-            description: fields.description.unwrap_or_default(),
-            price_cents: fields.price_cents.unwrap_or_default(),
+            sku: sku.as_str().to_owned(),
+            name: name.as_str().to_owned(),
+            description: fields
+                .description
+                .map(|d| d.as_str().to_owned())
+                .unwrap_or_default(),
+            price_cents: price.get(),
             currency: self.settings.currency.clone(),
-            category,
-            stock: fields.stock.unwrap_or_default(),
+            category: category.as_str().to_owned(),
+            stock: stock.get(),
             active: fields.active.unwrap_or(true),
             images: Default::default(),
             created_at: now,
             updated_at: now,
             version: 1,
-            gsi1pk,
-            gsi1sk,
-            gsi2pk,
-            gsi2sk,
-            gsi3pk,
-            gsi3sk,
+            gsi1pk: next(),
+            gsi1sk: next(),
+            gsi2pk: next(),
+            gsi2sk: next(),
+            gsi3pk: next(),
+            gsi3sk: next(),
         };
         repo::create(&self.table, &item).await?;
         tracing::info!(product.id = %item.id, "product created");
         Ok(self.view(&item))
     }
 
-    /// `PATCH /products/{id}`, honouring `If-Match`.
+    /// `PATCH /products/{id}`, honouring `If-Match` (strong comparison).
     pub async fn update(
         &self,
-        id: &str,
-        mut fields: ProductFields,
+        id: &Id,
+        fields: ProductFields,
         if_match: Option<&str>,
         now: i64,
-    ) -> Result<Product, ApiError> {
-        let errors = check(&mut fields);
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
-        }
-        let current = repo::get(&self.table, id)
+    ) -> Result<ProductEnvelope, ApiError> {
+        let current = repo::get(&self.table, id.as_str())
             .await?
             .ok_or(ApiError::NotFound)?;
         if let Some(expected) = if_match
-            && !etag_matches(expected, &etag(&self.view(&current)))
+            && !etag::if_match(expected, &self.view(&current).etag())
         {
             return Err(ApiError::PreconditionFailed);
         }
@@ -327,10 +304,10 @@ impl Catalog {
     }
 
     /// `DELETE /products/{id}`: the product becomes inactive; orders keep their history.
-    pub async fn deactivate(&self, id: &str, now: i64) -> Result<(), ApiError> {
+    pub async fn deactivate(&self, id: &Id, now: i64) -> Result<(), ApiError> {
         // Retried if the product changes between the read and the write.
         for _ in 0..3 {
-            let current = repo::get(&self.table, id)
+            let current = repo::get(&self.table, id.as_str())
                 .await?
                 .ok_or(ApiError::NotFound)?;
             if !current.active {
@@ -356,49 +333,35 @@ impl Catalog {
     /// content type and its exact length (both are signed headers: S3 refuses any other).
     pub async fn add_image(
         &self,
-        product_id: &str,
-        content_type: &str,
-        content_length: i64,
+        uploads: &Uploads,
+        product_id: &Id,
+        image: NewImage,
         now: i64,
     ) -> Result<Upload, ApiError> {
-        let mut errors = Vec::new();
-        if !IMAGE_TYPES.contains(&content_type) {
-            errors.push(FieldError::new(
-                "content_type",
-                "must be image/jpeg, image/png or image/webp",
-            ));
-        }
-        if !(1..=MAX_IMAGE_BYTES).contains(&content_length) {
-            errors.push(FieldError::new(
-                "content_length",
-                "must be from 1 to 5242880 bytes",
-            ));
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
-        }
-        let s3 = self
-            .s3
-            .as_ref()
-            .ok_or_else(|| ApiError::internal("this function has no S3 client"))?;
+        let (Some(content_type), Some(content_length)) = (image.content_type, image.content_length)
+        else {
+            let missing = NewImage::REQUIRED.iter().map(|f| FieldError::new(*f, "is required"));
+            return Err(ApiError::Validation(missing.collect()));
+        };
         let image = ImageItem {
-            id: ulid::Ulid::new().to_string(),
+            id: Id::new().to_string(),
             status: ImageStatus::Pending,
-            content_type: content_type.to_owned(),
+            content_type: content_type.as_str().to_owned(),
             original_key: None,
             thumbnail_key: None,
             width: None,
             height: None,
         };
-        repo::add_image(&self.table, product_id, &image, now).await?;
-        let key = super::upload_key(product_id, &image.id);
+        repo::add_image(&self.table, product_id.as_str(), &image, now).await?;
+        let key = keys::upload(product_id.as_str(), &image.id);
         let presigning = PresigningConfig::expires_in(UPLOAD_TTL).map_err(ApiError::internal)?;
-        let presigned = s3
+        let presigned = uploads
+            .s3
             .put_object()
-            .bucket(&self.settings.uploads_bucket)
+            .bucket(&uploads.bucket)
             .key(&key)
-            .content_type(content_type)
-            .content_length(content_length)
+            .content_type(content_type.as_str())
+            .content_length(content_length.get())
             .presigned(presigning)
             .await
             .map_err(ApiError::unavailable)?;
@@ -415,55 +378,5 @@ impl Catalog {
             },
             expires_in: UPLOAD_TTL.as_secs(),
         })
-    }
-}
-
-/// A decoded cursor must name exactly the keys of the listing's index.
-fn checked_position(position: Position, listing: &Listing) -> Result<Position, ApiError> {
-    let sort_key = match listing.index {
-        "gsi2" => "gsi2sk",
-        "gsi3" => "gsi3sk",
-        _ => "gsi1sk",
-    };
-    let expected = ["pk", "sk", listing.partition.0, sort_key];
-    let ok = position.len() == expected.len()
-        && expected.iter().all(|k| position.contains_key(*k))
-        && position.get(listing.partition.0) == Some(&listing.partition.1);
-    if ok {
-        Ok(position)
-    } else {
-        Err(ApiError::InvalidCursor)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_cursor_must_name_the_keys_of_its_index() {
-        let listing = Listing {
-            index: "gsi2",
-            partition: ("gsi2pk", "CATEGORY#mugs".to_owned()),
-            sort_prefix: None,
-            category: None,
-            active_only: true,
-        };
-        let good: Position = [
-            ("pk", "P"),
-            ("sk", "S"),
-            ("gsi2pk", "CATEGORY#mugs"),
-            ("gsi2sk", "01J"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-        assert!(checked_position(good.clone(), &listing).is_ok());
-        let mut other_category = good.clone();
-        other_category.insert("gsi2pk".into(), "CATEGORY#hats".into());
-        assert!(checked_position(other_category, &listing).is_err());
-        let mut extra = good;
-        extra.insert("gsi1sk".into(), "x".into());
-        assert!(checked_position(extra, &listing).is_err());
     }
 }

@@ -1,0 +1,93 @@
+//! Every key of the catalog's items:
+//!
+//! | item | pk | sk | indexes |
+//! |---|---|---|---|
+//! | product | `PRODUCT#<id>` | `PRODUCT` | `Catalog` `CATALOG`/id, `Category` `CATEGORY#<c>`/id, `Name` `NAME`/`<name lower>#<id>` |
+//! | SKU uniqueness | `SKU#<sku>` | `SKU` | |
+//!
+//! and of the S3 objects of product images:
+//!
+//! | object | bucket | key |
+//! |---|---|---|
+//! | an upload | uploads | `incoming/<product id>/<image id>` |
+//! | the published original | images | `products/<product id>/<image id>/original.<ext>` |
+//! | its thumbnail | images | `products/<product id>/<image id>/thumb-320.jpg` |
+
+use crate::db::Index;
+use crate::ids::Id;
+
+pub fn product(id: &str) -> String {
+    format!("PRODUCT#{id}")
+}
+pub const PRODUCT_SK: &str = "PRODUCT";
+
+pub fn sku(sku: &str) -> String {
+    format!("SKU#{sku}")
+}
+pub const SKU_SK: &str = "SKU";
+
+/// The partition of an index a product is listed in.
+pub fn partition(index: Index, category: &str) -> String {
+    match index {
+        Index::Catalog => "CATALOG".to_owned(),
+        Index::Category => format!("CATEGORY#{category}"),
+        Index::Name => "NAME".to_owned(),
+    }
+}
+
+/// The sort key of a product in an index.
+pub fn sort_key(index: Index, id: &str, name: &str) -> String {
+    match index {
+        Index::Catalog | Index::Category => id.to_owned(),
+        Index::Name => format!("{}#{id}", name.to_lowercase()),
+    }
+}
+
+/// Where a browser uploads an image: under the prefix the image function is triggered by.
+pub const UPLOAD_PREFIX: &str = "incoming/";
+
+pub fn upload(product_id: &str, image_id: &str) -> String {
+    format!("{UPLOAD_PREFIX}{product_id}/{image_id}")
+}
+
+/// The product and image ids of an upload key (already URL-decoded), if it is one.
+pub fn parse_upload(key: &str) -> Option<(Id, Id)> {
+    let rest = key.strip_prefix(UPLOAD_PREFIX)?;
+    let (product, image) = rest.split_once('/')?;
+    Some((Id::parse(product)?, Id::parse(image)?))
+}
+
+/// Where a processed image's files go in the images bucket.
+pub fn published(product_id: &str, image_id: &str, extension: &str) -> (String, String) {
+    let base = format!("products/{product_id}/{image_id}");
+    (
+        format!("{base}/original.{extension}"),
+        format!("{base}/thumb-320.jpg"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_keys_round_trip_and_strangers_are_refused() {
+        let (product, image) = (Id::new(), Id::new());
+        let key = upload(product.as_str(), image.as_str());
+        assert_eq!(parse_upload(&key), Some((product, image)));
+        for other in [
+            "products/01J/x",
+            "incoming/01J",
+            "incoming//x",
+            "incoming/a/b/c",
+            "incoming/a b/c",
+        ] {
+            assert_eq!(parse_upload(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn the_name_index_key_is_case_insensitive_and_unique() {
+        assert_eq!(sort_key(Index::Name, "01J", "Blue Mug"), "blue mug#01J");
+    }
+}

@@ -1,0 +1,62 @@
+//! Who makes a request: the bearer token read into a [`Principal`], and the admin gate. Any
+//! missing, malformed, forged or expired token is `401 unauthorized`, with no hint of which.
+
+use http::header;
+use lambda_http::Request;
+
+use super::request::header_str;
+use crate::accounts::Accounts;
+use crate::auth::Principal;
+use crate::auth::jwt::TokenVerifier;
+use crate::error::ApiError;
+
+/// Whether the request carries an `Authorization` header at all.
+pub fn has_credentials(request: &Request) -> bool {
+    request.headers().contains_key(header::AUTHORIZATION)
+}
+
+/// The principal of a request with a valid `Authorization: Bearer <access token>`.
+pub fn principal(request: &Request, verifier: &TokenVerifier) -> Result<Principal, ApiError> {
+    let header = header_str(request, header::AUTHORIZATION).ok_or(ApiError::Unauthorized)?;
+    let (scheme, token) = header.split_once(' ').ok_or(ApiError::Unauthorized)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::Unauthorized);
+    }
+    let claims = verifier
+        .verify(token.trim(), crate::clock::now())
+        .map_err(|_| ApiError::Unauthorized)?;
+    Ok(Principal {
+        user_id: claims.sub,
+        role: claims.role,
+        issued_at: claims.iat,
+    })
+}
+
+/// An admin's principal: a valid token that says admin (else `401`/`403`), confirmed against
+/// the account, so that a demotion or a credential reset ends admin access at once.
+pub async fn admin(
+    request: &Request,
+    verifier: &TokenVerifier,
+    accounts: &Accounts,
+) -> Result<Principal, ApiError> {
+    let principal = principal(request, verifier)?;
+    principal.require_admin()?;
+    accounts.confirm_admin(principal).await
+}
+
+/// The principal of a request that may be anonymous: `None` without an `Authorization` header;
+/// a bad token is still `401`. A token that says admin is confirmed as [`admin`] does.
+pub async fn optional_principal(
+    request: &Request,
+    verifier: &TokenVerifier,
+    accounts: &Accounts,
+) -> Result<Option<Principal>, ApiError> {
+    if !has_credentials(request) {
+        return Ok(None);
+    }
+    let principal = principal(request, verifier)?;
+    if principal.is_admin() {
+        return accounts.confirm_admin(principal).await.map(Some);
+    }
+    Ok(Some(principal))
+}

@@ -1,0 +1,226 @@
+//! HTTP plumbing shared by every API function: reading requests, writing responses, and the
+//! wrapper ([`run`]) that every request passes through.
+//!
+//! `request` reads requests (bodies, parameters, path ids), `auth` reads who makes them; this
+//! module writes responses. The wrapper gives each request a span carrying its request id (API Gateway's, so the id a
+//! client sees in `X-Request-Id` is the one on every log line), turns errors into problem
+//! responses, adds `X-Request-Id` and the CORS headers to every response, errors included, and
+//! logs one line per request.
+
+pub mod auth;
+pub mod request;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::time::Instant;
+
+use http::StatusCode;
+use http::header::{self, HeaderName, HeaderValue};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response, service_fn};
+use serde::Serialize;
+use tracing::Instrument as _;
+
+use crate::config::{Config, Cors};
+use crate::error::{ApiError, cause_chain};
+
+pub use request::{
+    MAX_BODY_BYTES, PageRequest, body_bytes, header_str, json_body, path_id, query_param,
+};
+
+/// What a handler returns.
+pub type HandlerResult = Result<Response<Body>, ApiError>;
+
+/// Headers a browser may read from a response.
+const EXPOSED_HEADERS: &str = "X-Request-Id, ETag, Location, Retry-After, Allow";
+/// Headers a browser may send (answered to a CORS preflight).
+pub const ALLOWED_REQUEST_HEADERS: &str = "Authorization, Content-Type, If-Match, If-None-Match";
+
+/// Runs an API function: every invocation goes through [`respond`].
+pub async fn run<H, Fut>(config: Config, handler: H) -> Result<(), lambda_http::Error>
+where
+    H: Fn(Request) -> Fut + Sync,
+    Fut: Future<Output = HandlerResult> + Send,
+{
+    let config = &config;
+    let handler = &handler;
+    lambda_http::run(service_fn(move |request: Request| async move {
+        Ok::<_, Infallible>(respond(config, request, handler).await)
+    }))
+    .await
+}
+
+/// Handles one request: the handler's result, or its error as a problem, with the headers every
+/// response carries.
+pub async fn respond<H, Fut>(config: &Config, request: Request, handler: H) -> Response<Body>
+where
+    H: FnOnce(Request) -> Fut,
+    Fut: Future<Output = HandlerResult>,
+{
+    let started = Instant::now();
+    let request_id = request_id(&request);
+    let origin = header_str(&request, header::ORIGIN).map(str::to_owned);
+    let method = request.method().clone();
+    let path = request.raw_http_path().to_owned();
+    let span = tracing::info_span!("request", request_id = %request_id);
+
+    let mut response = async {
+        match handler(request).await {
+            Ok(response) => response,
+            Err(err) => {
+                log_error(&err);
+                problem(&err)
+            }
+        }
+    }
+    .instrument(span.clone())
+    .await;
+
+    finish_headers(&mut response, &config.cors, origin.as_deref(), &request_id);
+    span.in_scope(|| {
+        tracing::info!(
+            http.method = %method,
+            http.path = %path,
+            http.status = response.status().as_u16(),
+            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request finished"
+        );
+    });
+    response
+}
+
+/// Logs an error once, where it is handled: a 5xx with its whole cause chain, a 4xx briefly.
+fn log_error(err: &ApiError) {
+    if err.status() >= 500 {
+        tracing::error!(error.code = err.code().as_str(), error = %cause_chain(err), "request failed");
+    } else {
+        tracing::info!(error.code = err.code().as_str(), "request refused");
+    }
+}
+
+/// API Gateway's request id, or a fresh one when there is none (a hand-made event).
+pub fn request_id(request: &Request) -> String {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone(),
+        _ => None,
+    }
+    .filter(|id| !id.is_empty())
+    .unwrap_or_else(|| ulid::Ulid::new().to_string())
+}
+
+fn finish_headers(
+    response: &mut Response<Body>,
+    cors: &Cors,
+    origin: Option<&str>,
+    request_id: &str,
+) {
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert(HeaderName::from_static("x-request-id"), value);
+    }
+    cors_headers(headers, cors, origin);
+}
+
+/// Adds the CORS headers of an ordinary (non-preflight) response.
+pub fn cors_headers(headers: &mut http::HeaderMap, cors: &Cors, origin: Option<&str>) {
+    if let Cors::Origins(_) = cors {
+        headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    if let Some(allowed) = cors.allow_origin(origin)
+        && let Ok(value) = HeaderValue::from_str(allowed)
+    {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(EXPOSED_HEADERS),
+        );
+    }
+}
+
+/// A JSON response.
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> HandlerResult {
+    let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::Binary(body))
+        .map_err(ApiError::internal)
+}
+
+/// A cacheable JSON read: `ETag` and `Cache-Control`, and `304 Not Modified` when the client's
+/// `If-None-Match` already has this representation. Requests with a token are `private`: what an
+/// admin sees must not land in a shared cache.
+pub fn cacheable_json<T: Serialize>(request: &Request, etag: &str, value: &T) -> HandlerResult {
+    let cache_control = if request.headers().contains_key(header::AUTHORIZATION) {
+        "private, no-cache"
+    } else {
+        "public, max-age=60"
+    };
+    let not_modified = header_str(request, header::IF_NONE_MATCH)
+        .is_some_and(|h| crate::etag::if_none_match(h, etag));
+    let mut response = if not_modified {
+        empty(StatusCode::NOT_MODIFIED)?
+    } else {
+        json(StatusCode::OK, value)?
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        headers.insert(header::ETAG, value);
+    }
+    Ok(response)
+}
+
+/// A JSON response with an `ETag` (a representation just written).
+pub fn json_with_etag<T: Serialize>(status: StatusCode, value: &T, etag: &str) -> HandlerResult {
+    let mut response = json(status, value)?;
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    Ok(response)
+}
+
+/// A JSON response that no cache may keep (tokens, RFC 6749 §5.1).
+pub fn json_no_store<T: Serialize>(status: StatusCode, value: &T) -> HandlerResult {
+    let mut response = json(status, value)?;
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// A response with no body.
+pub fn empty(status: StatusCode) -> HandlerResult {
+    Response::builder()
+        .status(status)
+        .body(Body::Empty)
+        .map_err(ApiError::internal)
+}
+
+/// `204 No Content`.
+pub fn no_content() -> HandlerResult {
+    empty(StatusCode::NO_CONTENT)
+}
+
+/// The problem response of an error (RFC 9457, `application/problem+json`).
+pub fn problem(err: &ApiError) -> Response<Body> {
+    let body = serde_json::to_vec(&err.problem()).unwrap_or_else(|_| b"{}".to_vec());
+    let mut response = Response::new(Body::Binary(body));
+    *response.status_mut() =
+        StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    for (name, value) in err.headers() {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    }
+    response
+}
+

@@ -1,0 +1,477 @@
+//! Reading a request: its body (size, content type, JSON, every field's problem at once), its
+//! query and path parameters.
+
+use std::str::FromStr;
+
+use http::header;
+use lambda_http::{Body, Request, RequestExt};
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde_json::Value;
+
+use crate::error::{ApiError, FieldError};
+use crate::ids::Id;
+
+/// Request bodies larger than this are refused with 413 before they are parsed.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// More field problems than this in one body are not worth listing.
+const MAX_FIELD_ERRORS: usize = 50;
+
+/// A header's value, if present and readable as text.
+pub fn header_str(request: &Request, name: impl header::AsHeaderName) -> Option<&str> {
+    request.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The raw body bytes (API Gateway's base64 already decoded), at most [`MAX_BODY_BYTES`].
+pub fn body_bytes(request: &Request) -> Result<&[u8], ApiError> {
+    let bytes: &[u8] = match request.body() {
+        Body::Empty => &[],
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => &[],
+    };
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
+    }
+    Ok(bytes)
+}
+
+fn is_json_media_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or("").trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json") || subtype.to_ascii_lowercase().ends_with("+json"))
+}
+
+/// The body, checked (JSON content type, size) and parsed into `T`, with the fields in
+/// `required` present. Syntax errors give `400 malformed_json`; a body that is JSON but holds
+/// wrong values gives `400 validation_failed` naming every field that is wrong, missing or
+/// unknown, in the order `T` declares its fields.
+pub fn json_body<T: DeserializeOwned>(
+    request: &Request,
+    required: &[&'static str],
+) -> Result<T, ApiError> {
+    let bytes = body_bytes(request)?;
+    match header_str(request, header::CONTENT_TYPE) {
+        Some(value) if is_json_media_type(value) => {}
+        _ => return Err(ApiError::UnsupportedMediaType),
+    }
+    parse_json(bytes, required)
+}
+
+/// Parses a JSON body into `T`: see [`json_body`].
+///
+/// A type or value error stops serde at the first field; to name every field, the field it
+/// stopped at is noted and taken out of the document, and the rest parsed again.
+pub fn parse_json<T: DeserializeOwned>(
+    bytes: &[u8],
+    required: &[&'static str],
+) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::MalformedJson("the body is empty".to_owned()));
+    }
+    let mut document: Value =
+        serde_json::from_slice(bytes).map_err(|err| ApiError::MalformedJson(err.to_string()))?;
+    let mut errors: Vec<FieldError> = Vec::new();
+    // serde would take a struct from an array too (its fields in order): a body is an object.
+    if !struct_fields::<T>().is_empty() && !document.is_object() {
+        return Err(ApiError::validation("body", "must be a JSON object"));
+    }
+    if let Value::Object(fields) = &document {
+        for name in required {
+            if fields.get(*name).is_none_or(Value::is_null) {
+                errors.push(FieldError::new(*name, "is required"));
+            }
+        }
+    }
+    let parsed = loop {
+        let err = match serde_path_to_error::deserialize::<_, T>(&document) {
+            Ok(value) => break Some(value),
+            Err(err) => err,
+        };
+        let path = err.path().to_string();
+        let error = data_error(&path, err.inner());
+        // The document's top-level field the problem is in, if any, is taken out.
+        let top = top_level_field(&path, &error).map(str::to_owned);
+        if !errors.iter().any(|e| e.field == error.field) {
+            errors.push(error);
+        }
+        let removed = match (top, &mut document) {
+            (Some(field), Value::Object(fields)) => fields.remove(&field).is_some(),
+            _ => false,
+        };
+        if !removed || errors.len() >= MAX_FIELD_ERRORS {
+            break None;
+        }
+    };
+    match parsed {
+        Some(value) if errors.is_empty() => Ok(value),
+        _ => {
+            let order = struct_fields::<T>();
+            let rank = |field: &str| {
+                let top = field.split(['.', '[']).next().unwrap_or(field);
+                order.iter().position(|f| *f == top).unwrap_or(usize::MAX)
+            };
+            errors.sort_by_key(|e| rank(&e.field));
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+/// The top-level field of the document that an error is about.
+fn top_level_field<'a>(path: &'a str, error: &'a FieldError) -> Option<&'a str> {
+    if path == "." {
+        // An unknown or missing field is reported at the document itself, named in the message.
+        return (error.field != "body").then_some(error.field.as_str());
+    }
+    path.split(['.', '[']).next().filter(|s| !s.is_empty())
+}
+
+/// Names the field of a shape error. serde reports missing and unknown fields at their parent's
+/// path with the name in the message, so the name is joined on here.
+fn data_error(path: &str, err: &serde_json::Error) -> FieldError {
+    let message = err.to_string();
+    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+    let join = |name: &str| {
+        if path == "." {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    if let Some(name) = quoted_after(&message, "missing field `") {
+        return FieldError::new(join(name), "is required");
+    }
+    if let Some(name) = quoted_after(&message, "unknown field `") {
+        // Reported at the unknown key itself.
+        let field = if path == "." { name.to_owned() } else { path.to_owned() };
+        return FieldError::new(field, "is not a field of this request");
+    }
+    let field = if path == "." {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
+    FieldError::new(field, message)
+}
+
+fn quoted_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    message.strip_prefix(prefix)?.split('`').next()
+}
+
+/// The field names `T` declares, in order, as serde's derive gives them to a deserializer.
+fn struct_fields<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Probe<'a>(&'a mut &'static [&'static str]);
+    impl<'de> Deserializer<'de> for Probe<'_> {
+        type Error = de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(de::Error::custom("probed"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Probe(&mut fields));
+    fields
+}
+
+/// The id in the path parameter `name`: anything that is not an id is `404`, since no such
+/// resource can exist.
+pub fn path_id(request: &Request, name: &str) -> Result<Id, ApiError> {
+    request
+        .path_parameters_ref()
+        .and_then(|params| params.first(name))
+        .and_then(Id::parse)
+        .ok_or(ApiError::NotFound)
+}
+
+/// A typed query parameter: absent is `None`, unparsable is `400 validation_failed`.
+pub fn query_param<T>(request: &Request, name: &str) -> Result<Option<T>, ApiError>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    let Some(raw) = request
+        .query_string_parameters_ref()
+        .and_then(|params| params.first(name))
+    else {
+        return Ok(None);
+    };
+    raw.parse()
+        .map(Some)
+        .map_err(|err| ApiError::validation(name, format!("{err}")))
+}
+
+/// `?limit=&cursor=` of a paginated listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+impl PageRequest {
+    pub const DEFAULT_LIMIT: u32 = 20;
+    pub const MAX_LIMIT: u32 = 100;
+
+    pub fn from_request(request: &Request) -> Result<Self, ApiError> {
+        let limit = match query_param::<u32>(request, "limit") {
+            Ok(Some(limit)) if (1..=Self::MAX_LIMIT).contains(&limit) => limit,
+            Ok(None) => Self::DEFAULT_LIMIT,
+            _ => {
+                return Err(ApiError::validation(
+                    "limit",
+                    format!("must be a whole number from 1 to {}", Self::MAX_LIMIT),
+                ));
+            }
+        };
+        let cursor = request
+            .query_string_parameters_ref()
+            .and_then(|params| params.first("cursor"))
+            .map(str::to_owned);
+        Ok(Self { limit, cursor })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::{json, respond};
+    use http::StatusCode;
+    use lambda_http::Response;
+    use crate::config::Config;
+    use serde::Deserialize;
+
+    /// The sample event the fixture's echo function is invoked with, with its body replaced.
+    fn request_with_body(content_type: Option<&str>, body: &str) -> Request {
+        let mut headers = serde_json::Map::new();
+        if let Some(ct) = content_type {
+            headers.insert("content-type".into(), ct.into());
+        }
+        headers.insert("origin".into(), "http://localhost:5173".into());
+        let event = serde_json::json!({
+            "version": "2.0",
+            "routeKey": "POST /things",
+            "rawPath": "/things",
+            "rawQueryString": "",
+            "headers": headers,
+            "requestContext": {
+                "accountId": "123456789012", "apiId": "local", "domainName": "localhost",
+                "domainPrefix": "localhost", "requestId": "req-123", "routeKey": "POST /things",
+                "stage": "$default", "time": "21/Nov/2026:10:15:00 +0000", "timeEpoch": 0,
+                "http": {"method": "POST", "path": "/things", "protocol": "HTTP/1.1",
+                         "sourceIp": "127.0.0.1", "userAgent": "test"}
+            },
+            "body": body,
+            "isBase64Encoded": false
+        });
+        lambda_http::request::from_str(&event.to_string())
+            .unwrap_or_else(|e| panic!("sample event does not parse: {e}"))
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Item {
+        product_id: String,
+        quantity: u32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Order {
+        items: Vec<Item>,
+    }
+
+    fn config() -> Config {
+        Config::from_lookup(|name| {
+            (name == "CORS_ALLOWED_ORIGINS").then(|| "http://localhost:5173".to_owned())
+        })
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    async fn through_wrapper(request: Request) -> Response<Body> {
+        respond(&config(), request, |req: Request| async move {
+            let order: Order = json_body(&req, &[])?;
+            json(
+                StatusCode::CREATED,
+                &serde_json::json!({"lines": order.items.len()}),
+            )
+        })
+        .await
+    }
+
+    fn body_json(response: &Response<Body>) -> serde_json::Value {
+        serde_json::from_slice(response.body().as_ref()).unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn malformed_json_is_a_400_problem_with_cors_and_request_id() {
+        let response =
+            through_wrapper(request_with_body(Some("application/json"), "{\"items\": [")).await;
+        assert_eq!(response.status(), 400);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+        assert_eq!(response.headers()["x-request-id"], "req-123");
+        assert_eq!(
+            response.headers()["access-control-allow-origin"],
+            "http://localhost:5173"
+        );
+        assert_eq!(body_json(&response)["code"], "malformed_json");
+    }
+
+    #[tokio::test]
+    async fn a_wrong_type_names_the_field() {
+        let body = r#"{"items": [{"product_id": "p1", "quantity": 1}, {"product_id": "p2", "quantity": "two"}]}"#;
+        let response = through_wrapper(request_with_body(Some("application/json"), body)).await;
+        assert_eq!(response.status(), 400);
+        let problem = body_json(&response);
+        assert_eq!(problem["code"], "validation_failed");
+        assert_eq!(problem["errors"][0]["field"], "items[1].quantity");
+    }
+
+    #[tokio::test]
+    async fn a_missing_field_is_named() {
+        let body = r#"{"items": [{"quantity": 1}]}"#;
+        let response = through_wrapper(request_with_body(Some("application/json"), body)).await;
+        let problem = body_json(&response);
+        assert_eq!(problem["errors"][0]["field"], "items[0].product_id");
+        assert_eq!(problem["errors"][0]["message"], "is required");
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Fields {
+        name: Option<crate::catalog::model::ProductName>,
+        price_cents: Option<crate::catalog::model::Cents>,
+        stock: Option<crate::catalog::model::Stock>,
+        sku: Option<crate::catalog::model::Sku>,
+    }
+
+    fn field_errors(body: &str, required: &[&'static str]) -> Vec<(String, String)> {
+        match parse_json::<Fields>(body.as_bytes(), required) {
+            Err(ApiError::Validation(errors)) => {
+                errors.into_iter().map(|e| (e.field, e.message)).collect()
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_wrong_type_beside_bad_values_names_every_field_in_declared_order() {
+        let errors = field_errors(
+            r#"{"stock": 1.5, "role": "admin", "price_cents": -3, "name": ""}"#,
+            &["sku"],
+        );
+        let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["name", "price_cents", "stock", "sku", "role"]);
+        assert_eq!(errors[2].1, "must be a whole number");
+        assert_eq!(errors[3].1, "is required");
+        assert_eq!(errors[4].1, "is not a field of this request");
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_named_as_the_body() {
+        let errors = field_errors("[1, 2]", &[]);
+        assert_eq!(errors[0].0, "body");
+    }
+
+    #[tokio::test]
+    async fn a_body_over_64_kib_is_a_413() {
+        let body = format!(r#"{{"items": [], "pad": "{}"}}"#, "x".repeat(65 * 1024));
+        let response = through_wrapper(request_with_body(Some("application/json"), &body)).await;
+        assert_eq!(response.status(), 413);
+        assert_eq!(body_json(&response)["code"], "payload_too_large");
+    }
+
+    #[tokio::test]
+    async fn a_body_that_is_not_json_by_content_type_is_a_415() {
+        let response = through_wrapper(request_with_body(Some("text/plain"), "{}")).await;
+        assert_eq!(response.status(), 415);
+        let response = through_wrapper(request_with_body(None, "{}")).await;
+        assert_eq!(response.status(), 415);
+    }
+
+    #[tokio::test]
+    async fn json_with_a_charset_and_trailing_garbage() {
+        let ok = through_wrapper(request_with_body(
+            Some("application/json; charset=utf-8"),
+            r#"{"items": []}"#,
+        ))
+        .await;
+        assert_eq!(ok.status(), 201);
+        let trailing = through_wrapper(request_with_body(
+            Some("application/json"),
+            r#"{"items": []} {"#,
+        ))
+        .await;
+        assert_eq!(trailing.status(), 400);
+        assert_eq!(body_json(&trailing)["code"], "malformed_json");
+    }
+
+    #[tokio::test]
+    async fn an_empty_body_is_malformed() {
+        let response = through_wrapper(request_with_body(Some("application/json"), "")).await;
+        assert_eq!(body_json(&response)["code"], "malformed_json");
+    }
+
+    #[tokio::test]
+    async fn a_base64_body_is_decoded_before_parsing() {
+        use base64::Engine as _;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(r#"{"items": []}"#);
+        let mut event: serde_json::Value = serde_json::json!({
+            "version": "2.0", "routeKey": "POST /things", "rawPath": "/things",
+            "rawQueryString": "", "headers": {"content-type": "application/json"},
+            "requestContext": {"http": {"method": "POST", "path": "/things"}, "requestId": "r1"},
+            "isBase64Encoded": true
+        });
+        event["body"] = encoded.into();
+        let request =
+            lambda_http::request::from_str(&event.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(through_wrapper(request).await.status(), 201);
+    }
+
+    #[test]
+    fn the_page_limit_is_checked() {
+        let with_query = |query: &str| {
+            let event = serde_json::json!({
+                "version": "2.0", "routeKey": "GET /things", "rawPath": "/things",
+                "rawQueryString": query,
+                "queryStringParameters": query.split('&').filter_map(|kv| kv.split_once('='))
+                    .map(|(k, v)| (k.to_owned(), serde_json::Value::from(v)))
+                    .collect::<serde_json::Map<_, _>>(),
+                "requestContext": {"http": {"method": "GET", "path": "/things"}},
+                "isBase64Encoded": false
+            });
+            let request = lambda_http::request::from_str(&event.to_string())
+                .unwrap_or_else(|e| panic!("{e}"));
+            PageRequest::from_request(&request)
+        };
+        assert_eq!(with_query("").ok().map(|p| p.limit), Some(20));
+        assert_eq!(with_query("limit=100").ok().map(|p| p.limit), Some(100));
+        for bad in ["limit=0", "limit=101", "limit=-1", "limit=ten"] {
+            assert!(
+                matches!(with_query(bad), Err(ApiError::Validation(_))),
+                "{bad}"
+            );
+        }
+        let page = with_query("cursor=abc").ok();
+        assert_eq!(page.and_then(|p| p.cursor), Some("abc".to_owned()));
+    }
+}
