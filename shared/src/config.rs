@@ -122,10 +122,7 @@ impl Config {
             refresh_family_max_secs: whole("REFRESH_FAMILY_MAX_SECONDS", 90 * 86_400)?,
             lockout_window_secs: whole("LOGIN_LOCKOUT_WINDOW_SECONDS", 900)?,
             reset_ttl_secs: whole("PASSWORD_RESET_TTL_SECONDS", 1800)?,
-            reset_url: or(
-                "PASSWORD_RESET_URL",
-                "http://localhost:5173/reset-password",
-            ),
+            reset_url: or("PASSWORD_RESET_URL", "http://localhost:5173/reset-password"),
         })
     }
 

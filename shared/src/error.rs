@@ -62,16 +62,12 @@ impl ErrorCode {
 
     pub fn status(self) -> u16 {
         match self {
-            Self::ValidationFailed
-            | Self::MalformedJson
-            | Self::InvalidCursor => 400,
+            Self::ValidationFailed | Self::MalformedJson | Self::InvalidCursor => 400,
             Self::Unauthorized | Self::InvalidCredentials => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::Conflict
-            | Self::EmailTaken
-            | Self::SkuTaken => 409,
+            Self::Conflict | Self::EmailTaken | Self::SkuTaken => 409,
             Self::PreconditionFailed => 412,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,

@@ -46,7 +46,13 @@ mod tests {
 
     #[test]
     fn equal_representations_have_equal_tags() {
-        assert_eq!(of(&serde_json::json!({"a": 1})), of(&serde_json::json!({"a": 1})));
-        assert_ne!(of(&serde_json::json!({"a": 1})), of(&serde_json::json!({"a": 2})));
+        assert_eq!(
+            of(&serde_json::json!({"a": 1})),
+            of(&serde_json::json!({"a": 1}))
+        );
+        assert_ne!(
+            of(&serde_json::json!({"a": 1})),
+            of(&serde_json::json!({"a": 2}))
+        );
     }
 }

@@ -25,7 +25,9 @@ impl Id {
         // Only the canonical spelling (in either case): no overflowing first character, no
         // look-alike letters, so one id has one spelling.
         let canonical = ulid::Ulid::from_string(text).ok()?.to_string();
-        canonical.eq_ignore_ascii_case(text).then_some(Self(canonical))
+        canonical
+            .eq_ignore_ascii_case(text)
+            .then_some(Self(canonical))
     }
 
     pub fn as_str(&self) -> &str {

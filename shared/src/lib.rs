@@ -22,6 +22,7 @@ pub mod rate_limit;
 pub mod routes;
 pub mod secrets;
 pub mod telemetry;
+pub mod testing;
 pub mod text;
 
 pub use config::Config;

@@ -42,10 +42,9 @@ struct SecretJson {
 /// The keys a function signs and checks with, and the token settings they are used with.
 #[derive(Debug, Clone)]
 pub struct Keys {
-    current: SigningKey,
-    previous: Option<SigningKey>,
+    verifier: TokenVerifier,
+    ttl_secs: i64,
     cursors: CursorCodec,
-    settings: TokenSettings,
 }
 
 impl Keys {
@@ -65,10 +64,9 @@ impl Keys {
         mac.update(b"storefront cursor key v2");
         let cursors = CursorCodec::new(&mac.finalize().into_bytes()).map_err(invalid)?;
         Ok(Self {
-            current,
-            previous,
+            verifier: TokenVerifier::new(current, previous, settings.issuer, settings.audience),
+            ttl_secs: settings.ttl_secs,
             cursors,
-            settings,
         })
     }
 
@@ -97,26 +95,15 @@ impl Keys {
     }
 
     pub fn issuer(&self) -> TokenIssuer {
-        TokenIssuer::new(
-            self.current.clone(),
-            self.previous.clone(),
-            self.settings.issuer.clone(),
-            self.settings.audience.clone(),
-            self.settings.ttl_secs,
-        )
+        TokenIssuer::from_verifier(self.verifier.clone(), self.ttl_secs)
     }
 
-    pub fn verifier(&self) -> TokenVerifier {
-        TokenVerifier::new(
-            self.current.clone(),
-            self.previous.clone(),
-            self.settings.issuer.clone(),
-            self.settings.audience.clone(),
-        )
+    pub fn verifier(&self) -> &TokenVerifier {
+        &self.verifier
     }
 
-    pub fn cursors(&self) -> CursorCodec {
-        self.cursors.clone()
+    pub fn cursors(&self) -> &CursorCodec {
+        &self.cursors
     }
 }
 
@@ -172,15 +159,18 @@ mod tests {
             settings(),
         )
         .unwrap();
-        assert_eq!(keys.current.kid, "k1");
-        assert!(keys.previous.is_none());
+        assert_eq!(keys.verifier.current.kid, "k1");
+        assert!(keys.verifier.previous.is_none());
         let rotated = Keys::parse(
             "s",
             r#"{"kid":"k2","key":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","previous":{"kid":"k1","key":"0123456789abcdef0123456789abcdef0123"}}"#,
             settings(),
         )
         .unwrap();
-        assert_eq!(rotated.previous.map(|k| k.kid).as_deref(), Some("k1"));
+        assert_eq!(
+            rotated.verifier.previous.map(|k| k.kid).as_deref(),
+            Some("k1")
+        );
         assert!(Keys::parse("s", r#"{"kid":"k1","key":"short"}"#, settings()).is_err());
         assert!(Keys::parse("s", "not json", settings()).is_err());
     }
@@ -201,8 +191,12 @@ mod tests {
 
     #[test]
     fn an_error_names_the_secret_but_never_its_value() {
-        let err =
-            Keys::parse("arn:secret:app", r#"{"kid":"k1","key":"hunter2"}"#, settings()).unwrap_err();
+        let err = Keys::parse(
+            "arn:secret:app",
+            r#"{"kid":"k1","key":"hunter2"}"#,
+            settings(),
+        )
+        .unwrap_err();
         let text = err.to_string();
         assert!(
             text.contains("arn:secret:app") && !text.contains("hunter2"),

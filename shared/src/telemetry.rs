@@ -37,7 +37,11 @@ pub fn init() {
 
 /// The function's level for its own code; at most WARN for the libraries that could log bodies.
 fn default_directives(level: &str) -> String {
-    let libraries = if matches!(level, "error") { "error" } else { "warn" };
+    let libraries = if matches!(level, "error") {
+        "error"
+    } else {
+        "warn"
+    };
     format!("{level},aws={libraries},hyper={libraries},h2={libraries},rustls={libraries}")
 }
 
@@ -55,7 +59,6 @@ fn lambda_level(level: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::lambda_level;
-
 
     #[test]
     fn libraries_stay_at_warn_when_the_function_traces() {

@@ -15,7 +15,9 @@ pub fn single_line(raw: &str, max: usize) -> Result<String, &'static str> {
 
 /// Paragraphs: up to `max` characters, line breaks and tabs allowed.
 pub fn multi_line(raw: &str, max: usize) -> Result<String, &'static str> {
-    checked(raw, 0, max, |c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    checked(raw, 0, max, |c| {
+        c.is_control() && !matches!(c, '\n' | '\r' | '\t')
+    })
 }
 
 fn checked(
@@ -55,7 +57,13 @@ mod tests {
 
     #[test]
     fn control_and_bidi_characters_are_refused() {
-        for bad in ["a\u{0}b", "a\nb", "invoice\u{202e}fdp.exe", "x\u{2066}y", "\u{7f}"] {
+        for bad in [
+            "a\u{0}b",
+            "a\nb",
+            "invoice\u{202e}fdp.exe",
+            "x\u{2066}y",
+            "\u{7f}",
+        ] {
             assert!(single_line(bad, 200).is_err(), "{bad:?}");
         }
         assert!(multi_line("line one\nline two\ttab", 5000).is_ok());

@@ -76,6 +76,7 @@ pub async fn bench(root: &Path, args: &[String]) -> Result<()> {
         stack_name: "storefront-bench".into(),
         suffix: "-bench".into(),
         parameters: Default::default(),
+        queue_endpoint: None,
     };
     let template = Template::load(&root.join("template.yaml"), &names)?;
     let functions: Vec<_> = SUBJECTS
@@ -150,6 +151,7 @@ async fn measure(
 ) -> Result<(Vec<Figures>, f64)> {
     let logs = Logs::new(None, false)?;
     let clients = provision::Clients {
+        sqs: crate::standins::sqs_client(&stand_ins.moto_url).await,
         dynamodb: dynamodb_client(&stand_ins.dynamodb_url).await,
         s3: s3_client(&stand_ins.moto_url).await,
         secrets: secrets_client(&stand_ins.moto_url).await,
@@ -243,30 +245,22 @@ fn expect_ok(function: &str, outcome: &Outcome) -> Result<()> {
 }
 
 async fn seed_product(client: &aws_sdk_dynamodb::Client, table: &str) -> Result<String> {
-    let catalog = shared::catalog::Catalog {
-        table: shared::db::Table::new(client.clone(), table),
-        settings: shared::catalog::CatalogSettings {
-            currency: "EUR".into(),
-            uploads_bucket: String::new(),
-            images_base_url: String::new(),
-        },
-        signing: shared::secrets::LazySigning::none(),
-        s3: None,
-    };
-    let fields = shared::catalog::model::ProductFields {
-        sku: Some("BENCH-1".into()),
-        name: Some("Benchmark mug".into()),
-        description: Some("A product for the benchmark.".into()),
-        price_cents: Some(1490),
-        category: Some("mugs".into()),
-        stock: Some(10),
-        active: Some(true),
-    };
+    let config = shared::Config::from_lookup(|name| {
+        (name == "IMAGES_BASE_URL").then(|| "http://127.0.0.1/images".to_owned())
+    })?;
+    let catalog =
+        shared::catalog::Catalog::new(shared::db::Table::new(client.clone(), table), &config)?;
+    let fields: shared::catalog::model::ProductFields = serde_json::from_value(
+        serde_json::json!({
+            "sku": "BENCH-1", "name": "Benchmark mug", "description": "A product for the benchmark.",
+            "price_cents": 1490, "category": "mugs", "stock": 10, "active": true
+        }),
+    )?;
     let product = catalog
         .create(fields, shared::clock::now())
         .await
         .map_err(|e| anyhow::anyhow!("cannot seed a product: {e}"))?;
-    Ok(product.id)
+    Ok(product.product.id)
 }
 
 /// The stand-in's own time for the GetItem a product read makes: raw requests, no SDK.

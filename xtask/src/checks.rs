@@ -209,6 +209,25 @@ pub fn event_fits(function: &Function, text: &str) -> Result<(), String> {
     if function
         .events
         .iter()
+        .any(|e| matches!(e, Event::Sqs { .. }))
+    {
+        match serde_json::from_str::<aws_lambda_events::sqs::SqsEvent>(text) {
+            Ok(event)
+                if !event.records.is_empty()
+                    && event
+                        .records
+                        .iter()
+                        .all(|r| r.event_source.as_deref() == Some("aws:sqs")) =>
+            {
+                return Ok(());
+            }
+            Ok(_) => reasons.push("an SQS event needs records from aws:sqs".to_owned()),
+            Err(err) => reasons.push(format!("not an SQS event: {err}")),
+        }
+    }
+    if function
+        .events
+        .iter()
         .any(|e| matches!(e, Event::Schedule { .. }))
     {
         match serde_json::from_str::<EventBridgeEvent>(text) {

@@ -182,6 +182,7 @@ async fn dev(root: &Path, options: DevOptions) -> Result<()> {
                 stack_name: "storefront-local".into(),
                 suffix: String::new(),
                 parameters: Default::default(),
+                queue_endpoint: None,
             },
             api_port: options.port,
             invoke_port: options.invoke_port,
@@ -204,11 +205,19 @@ async fn dev(root: &Path, options: DevOptions) -> Result<()> {
         std::env::var("ADMIN_PASSWORD").unwrap_or_else(|_| admin::DEFAULT_PASSWORD.into());
     if let Some(table) = stack.template.tables.first() {
         let client = standins::dynamodb_client(&stand_ins.dynamodb_url).await;
-        match admin::ensure_admin(client, &table.name, &admin_email, &admin_password, "Admin").await
+        match admin::ensure_admin(
+            client,
+            &table.name,
+            &admin_email,
+            &admin_password,
+            "Admin",
+            false,
+        )
+        .await
         {
-            Ok(user) => emit(&format!(
-                "· admin {} (password from ADMIN_PASSWORD, or the README's default)",
-                user.email
+            Ok(outcome) => emit(&format!(
+                "· admin: {} (password from ADMIN_PASSWORD, or the README's default)",
+                admin::describe(&outcome)
             )),
             Err(err) => emit(&format!("· no admin seeded: {err:#}")),
         }

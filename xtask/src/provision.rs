@@ -12,6 +12,7 @@ use crate::template::{SecretValue, Table, Template};
 
 /// The stand-ins' clients.
 pub struct Clients {
+    pub sqs: aws_sdk_sqs::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub s3: aws_sdk_s3::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
@@ -20,6 +21,7 @@ pub struct Clients {
 
 pub async fn provision(template: &Template, clients: &Clients, logs: &Logs) -> Result<()> {
     let Clients {
+        sqs,
         dynamodb,
         s3,
         secrets,
@@ -75,6 +77,37 @@ pub async fn provision(template: &Template, clients: &Clients, logs: &Logs) -> R
                 return Err(err)
                     .with_context(|| format!("cannot create the bucket {}", bucket.name));
             }
+        }
+    }
+    // Queues first without their redrive policies, then the policies, which name other queues.
+    for queue in &template.queues {
+        let mut create = sqs.create_queue().queue_name(&queue.name);
+        if let Some(seconds) = queue.visibility_timeout_secs {
+            create = create.attributes(
+                aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
+                seconds.to_string(),
+            );
+        }
+        create
+            .send()
+            .await
+            .with_context(|| format!("cannot create the queue {}", queue.name))?;
+    }
+    for queue in &template.queues {
+        if let Some((dead_letter, count)) = &queue.redrive {
+            let policy = serde_json::json!({
+                "deadLetterTargetArn": format!("arn:aws:sqs:{}:{}:{dead_letter}", crate::template::REGION, crate::template::ACCOUNT_ID),
+                "maxReceiveCount": count,
+            });
+            sqs.set_queue_attributes()
+                .queue_url(&queue.url)
+                .attributes(
+                    aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy,
+                    policy.to_string(),
+                )
+                .send()
+                .await
+                .with_context(|| format!("cannot set the redrive policy of {}", queue.name))?;
         }
     }
     // Policies after their buckets: moto, like S3, applies them to anonymous reads.

@@ -43,7 +43,11 @@ pub struct Stack {
 
 impl Stack {
     pub async fn start(options: &StackOptions, stand_ins: &StandIns, logs: &Logs) -> Result<Self> {
-        let template = Template::load(&options.template, &options.names)?;
+        let names = NameOptions {
+            queue_endpoint: Some(stand_ins.moto_url.clone()),
+            ..options.names.clone()
+        };
+        let template = Template::load(&options.template, &names)?;
         let overrides = match &options.env_vars {
             Some(path) => EnvOverrides::load(path)?,
             None => EnvOverrides::default(),
@@ -52,6 +56,7 @@ impl Stack {
         let invoke_listener = bind(options.invoke_port, "the Invoke API").await?;
 
         let clients = provision::Clients {
+            sqs: sqs_client(&stand_ins.moto_url).await,
             dynamodb: dynamodb_client(&stand_ins.dynamodb_url).await,
             s3: s3_client(&stand_ins.moto_url).await,
             secrets: crate::standins::secrets_client(&stand_ins.moto_url).await,
@@ -89,7 +94,8 @@ impl Stack {
                 }),
             )),
         ];
-        tasks.extend(triggers::poll_s3(wirings, sqs, &pools, logs));
+        tasks.extend(triggers::poll_s3(wirings, sqs.clone(), &pools, logs));
+        tasks.extend(triggers::poll_sqs(&template, sqs, &pools, logs));
         tasks.extend(triggers::start_schedules(
             &template,
             &options.names.stack_name,
@@ -131,6 +137,9 @@ impl Stack {
                             .map_or(bucket.as_str(), |b| &b.name),
                         function.logical_id
                     )),
+                    crate::template::Event::Sqs { queue, .. } => {
+                        out.push_str(&format!("    SQS    {queue:32} {}\n", function.logical_id))
+                    }
                     crate::template::Event::Schedule { expression, .. } => out.push_str(&format!(
                         "    every  {expression:32} {}\n",
                         function.logical_id

@@ -51,6 +51,7 @@ impl StandIns {
         .arg("-jar")
         .arg(&dynamodb.jar)
         .arg("-sharedDb")
+        .arg("-disableTelemetry")
         .args(["-port", &dynamodb_port.to_string()]);
         match &options.data_dir {
             Some(dir) => {

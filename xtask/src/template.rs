@@ -25,6 +25,8 @@ pub struct NameOptions {
     pub suffix: String,
     /// Parameter values that replace the template's defaults.
     pub parameters: BTreeMap<String, String>,
+    /// Where queue URLs (`!Ref` of a queue) point: the local SQS stand-in, or AWS's form.
+    pub queue_endpoint: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -37,6 +39,18 @@ pub struct Template {
     pub email_identities: Vec<String>,
     /// `AWS::S3::BucketPolicy`: the bucket's name and the policy document, resolved.
     pub bucket_policies: Vec<(String, serde_json::Value)>,
+    pub queues: Vec<Queue>,
+}
+
+/// An `AWS::SQS::Queue`.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    pub logical_id: String,
+    pub name: String,
+    pub url: String,
+    pub visibility_timeout_secs: Option<u64>,
+    /// `RedrivePolicy`: the dead-letter queue's name and the receives before a message goes there.
+    pub redrive: Option<(String, u32)>,
 }
 
 /// An `AWS::SecretsManager::Secret`: known locally by its name, which `!Ref` resolves to.
@@ -90,6 +104,14 @@ pub enum Event {
         events: Vec<String>,
         /// `(prefix|suffix, value)` rules of `Filter.S3Key.Rules`.
         filter: Vec<(String, String)>,
+    },
+    /// An `SQS` event source: the queue's logical id, the batch size, and whether the
+    /// function reports partial batch failures.
+    Sqs {
+        name: String,
+        queue: String,
+        batch_size: u32,
+        report_failures: bool,
     },
     /// A `Schedule` (EventBridge rule): `rate(...)` or `cron(...)`.
     Schedule {
@@ -184,6 +206,14 @@ impl Template {
                     };
                     format!("{base}{}", names.suffix)
                 }
+                Some("AWS::SQS::Queue") => {
+                    let given = props.and_then(|p| p.get("QueueName"));
+                    let base = match given {
+                        Some(v) => resolver.string(v)?,
+                        None => format!("{}-{id}", names.stack_name),
+                    };
+                    format!("{base}{}", names.suffix)
+                }
                 Some("AWS::S3::Bucket") => {
                     let given = props.and_then(|p| p.get("BucketName"));
                     let base = match given {
@@ -205,6 +235,7 @@ impl Template {
             secrets: Vec::new(),
             email_identities: Vec::new(),
             bucket_policies: Vec::new(),
+            queues: Vec::new(),
         };
         for (id, resource) in resources {
             let id = id.as_str().unwrap_or_default().to_owned();
@@ -249,6 +280,46 @@ impl Template {
                         .with_context(|| format!("in the policy {id}"))?
                         .ok_or_else(|| anyhow!("{id}: a bucket policy needs PolicyDocument"))?;
                     template.bucket_policies.push((bucket, document));
+                }
+                Some("AWS::SQS::Queue") => {
+                    let name = resolver.physical[&id].clone();
+                    let visibility_timeout_secs = props
+                        .get("VisibilityTimeout")
+                        .map(|v| resolver.string(v))
+                        .transpose()?
+                        .map(|v| v.parse())
+                        .transpose()
+                        .with_context(|| format!("{id}: VisibilityTimeout is not a number"))?;
+                    let redrive = match props.get("RedrivePolicy") {
+                        Some(policy) => {
+                            let target = policy
+                                .get("deadLetterTargetArn")
+                                .map(|v| resolver.string(v))
+                                .transpose()?
+                                .ok_or_else(|| {
+                                    anyhow!("{id}: RedrivePolicy needs deadLetterTargetArn")
+                                })?;
+                            let count = policy
+                                .get("maxReceiveCount")
+                                .map(|v| resolver.string(v))
+                                .transpose()?
+                                .unwrap_or_else(|| "10".to_owned());
+                            let dead_letter =
+                                target.rsplit(':').next().unwrap_or(&target).to_owned();
+                            Some((
+                                dead_letter,
+                                count.parse().context("maxReceiveCount is not a number")?,
+                            ))
+                        }
+                        None => None,
+                    };
+                    template.queues.push(Queue {
+                        logical_id: id.clone(),
+                        url: resolver.queue_url(&name),
+                        name,
+                        visibility_timeout_secs,
+                        redrive,
+                    });
                 }
                 Some("AWS::SES::EmailIdentity") => {
                     let identity = props
@@ -312,7 +383,12 @@ impl Resolver<'_> {
                 if let Some(value) = self.parameters.get(name) {
                     value.clone()
                 } else if let Some(physical) = self.physical.get(name) {
-                    physical.clone()
+                    if self.types.get(name).is_some_and(|t| t == "AWS::SQS::Queue") {
+                        // A queue's `Ref` is its URL.
+                        self.queue_url(physical)
+                    } else {
+                        physical.clone()
+                    }
                 } else if self.types.contains_key(name) {
                     // Functions, APIs and the like are known locally by their logical id.
                     name.to_owned()
@@ -321,6 +397,15 @@ impl Resolver<'_> {
                 }
             }
         })
+    }
+
+    fn queue_url(&self, name: &str) -> String {
+        let base = self
+            .names
+            .queue_endpoint
+            .clone()
+            .unwrap_or_else(|| format!("https://sqs.{REGION}.amazonaws.com"));
+        format!("{}/{ACCOUNT_ID}/{name}", base.trim_end_matches('/'))
     }
 
     fn attribute(&self, resource: &str, attribute: &str) -> Result<String> {
@@ -568,6 +653,34 @@ impl Resolver<'_> {
                     filter,
                 }
             }
+            "SQS" => {
+                let queue = match props.get("Queue") {
+                    Some(Value::Tagged(t)) if tagged_name(t) == "GetAtt" => t.value.as_str(),
+                    Some(Value::Mapping(m)) => m.get("Fn::GetAtt").and_then(Value::as_str),
+                    _ => None,
+                }
+                .and_then(|v| v.strip_suffix(".Arn"))
+                .ok_or_else(|| anyhow!("an SQS event's Queue must be !GetAtt <queue>.Arn"))?;
+                let batch_size = optional("BatchSize")?
+                    .map(|v| v.parse())
+                    .transpose()
+                    .context("BatchSize is not a number")?
+                    .unwrap_or(10);
+                let report_failures = props
+                    .get("FunctionResponseTypes")
+                    .and_then(Value::as_sequence)
+                    .is_some_and(|types| {
+                        types
+                            .iter()
+                            .any(|t| t.as_str() == Some("ReportBatchItemFailures"))
+                    });
+                Event::Sqs {
+                    name: name.to_owned(),
+                    queue: queue.to_owned(),
+                    batch_size,
+                    report_failures,
+                }
+            }
             "Schedule" | "ScheduleV2" => {
                 let expression = optional("Schedule")?
                     .or(optional("ScheduleExpression")?)
@@ -809,6 +922,7 @@ Resources:
             stack_name: "local".into(),
             suffix: "-t1".into(),
             parameters: BTreeMap::from([("Origins".into(), "*".into())]),
+            queue_endpoint: None,
         }
     }
 

@@ -150,6 +150,7 @@ async fn black_box(
                 suffix: suffix.clone(),
                 // A short lockout window, so a test can see it end.
                 parameters: [("LoginLockoutWindowSeconds".to_owned(), "5".to_owned())].into(),
+                queue_endpoint: None,
             },
             api_port: 0,
             invoke_port: 0,
@@ -168,6 +169,7 @@ async fn black_box(
                 stack_name: "fixture".into(),
                 suffix,
                 parameters: Default::default(),
+                queue_endpoint: None,
             },
             api_port: 0,
             invoke_port: 0,
@@ -194,6 +196,7 @@ async fn black_box(
         &admin_email,
         &admin_password,
         "Test Admin",
+        false,
     )
     .await?;
     let secret = main

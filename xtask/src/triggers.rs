@@ -141,6 +141,156 @@ fn queue_name(function: &str, event: &str, suffix: &str) -> String {
     name.chars().take(80).collect()
 }
 
+/// Polls the queue of every `SQS` event source and invokes its function with batches of
+/// messages, as Lambda's poller does: synchronously; a message is deleted once its batch
+/// succeeded, unless the function named it among its `batchItemFailures`; the others become
+/// visible again after the queue's visibility timeout, and the queue's redrive policy moves a
+/// message received too often to its dead-letter queue.
+pub fn poll_sqs(
+    template: &Template,
+    sqs: aws_sdk_sqs::Client,
+    pools: &BTreeMap<String, Arc<Pool>>,
+    logs: &Logs,
+) -> Vec<JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    for function in &template.functions {
+        for event in &function.events {
+            let Event::Sqs {
+                queue,
+                batch_size,
+                report_failures,
+                ..
+            } = event
+            else {
+                continue;
+            };
+            let (Some(pool), Some(queue)) = (
+                pools.get(&function.logical_id).cloned(),
+                template
+                    .queues
+                    .iter()
+                    .find(|q| &q.logical_id == queue)
+                    .cloned(),
+            ) else {
+                logs.runner(&format!(
+                    "{}: its SQS event names no queue of the template; not polled",
+                    function.logical_id
+                ));
+                continue;
+            };
+            let (sqs, logs) = (sqs.clone(), logs.clone());
+            let (batch_size, report_failures) = (*batch_size, *report_failures);
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    poll_queue_once(&queue, batch_size, report_failures, &sqs, &pool, &logs).await;
+                }
+            }));
+        }
+    }
+    tasks
+}
+
+async fn poll_queue_once(
+    queue: &crate::template::Queue,
+    batch_size: u32,
+    report_failures: bool,
+    sqs: &aws_sdk_sqs::Client,
+    pool: &Pool,
+    logs: &Logs,
+) {
+    let received = sqs
+        .receive_message()
+        .queue_url(&queue.url)
+        .max_number_of_messages(i32::try_from(batch_size.clamp(1, 10)).unwrap_or(10))
+        .wait_time_seconds(1)
+        .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+        .send()
+        .await;
+    let messages = match received {
+        Ok(output) => output.messages.unwrap_or_default(),
+        Err(err) => {
+            logs.runner(&format!(
+                "SQS {}: cannot read: {}",
+                queue.name,
+                aws_sdk_sqs::error::DisplayErrorContext(&err)
+            ));
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            return;
+        }
+    };
+    if messages.is_empty() {
+        return;
+    }
+    let arn = format!("arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{}", queue.name);
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|m| {
+            let attributes: BTreeMap<String, String> = m
+                .attributes()
+                .map(|a| {
+                    a.iter()
+                        .map(|(k, v)| (k.as_str().to_owned(), v.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            json!({
+                "messageId": m.message_id(),
+                "receiptHandle": m.receipt_handle(),
+                "body": m.body(),
+                "attributes": attributes,
+                "messageAttributes": {},
+                "md5OfBody": m.md5_of_body(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": arn,
+                "awsRegion": REGION,
+            })
+        })
+        .collect();
+    let event = json!({ "Records": records }).to_string();
+    let request_id = ulid::Ulid::new().to_string();
+    let invoked = pool.invoke(Bytes::from(event), &request_id).await;
+    let failed: Vec<String> = match &invoked.outcome {
+        crate::lambda::Outcome::Response(body) if report_failures => {
+            serde_json::from_slice::<Value>(body)
+                .ok()
+                .and_then(|v| v["batchItemFailures"].as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|f| f["itemIdentifier"].as_str().map(str::to_owned))
+                .collect()
+        }
+        crate::lambda::Outcome::Response(_) => Vec::new(),
+        // The whole batch failed: every message returns to the queue.
+        _ => messages
+            .iter()
+            .filter_map(|m| m.message_id().map(str::to_owned))
+            .collect(),
+    };
+    crate::logs::emit(&format!(
+        "SQS {} → {} {} of {} in {:.1} ms{}",
+        queue.name,
+        pool.logical_id(),
+        if failed.is_empty() { "ok" } else { "failed" },
+        messages.len(),
+        invoked.duration.as_secs_f64() * 1000.0,
+        if invoked.cold { " · cold" } else { " · warm" },
+    ));
+    for message in &messages {
+        let id = message.message_id().unwrap_or_default();
+        if failed.iter().any(|f| f == id) {
+            continue;
+        }
+        if let Some(handle) = message.receipt_handle() {
+            let _ = sqs
+                .delete_message()
+                .queue_url(&queue.url)
+                .receipt_handle(handle)
+                .send()
+                .await;
+        }
+    }
+}
+
 /// Polls each queue and invokes its function with every `ObjectCreated` record.
 pub fn poll_s3(
     wirings: Vec<S3Wiring>,

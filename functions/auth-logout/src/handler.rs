@@ -3,7 +3,8 @@
 use lambda_http::Request;
 use serde::Deserialize;
 use shared::accounts::Accounts;
-use shared::http::{HandlerResult, json_body, no_content};
+use shared::auth::jwt::TokenVerifier;
+use shared::http::{HandlerResult, auth, json_body, no_content};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -11,11 +12,53 @@ struct Logout {
     refresh_token: String,
 }
 
-pub async fn logout(accounts: &Accounts, request: Request) -> HandlerResult {
-    let principal = accounts.authenticate(&request)?;
-    let body: Logout = json_body(&request)?;
+pub async fn logout(
+    accounts: &Accounts,
+    verifier: &TokenVerifier,
+    request: Request,
+) -> HandlerResult {
+    let principal = auth::principal(&request, verifier)?;
+    let body: Logout = json_body(&request, &["refresh_token"])?;
     accounts
         .logout(&principal, &body.refresh_token, shared::clock::now())
         .await?;
     no_content()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::auth::Role;
+    use shared::testing;
+
+    const SAMPLE: &str = include_str!("../../../events/auth-logout/logout.json");
+
+    async fn call(event: &str) -> u16 {
+        let sdk = testing::unreachable_sdk().await;
+        let config = testing::config();
+        let accounts = Accounts::new(
+            shared::db::Table::from_config(&sdk, &config).unwrap(),
+            &config,
+        );
+        let keys = testing::keys();
+        let response = shared::http::respond(&config, testing::request(event), |r| {
+            logout(&accounts, keys.verifier(), r)
+        })
+        .await;
+        testing::reply(&response).0
+    }
+
+    #[tokio::test]
+    async fn a_sample_signed_with_other_keys_is_a_401() {
+        assert_eq!(call(SAMPLE).await, 401);
+    }
+
+    #[tokio::test]
+    async fn a_valid_token_reaches_the_table() {
+        let token = format!("Bearer {}", testing::token(Role::Customer));
+        assert_eq!(
+            call(&testing::with_header(SAMPLE, "authorization", &token)).await,
+            503
+        );
+    }
 }

@@ -13,9 +13,48 @@ struct Confirm {
 }
 
 pub async fn confirm_reset(accounts: &Accounts, request: Request) -> HandlerResult {
-    let body: Confirm = json_body(&request)?;
+    let body: Confirm = json_body(&request, &["token", "password"])?;
     accounts
         .confirm_password_reset(&body.token, &body.password, shared::clock::now())
         .await?;
     no_content()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::testing;
+
+    const SAMPLE: &str = include_str!("../../../events/auth-password-reset-confirm/confirm.json");
+
+    async fn call(event: &str) -> u16 {
+        let sdk = testing::unreachable_sdk().await;
+        let config = testing::config();
+        let accounts = Accounts::new(
+            shared::db::Table::from_config(&sdk, &config).unwrap(),
+            &config,
+        );
+        let response = shared::http::respond(&config, testing::request(event), |r| {
+            confirm_reset(&accounts, r)
+        })
+        .await;
+        testing::reply(&response).0
+    }
+
+    #[tokio::test]
+    async fn the_sample_looks_its_token_up_and_an_unreachable_table_is_a_503() {
+        assert_eq!(call(SAMPLE).await, 503);
+    }
+
+    #[tokio::test]
+    async fn a_body_without_a_token_is_a_400() {
+        assert_eq!(
+            call(&testing::with_body(
+                SAMPLE,
+                r#"{"password": "a long password"}"#
+            ))
+            .await,
+            400
+        );
+    }
 }

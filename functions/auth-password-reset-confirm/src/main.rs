@@ -2,12 +2,14 @@
 
 mod handler;
 
-use shared::context::Needs;
+use shared::accounts::Accounts;
+use shared::db::Table;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
     let config = shared::Config::from_env()?;
-    let accounts = shared::context::accounts(Needs::default()).await?;
+    let sdk = shared::aws::sdk_config().await;
+    let accounts = Accounts::new(Table::from_config(&sdk, &config)?, &config);
     shared::http::run(config, |request| handler::confirm_reset(&accounts, request)).await
 }

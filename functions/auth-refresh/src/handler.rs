@@ -4,6 +4,7 @@ use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde::Deserialize;
 use shared::accounts::Accounts;
+use shared::auth::jwt::TokenIssuer;
 use shared::http::{HandlerResult, json_body, json_no_store};
 
 #[derive(Deserialize)]
@@ -12,10 +13,46 @@ struct Refresh {
     refresh_token: String,
 }
 
-pub async fn refresh(accounts: &Accounts, request: Request) -> HandlerResult {
-    let body: Refresh = json_body(&request)?;
+pub async fn refresh(accounts: &Accounts, issuer: &TokenIssuer, request: Request) -> HandlerResult {
+    let body: Refresh = json_body(&request, &["refresh_token"])?;
     let pair = accounts
-        .refresh(&body.refresh_token, shared::clock::now())
+        .refresh(issuer, &body.refresh_token, shared::clock::now())
         .await?;
     json_no_store(StatusCode::OK, &pair)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::testing;
+
+    const SAMPLE: &str = include_str!("../../../events/auth-refresh/refresh.json");
+
+    async fn call(event: &str) -> u16 {
+        let sdk = testing::unreachable_sdk().await;
+        let config = testing::config();
+        let accounts = Accounts::new(
+            shared::db::Table::from_config(&sdk, &config).unwrap(),
+            &config,
+        );
+        let issuer = testing::keys().issuer();
+        let response = shared::http::respond(&config, testing::request(event), |r| {
+            refresh(&accounts, &issuer, r)
+        })
+        .await;
+        testing::reply(&response).0
+    }
+
+    #[tokio::test]
+    async fn the_sample_looks_its_token_up_and_an_unreachable_table_is_a_503() {
+        assert_eq!(call(SAMPLE).await, 503);
+    }
+
+    #[tokio::test]
+    async fn a_token_of_the_wrong_type_is_a_400() {
+        assert_eq!(
+            call(&testing::with_body(SAMPLE, r#"{"refresh_token": 7}"#)).await,
+            400
+        );
+    }
 }

@@ -2,30 +2,57 @@
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use serde::Deserialize;
 use shared::accounts::Accounts;
+use shared::accounts::model::UserEnvelope;
+use shared::accounts::service::Registration;
 use shared::http::{HandlerResult, json, json_body};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Registration {
-    email: String,
-    password: String,
-    name: String,
+pub async fn register(accounts: &Accounts, request: Request) -> HandlerResult {
+    let body: Registration = json_body(&request, &["email", "password", "name"])?;
+    let user = accounts.register(body, shared::clock::now()).await?;
+    json(StatusCode::CREATED, &UserEnvelope { user })
 }
 
-pub async fn register(accounts: &Accounts, request: Request) -> HandlerResult {
-    let body: Registration = json_body(&request)?;
-    let user = accounts
-        .register(
-            &body.email,
-            &body.password,
-            &body.name,
-            shared::clock::now(),
-        )
-        .await?;
-    json(
-        StatusCode::CREATED,
-        &shared::accounts::model::UserEnvelope { user },
-    )
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::testing;
+
+    const SAMPLE: &str = include_str!("../../../events/auth-register/register.json");
+
+    async fn call(event: &str) -> (u16, serde_json::Value) {
+        let sdk = testing::unreachable_sdk().await;
+        let config = testing::config();
+        let accounts = Accounts::new(
+            shared::db::Table::from_config(&sdk, &config).unwrap(),
+            &config,
+        );
+        let response =
+            shared::http::respond(&config, testing::request(event), |r| register(&accounts, r))
+                .await;
+        testing::reply(&response)
+    }
+
+    #[tokio::test]
+    async fn the_sample_reaches_the_table_and_an_unreachable_table_is_a_503() {
+        let (status, body) = call(SAMPLE).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (503, Some("service_unavailable"))
+        );
+    }
+
+    #[tokio::test]
+    async fn every_wrong_field_is_named_before_anything_is_stored() {
+        let event = testing::with_body(SAMPLE, r#"{"email": 5, "name": "a\u202eb"}"#);
+        let (status, body) = call(&event).await;
+        assert_eq!(status, 400);
+        let fields: Vec<&str> = body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["email", "password", "name"]);
+    }
 }

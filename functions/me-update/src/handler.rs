@@ -2,32 +2,65 @@
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use serde::Deserialize;
 use shared::accounts::Accounts;
+use shared::accounts::model::UserEnvelope;
 use shared::accounts::service::ProfileChange;
-use shared::http::{HandlerResult, json, json_body};
+use shared::auth::jwt::TokenVerifier;
+use shared::http::{HandlerResult, auth, json, json_body};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Change {
-    name: Option<String>,
-    password: Option<String>,
-    current_password: Option<String>,
-}
-
-pub async fn update_me(accounts: &Accounts, request: Request) -> HandlerResult {
-    let principal = accounts.authenticate(&request)?;
-    let body: Change = json_body(&request)?;
-    let change = ProfileChange {
-        name: body.name,
-        password: body.password,
-        current_password: body.current_password,
-    };
+pub async fn update_me(
+    accounts: &Accounts,
+    verifier: &TokenVerifier,
+    request: Request,
+) -> HandlerResult {
+    let principal = auth::principal(&request, verifier)?;
+    let change: ProfileChange = json_body(&request, &[])?;
     let user = accounts
         .update_me(&principal, change, shared::clock::now())
         .await?;
-    json(
-        StatusCode::OK,
-        &shared::accounts::model::UserEnvelope { user },
-    )
+    json(StatusCode::OK, &UserEnvelope { user })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::auth::Role;
+    use shared::testing;
+
+    const SAMPLE: &str = include_str!("../../../events/me-update/rename.json");
+
+    async fn call(event: &str) -> (u16, serde_json::Value) {
+        let sdk = testing::unreachable_sdk().await;
+        let config = testing::config();
+        let accounts = Accounts::new(
+            shared::db::Table::from_config(&sdk, &config).unwrap(),
+            &config,
+        );
+        let keys = testing::keys();
+        let response = shared::http::respond(&config, testing::request(event), |r| {
+            update_me(&accounts, keys.verifier(), r)
+        })
+        .await;
+        testing::reply(&response)
+    }
+
+    fn signed_in(event: &str) -> String {
+        let token = format!("Bearer {}", testing::token(Role::Customer));
+        testing::with_header(event, "authorization", &token)
+    }
+
+    #[tokio::test]
+    async fn a_rename_reaches_the_table() {
+        assert_eq!(call(&signed_in(SAMPLE)).await.0, 503);
+        assert_eq!(call(SAMPLE).await.0, 401);
+    }
+
+    #[tokio::test]
+    async fn a_role_in_the_body_is_refused() {
+        let event = testing::with_body(&signed_in(SAMPLE), r#"{"role": "admin", "name": ""}"#);
+        let (status, body) = call(&event).await;
+        assert_eq!(status, 400);
+        assert_eq!(body["errors"][0]["field"], "name");
+        assert_eq!(body["errors"][1]["field"], "role");
+    }
 }

@@ -46,8 +46,7 @@ mod tests {
     use super::*;
 
     fn config() -> shared::Config {
-        shared::Config::from_lookup(|_| Some("http://localhost:5173".to_owned()))
-            .unwrap_or_else(|e| panic!("{e}"))
+        shared::testing::config()
     }
 
     async fn call(event: &str) -> Response<Body> {

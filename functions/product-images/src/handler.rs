@@ -2,28 +2,60 @@
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use serde::Deserialize;
-use shared::catalog::Catalog;
-use shared::http::{HandlerResult, json, json_body, path_param};
+use shared::accounts::Accounts;
+use shared::auth::jwt::TokenVerifier;
+use shared::catalog::model::NewImage;
+use shared::catalog::{Catalog, Uploads};
+use shared::http::{HandlerResult, auth, json, json_body, path_id};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewImage {
-    content_type: String,
-    content_length: i64,
-}
-
-pub async fn add_image(catalog: &Catalog, request: Request) -> HandlerResult {
-    catalog.admin(&request).await?;
-    let product_id = path_param(&request, "id")?;
-    let body: NewImage = json_body(&request)?;
+pub async fn add_image(
+    catalog: &Catalog,
+    accounts: &Accounts,
+    verifier: &TokenVerifier,
+    uploads: &Uploads,
+    request: Request,
+) -> HandlerResult {
+    auth::admin(&request, verifier, accounts).await?;
+    let product_id = path_id(&request, "id")?;
+    let image: NewImage = json_body(&request, NewImage::REQUIRED)?;
     let upload = catalog
-        .add_image(
-            product_id,
-            &body.content_type,
-            body.content_length,
-            shared::clock::now(),
-        )
+        .add_image(uploads, &product_id, image, shared::clock::now())
         .await?;
     json(StatusCode::CREATED, &upload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::auth::Role;
+    use shared::testing;
+
+    const SAMPLE: &str = include_str!("../../../events/product-images/add-image.json");
+
+    async fn call(event: &str) -> (u16, serde_json::Value) {
+        let sdk = testing::unreachable_sdk().await;
+        let config = testing::config();
+        let table = shared::db::Table::from_config(&sdk, &config).unwrap();
+        let accounts = Accounts::new(table.clone(), &config);
+        let catalog = Catalog::new(table, &config).unwrap();
+        let keys = testing::keys();
+        let uploads = Uploads::from_config(&sdk, &config).unwrap();
+        let response = shared::http::respond(&config, testing::request(event), |r| {
+            add_image(&catalog, &accounts, keys.verifier(), &uploads, r)
+        })
+        .await;
+        testing::reply(&response)
+    }
+
+    fn as_role(event: &str, role: Role) -> String {
+        let token = format!("Bearer {}", testing::token(role));
+        testing::with_header(event, "authorization", &token)
+    }
+
+    #[tokio::test]
+    async fn only_an_admin_confirmed_by_the_table_gets_past_the_gate() {
+        assert_eq!(call(SAMPLE).await.0, 401);
+        assert_eq!(call(&as_role(SAMPLE, Role::Customer)).await.0, 403);
+        assert_eq!(call(&as_role(SAMPLE, Role::Admin)).await.0, 503);
+    }
 }

@@ -2,10 +2,27 @@
 
 mod handler;
 
+use shared::accounts::Accounts;
+use shared::catalog::{Catalog, Uploads};
+use shared::db::Table;
+use shared::secrets::Keys;
+
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
     let config = shared::Config::from_env()?;
-    let catalog = shared::context::catalog(true).await?;
-    shared::http::run(config, |request| handler::add_image(&catalog, request)).await
+    let sdk = shared::aws::sdk_config().await;
+    let table = Table::from_config(&sdk, &config)?;
+    let (accounts, catalog) = (
+        Accounts::new(table.clone(), &config),
+        Catalog::new(table, &config)?,
+    );
+    let (keys, uploads) = (
+        Keys::load(&sdk, &config).await?,
+        Uploads::from_config(&sdk, &config)?,
+    );
+    shared::http::run(config, |request| {
+        handler::add_image(&catalog, &accounts, keys.verifier(), &uploads, request)
+    })
+    .await
 }

@@ -1,14 +1,57 @@
 //! One product; its `ETag` is the one `PATCH` compares `If-Match` with.
 
 use lambda_http::Request;
+use shared::accounts::Accounts;
 use shared::catalog::Catalog;
-use shared::catalog::service::ProductEnvelope;
-use shared::http::{HandlerResult, cacheable_json, etag, path_param};
+use shared::http::{HandlerResult, auth, cacheable_json, path_id};
+use shared::secrets::LazyKeys;
 
-pub async fn get(catalog: &Catalog, request: Request) -> HandlerResult {
-    let principal = catalog.optional_principal(&request).await?;
-    let product = catalog
-        .get(principal.as_ref(), path_param(&request, "id")?)
-        .await?;
-    cacheable_json(&request, &etag(&product), &ProductEnvelope { product })
+pub async fn get(
+    catalog: &Catalog,
+    accounts: &Accounts,
+    keys: &LazyKeys,
+    request: Request,
+) -> HandlerResult {
+    let id = path_id(&request, "id")?;
+    let principal = auth::optional_principal(&request, keys, accounts).await?;
+    let product = catalog.get(principal.as_ref(), &id).await?;
+    cacheable_json(&request, &product.etag(), &product)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::testing;
+
+    const SAMPLE: &str = include_str!("../../../events/products-get/get.json");
+
+    async fn call(event: &str) -> u16 {
+        let sdk = testing::unreachable_sdk().await;
+        let config = testing::config();
+        let table = shared::db::Table::from_config(&sdk, &config).unwrap();
+        let accounts = Accounts::new(table.clone(), &config);
+        let catalog = Catalog::new(table, &config).unwrap();
+        let keys = LazyKeys::new(&sdk, &config).unwrap();
+        let response = shared::http::respond(&config, testing::request(event), |r| {
+            get(&catalog, &accounts, &keys, r)
+        })
+        .await;
+        testing::reply(&response).0
+    }
+
+    #[tokio::test]
+    async fn the_sample_reads_the_product_and_an_unreachable_table_is_a_503() {
+        assert_eq!(call(SAMPLE).await, 503);
+    }
+
+    #[tokio::test]
+    async fn an_id_that_cannot_be_one_is_a_404_without_a_read() {
+        let long = "0".repeat(2100);
+        for bad in ["not-an-id", long.as_str()] {
+            assert_eq!(
+                call(&testing::with_path_parameter(SAMPLE, "id", bad)).await,
+                404
+            );
+        }
+    }
 }

@@ -2,18 +2,59 @@
 
 use lambda_http::Request;
 use lambda_http::http::{StatusCode, header};
+use shared::accounts::Accounts;
+use shared::auth::jwt::TokenVerifier;
 use shared::catalog::Catalog;
 use shared::catalog::model::ProductFields;
-use shared::catalog::service::product_response;
-use shared::http::{HandlerResult, header_str, json_body, path_param};
+use shared::http::{HandlerResult, auth, header_str, json_body, json_with_etag, path_id};
 
-pub async fn update(catalog: &Catalog, request: Request) -> HandlerResult {
-    catalog.admin(&request).await?;
-    let id = path_param(&request, "id")?;
-    let fields: ProductFields = json_body(&request)?;
+pub async fn update(
+    catalog: &Catalog,
+    accounts: &Accounts,
+    verifier: &TokenVerifier,
+    request: Request,
+) -> HandlerResult {
+    auth::admin(&request, verifier, accounts).await?;
+    let id = path_id(&request, "id")?;
+    let fields: ProductFields = json_body(&request, &[])?;
     let if_match = header_str(&request, header::IF_MATCH);
     let product = catalog
-        .update(id, fields, if_match, shared::clock::now())
+        .update(&id, fields, if_match, shared::clock::now())
         .await?;
-    product_response(StatusCode::OK, product)
+    json_with_etag(StatusCode::OK, &product, &product.etag())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::auth::Role;
+    use shared::testing;
+
+    const SAMPLE: &str = include_str!("../../../events/products-update/update.json");
+
+    async fn call(event: &str) -> (u16, serde_json::Value) {
+        let sdk = testing::unreachable_sdk().await;
+        let config = testing::config();
+        let table = shared::db::Table::from_config(&sdk, &config).unwrap();
+        let accounts = Accounts::new(table.clone(), &config);
+        let catalog = Catalog::new(table, &config).unwrap();
+        let keys = testing::keys();
+        let response = shared::http::respond(&config, testing::request(event), |r| {
+            update(&catalog, &accounts, keys.verifier(), r)
+        })
+        .await;
+        testing::reply(&response)
+    }
+
+    fn as_role(event: &str, role: Role) -> String {
+        let token = format!("Bearer {}", testing::token(role));
+        testing::with_header(event, "authorization", &token)
+    }
+
+    #[tokio::test]
+    async fn only_an_admin_confirmed_by_the_table_gets_past_the_gate() {
+        assert_eq!(call(SAMPLE).await.0, 401);
+        assert_eq!(call(&as_role(SAMPLE, Role::Customer)).await.0, 403);
+        assert_eq!(call(&as_role(SAMPLE, Role::Admin)).await.0, 503);
+    }
 }

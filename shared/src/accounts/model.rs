@@ -176,7 +176,10 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(PersonName::parse("  Alice  ").map(|n| n.0), Ok("Alice".to_owned()));
+        assert_eq!(
+            PersonName::parse("  Alice  ").map(|n| n.0),
+            Ok("Alice".to_owned())
+        );
         assert!(PersonName::parse("   ").is_err());
         assert!(PersonName::parse(&"a".repeat(101)).is_err());
         assert!(PersonName::parse("a\u{0}b").is_err());

@@ -130,8 +130,7 @@ impl Accounts {
             }
         }
         validation(errors)?;
-        let (Some(email), Some(name), Some(password)) = (email, name, registration.password)
-        else {
+        let (Some(email), Some(name), Some(password)) = (email, name, registration.password) else {
             return Err(ApiError::internal("validated fields are missing"));
         };
         self.create(email, name, &password, Role::Customer, now)
@@ -179,7 +178,10 @@ impl Accounts {
             return Err(ApiError::InvalidCredentials);
         };
         let key = login_key(email.as_str());
-        self.settings.lockout.acquire(&self.table, &key, now).await?;
+        self.settings
+            .lockout
+            .acquire(&self.table, &key, now)
+            .await?;
         let user = repo::user_by_email(&self.table, email.as_str()).await?;
         let verified = match &user {
             Some(user) => password::verify(password, &user.password_hash)?,
@@ -228,12 +230,7 @@ impl Accounts {
         }
     }
 
-    fn pair(
-        issuer: &TokenIssuer,
-        user: &UserItem,
-        refresh_token: String,
-        now: i64,
-    ) -> TokenPair {
+    fn pair(issuer: &TokenIssuer, user: &UserItem, refresh_token: String, now: i64) -> TokenPair {
         TokenPair {
             access_token: issuer.issue(&user.id, user.role, now),
             token_type: "Bearer",
@@ -450,7 +447,10 @@ impl Accounts {
         validation(errors)?;
         if let (Some(new_password), Some(current)) = (&change.password, &change.current_password) {
             let key = login_key(&user.email);
-            self.settings.lockout.acquire(&self.table, &key, now).await?;
+            self.settings
+                .lockout
+                .acquire(&self.table, &key, now)
+                .await?;
             if password::verify(current, &user.password_hash)? == Verified::Mismatch {
                 return Err(ApiError::validation(
                     "current_password",

@@ -96,8 +96,8 @@ pub enum TokenError {
 /// Checks access tokens: every function that takes a bearer token holds one.
 #[derive(Debug, Clone)]
 pub struct TokenVerifier {
-    current: SigningKey,
-    previous: Option<SigningKey>,
+    pub(crate) current: SigningKey,
+    pub(crate) previous: Option<SigningKey>,
     pub issuer: String,
     pub audience: String,
 }
@@ -144,6 +144,10 @@ impl TokenIssuer {
 
     pub fn verifier(&self) -> &TokenVerifier {
         &self.verifier
+    }
+
+    pub fn from_verifier(verifier: TokenVerifier, ttl_secs: i64) -> Self {
+        Self { verifier, ttl_secs }
     }
 }
 
@@ -317,7 +321,10 @@ mod tests {
             claims(),
             &key("k7", 2),
         );
-        assert_eq!(verifier().verify(&unknown, NOW), Err(TokenError::UnknownKey));
+        assert_eq!(
+            verifier().verify(&unknown, NOW),
+            Err(TokenError::UnknownKey)
+        );
         let no_kid = forge(json!({"alg": "HS256"}), claims(), &key("k2", 2));
         assert_eq!(verifier().verify(&no_kid, NOW), Err(TokenError::UnknownKey));
     }
@@ -382,6 +389,9 @@ mod tests {
             URL_SAFE_NO_PAD.encode(c.to_string()),
             parts[2]
         );
-        assert_eq!(verifier().verify(&tampered, NOW), Err(TokenError::Signature));
+        assert_eq!(
+            verifier().verify(&tampered, NOW),
+            Err(TokenError::Signature)
+        );
     }
 }

@@ -146,12 +146,7 @@ impl<C: ImageCodec> ImagePipeline<C> {
         Ok(if changed { outcome } else { Outcome::Skipped })
     }
 
-    async fn publish(
-        &self,
-        key: &str,
-        content_type: &str,
-        bytes: Vec<u8>,
-    ) -> Result<(), ApiError> {
+    async fn publish(&self, key: &str, content_type: &str, bytes: Vec<u8>) -> Result<(), ApiError> {
         self.s3
             .put_object()
             .bucket(&self.images_bucket)
@@ -164,7 +159,12 @@ impl<C: ImageCodec> ImagePipeline<C> {
     }
 
     async fn delete_upload(&self, bucket: &str, key: &str) -> Result<(), ApiError> {
-        self.s3.delete_object().bucket(bucket).key(key).send().await?;
+        self.s3
+            .delete_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await?;
         Ok(())
     }
 }

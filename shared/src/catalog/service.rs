@@ -205,10 +205,15 @@ impl Catalog {
             }
             None => None,
         };
-        let (items, next) =
-            repo::list(&self.table, &listing, params.limit as usize, start).await?;
+        let (items, next) = repo::list(&self.table, &listing, params.limit as usize, start).await?;
         let next_cursor = match next {
-            Some(position) => Some(cursors.get().await?.cursors().encode(&scope, &position, now)?),
+            Some(position) => Some(
+                cursors
+                    .get()
+                    .await?
+                    .cursors()
+                    .encode(&scope, &position, now)?,
+            ),
             None => None,
         };
         Ok(Page {
@@ -243,7 +248,9 @@ impl Catalog {
             fields.category,
             fields.stock,
         ) else {
-            let missing = ProductFields::REQUIRED.iter().map(|f| FieldError::new(*f, "is required"));
+            let missing = ProductFields::REQUIRED
+                .iter()
+                .map(|f| FieldError::new(*f, "is required"));
             return Err(ApiError::Validation(missing.collect()));
         };
         let id = Id::new().to_string();
@@ -340,7 +347,9 @@ impl Catalog {
     ) -> Result<Upload, ApiError> {
         let (Some(content_type), Some(content_length)) = (image.content_type, image.content_length)
         else {
-            let missing = NewImage::REQUIRED.iter().map(|f| FieldError::new(*f, "is required"));
+            let missing = NewImage::REQUIRED
+                .iter()
+                .map(|f| FieldError::new(*f, "is required"));
             return Err(ApiError::Validation(missing.collect()));
         };
         let image = ImageItem {

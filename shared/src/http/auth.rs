@@ -9,6 +9,7 @@ use crate::accounts::Accounts;
 use crate::auth::Principal;
 use crate::auth::jwt::TokenVerifier;
 use crate::error::ApiError;
+use crate::secrets::LazyKeys;
 
 /// Whether the request carries an `Authorization` header at all.
 pub fn has_credentials(request: &Request) -> bool {
@@ -46,15 +47,16 @@ pub async fn admin(
 
 /// The principal of a request that may be anonymous: `None` without an `Authorization` header;
 /// a bad token is still `401`. A token that says admin is confirmed as [`admin`] does.
+/// The keys are read (on first use) only when there is a token to check.
 pub async fn optional_principal(
     request: &Request,
-    verifier: &TokenVerifier,
+    keys: &LazyKeys,
     accounts: &Accounts,
 ) -> Result<Option<Principal>, ApiError> {
     if !has_credentials(request) {
         return Ok(None);
     }
-    let principal = principal(request, verifier)?;
+    let principal = principal(request, keys.get().await?.verifier())?;
     if principal.is_admin() {
         return accounts.confirm_admin(principal).await.map(Some);
     }

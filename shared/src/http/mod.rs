@@ -223,4 +223,3 @@ pub fn problem(err: &ApiError) -> Response<Body> {
     }
     response
 }
-

@@ -134,7 +134,11 @@ fn top_level_field<'a>(path: &'a str, error: &'a FieldError) -> Option<&'a str> 
 /// path with the name in the message, so the name is joined on here.
 fn data_error(path: &str, err: &serde_json::Error) -> FieldError {
     let message = err.to_string();
-    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
     let join = |name: &str| {
         if path == "." {
             name.to_owned()
@@ -147,7 +151,11 @@ fn data_error(path: &str, err: &serde_json::Error) -> FieldError {
     }
     if let Some(name) = quoted_after(&message, "unknown field `") {
         // Reported at the unknown key itself.
-        let field = if path == "." { name.to_owned() } else { path.to_owned() };
+        let field = if path == "." {
+            name.to_owned()
+        } else {
+            path.to_owned()
+        };
         return FieldError::new(field, "is not a field of this request");
     }
     let field = if path == "." {
@@ -250,10 +258,10 @@ impl PageRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
     use crate::http::{json, respond};
     use http::StatusCode;
     use lambda_http::Response;
-    use crate::config::Config;
     use serde::Deserialize;
 
     /// The sample event the fixture's echo function is invoked with, with its body replaced.
@@ -300,7 +308,7 @@ mod tests {
         Config::from_lookup(|name| {
             (name == "CORS_ALLOWED_ORIGINS").then(|| "http://localhost:5173".to_owned())
         })
-            .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|e| panic!("{e}"))
     }
 
     async fn through_wrapper(request: Request) -> Response<Body> {

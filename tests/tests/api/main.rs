@@ -10,6 +10,7 @@ mod helpers;
 
 mod accounts;
 mod catalog;
+mod defects;
 mod errors;
 mod health;
 mod runner;

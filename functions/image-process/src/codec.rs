@@ -1,11 +1,16 @@
-//! What is done to an uploaded file's bytes: recognised by content (never by name or declared
-//! type), refused if its header promises more pixels than the function will decode, decoded
-//! within allocation limits, and scaled to a thumbnail.
+//! The image function's codec: a file is recognised by its content (never by its name or
+//! declared type), refused if its header promises more pixels than the function will decode,
+//! decoded within allocation limits, turned upright by its EXIF orientation, and encoded anew
+//! (original and 320-pixel thumbnail). The re-encoding carries pixels only: no EXIF (GPS
+//! position included), no other metadata, nothing appended after the image.
 
 use std::io::Cursor;
 
 use image::codecs::jpeg::JpegEncoder;
-use image::{ImageFormat, ImageReader, Limits};
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use shared::catalog::images::{ImageCodec, Processed, Rejected};
+use shared::catalog::model::MAX_IMAGE_BYTES;
 
 /// The longest side of a thumbnail.
 pub const THUMBNAIL_SIDE: u32 = 320;
@@ -13,24 +18,20 @@ pub const THUMBNAIL_SIDE: u32 = 320;
 pub const MAX_PIXELS: u64 = 40_000_000;
 const MAX_SIDE: u32 = 20_000;
 const MAX_ALLOC: u64 = 256 * 1024 * 1024;
+/// JPEG quality of a re-encoded original: visually lossless for product photos.
+const ORIGINAL_QUALITY: u8 = 90;
+const THUMBNAIL_QUALITY: u8 = 80;
 
-/// A valid image, ready to store.
-#[derive(Debug)]
-pub struct Processed {
-    pub content_type: &'static str,
-    pub extension: &'static str,
-    pub width: u32,
-    pub height: u32,
-    /// JPEG bytes, longest side at most [`THUMBNAIL_SIDE`].
-    pub thumbnail: Vec<u8>,
+pub struct Codec;
+
+impl ImageCodec for Codec {
+    fn process(&self, bytes: &[u8]) -> Result<Processed, Rejected> {
+        process(bytes)
+    }
 }
 
-/// Why a file is not accepted as a product image (logged; the client sees `rejected`).
-#[derive(Debug, PartialEq, Eq)]
-pub struct Rejected(pub &'static str);
-
 pub fn process(bytes: &[u8]) -> Result<Processed, Rejected> {
-    if bytes.len() as i64 > shared::catalog::model::MAX_IMAGE_BYTES {
+    if i64::try_from(bytes.len()).unwrap_or(i64::MAX) > MAX_IMAGE_BYTES {
         return Err(Rejected("larger than 5 MiB"));
     }
     let format = image::guess_format(bytes).map_err(|_| Rejected("not an image"))?;
@@ -51,29 +52,54 @@ pub fn process(bytes: &[u8]) -> Result<Processed, Rejected> {
     {
         return Err(Rejected("too many pixels"));
     }
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_ALLOC);
-    reader.limits(limits);
-    let decoded = reader.decode().map_err(|_| Rejected("does not decode"))?;
-    let small = if width.max(height) > THUMBNAIL_SIDE {
+    let mut decoder = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_decoder()
+        .map_err(|_| Rejected("unreadable header"))?;
+    decoder
+        .set_limits(limits)
+        .map_err(|_| Rejected("too many pixels"))?;
+    // Metadata that does not parse is dropped with the rest; the pixels decide.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut decoded =
+        DynamicImage::from_decoder(decoder).map_err(|_| Rejected("does not decode"))?;
+    decoded.apply_orientation(orientation);
+    let original = encode(&decoded, format)?;
+    let small = if decoded.width().max(decoded.height()) > THUMBNAIL_SIDE {
         decoded.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
     } else {
-        decoded
+        decoded.clone()
     };
     let mut thumbnail = Vec::new();
-    JpegEncoder::new_with_quality(&mut thumbnail, 80)
+    JpegEncoder::new_with_quality(&mut thumbnail, THUMBNAIL_QUALITY)
         .encode_image(&small.to_rgb8())
         .map_err(|_| Rejected("cannot make a thumbnail"))?;
     Ok(Processed {
         content_type,
         extension,
-        width,
-        height,
+        width: decoded.width(),
+        height: decoded.height(),
+        original,
         thumbnail,
     })
+}
+
+/// The image in its own format, from its pixels alone.
+fn encode(image: &DynamicImage, format: ImageFormat) -> Result<Vec<u8>, Rejected> {
+    let mut out = Vec::new();
+    let encoded =
+        match format {
+            ImageFormat::Jpeg => JpegEncoder::new_with_quality(&mut out, ORIGINAL_QUALITY)
+                .encode_image(&image.to_rgb8()),
+            // PNG and WebP (lossless) keep transparency.
+            _ => DynamicImage::ImageRgba8(image.to_rgba8())
+                .write_to(&mut Cursor::new(&mut out), format),
+        };
+    encoded.map_err(|_| Rejected("cannot encode the image"))?;
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -136,6 +162,27 @@ mod tests {
         let crc = crc32fast::hash(&png[12..29]);
         png[29..33].copy_from_slice(&crc.to_be_bytes());
         assert_eq!(process(&png).unwrap_err(), Rejected("too many pixels"));
+    }
+
+    #[test]
+    fn what_is_published_is_a_fresh_encoding_without_what_followed_the_image() {
+        let mut polyglot = encoded(64, 48, ImageFormat::Jpeg);
+        polyglot.extend_from_slice(b"<script>alert('appended after the image')</script>");
+        let processed = process(&polyglot).unwrap();
+        assert!(!processed.original.windows(8).any(|w| w == b"<script>"));
+        let back = image::load_from_memory(&processed.original).unwrap();
+        assert_eq!((back.width(), back.height()), (64, 48));
+    }
+
+    #[test]
+    fn exif_does_not_survive_the_re_encoding() {
+        // A JPEG with an APP1 Exif segment (a GPS-bearing camera writes one) after its SOI.
+        let plain = encoded(32, 32, ImageFormat::Jpeg);
+        let mut exif = vec![0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x10];
+        exif.extend_from_slice(b"Exif\0\0GPSINFO!");
+        exif.extend_from_slice(&plain[2..]);
+        let processed = process(&exif).unwrap();
+        assert!(!processed.original.windows(4).any(|w| w == b"Exif"));
     }
 
     #[test]

@@ -1,0 +1,78 @@
+//! One batch of mail jobs; the ones that fail are named in the answer, so only they return to
+//! the queue (`ReportBatchItemFailures`).
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use shared::ApiError;
+use shared::accounts::Accounts;
+use shared::error::cause_chain;
+use shared::mail::{MailJob, Mailer};
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+pub async fn handle(
+    accounts: &Accounts,
+    mailer: &Mailer,
+    event: SqsEvent,
+) -> Result<SqsBatchResponse, Error> {
+    let mut response = SqsBatchResponse::default();
+    for message in event.records {
+        let id = message.message_id.unwrap_or_default();
+        let Some(job) = message
+            .body
+            .as_deref()
+            .and_then(|body| serde_json::from_str::<MailJob>(body).ok())
+        else {
+            // No retry will make it readable: dropped, and said so.
+            tracing::error!(message.id = %id, "a mail job that is not one; dropped");
+            continue;
+        };
+        if let Err(err) = send(accounts, mailer, &job).await {
+            tracing::error!(message.id = %id, email.kind = job.kind(), error = %cause_chain(&err), "email not sent; the queue will retry");
+            response.add_failure(id);
+        }
+    }
+    Ok(response)
+}
+
+async fn send(accounts: &Accounts, mailer: &Mailer, job: &MailJob) -> Result<(), ApiError> {
+    let email = match job {
+        MailJob::PasswordReset { email } => {
+            accounts
+                .password_reset_email(email, shared::clock::now())
+                .await?
+        }
+    };
+    if let Some(email) = email {
+        mailer.send(email).await?;
+        tracing::info!(email.kind = job.kind(), "email sent");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::testing;
+
+    const SAMPLE: &str = include_str!("../../../events/mail-send/password-reset.json");
+
+    #[tokio::test]
+    async fn a_job_that_cannot_be_done_now_goes_back_to_the_queue_alone() {
+        let sdk = testing::unreachable_sdk().await;
+        let config = testing::config();
+        let accounts = Accounts::new(
+            shared::db::Table::from_config(&sdk, &config).unwrap(),
+            &config,
+        );
+        let mailer = Mailer::from_config(&sdk, &config).unwrap();
+        let event: SqsEvent = serde_json::from_str(SAMPLE).unwrap();
+        let response = handle(&accounts, &mailer, event).await.unwrap();
+        let failed: Vec<&str> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
+        // The reset job needs the table; the garbled one is dropped, not retried.
+        assert_eq!(failed, ["a1b2c3d4-0000-4000-8000-000000000001"]);
+    }
+}

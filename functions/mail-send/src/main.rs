@@ -1,0 +1,23 @@
+//! The mail function: takes jobs off the mail queue (SQS), renders each email and sends it
+//! through SES. A job that fails is reported back to the queue alone, which retries it and,
+//! after the last try, keeps it in the dead-letter queue.
+
+mod handler;
+
+use lambda_runtime::{LambdaEvent, service_fn};
+use shared::accounts::Accounts;
+use shared::db::Table;
+use shared::mail::Mailer;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    shared::telemetry::init();
+    let config = shared::Config::from_env()?;
+    let sdk = shared::aws::sdk_config().await;
+    let accounts = Accounts::new(Table::from_config(&sdk, &config)?, &config);
+    let mailer = Mailer::from_config(&sdk, &config)?;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<_>| {
+        handler::handle(&accounts, &mailer, event.payload)
+    }))
+    .await
+}

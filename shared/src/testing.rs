@@ -1,0 +1,110 @@
+//! What the functions' handler tests share: a configuration, keys and AWS clients that are real
+//! values but reach no service (a request a handler hands on to a service therefore ends in
+//! `503`, which is what an unreachable AWS must give), and edits of the sample events in
+//! `events/`, which the tests load as `sam local invoke -e` does.
+
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+use lambda_http::Request;
+use serde_json::Value;
+
+use crate::auth::Role;
+use crate::config::Config;
+use crate::secrets::Keys;
+
+/// The configuration every handler test runs with.
+pub fn config() -> Config {
+    Config::from_lookup(|name| {
+        let value = match name {
+            "CORS_ALLOWED_ORIGINS" => "http://localhost:5173",
+            "TABLE_NAME" => "storefront-test",
+            "APP_SECRET_ARN" => "arn:aws:secretsmanager:us-east-1:123456789012:secret:test",
+            "MAIL_QUEUE_URL" => "https://sqs.us-east-1.amazonaws.com/123456789012/mail",
+            "MAIL_FROM" => "shop@example.com",
+            "UPLOADS_BUCKET" => "uploads",
+            "IMAGES_BUCKET" => "images",
+            _ => return None,
+        };
+        Some(value.to_owned())
+    })
+    .unwrap_or_else(|e| panic!("the test configuration is valid: {e}"))
+}
+
+/// AWS clients pointed at a closed loopback port, without retries.
+pub async fn unreachable_sdk() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .endpoint_url("http://127.0.0.1:9")
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(1))
+                .build(),
+        )
+        .load()
+        .await
+}
+
+/// The keys of the test configuration.
+pub fn keys() -> Keys {
+    Keys::parse(
+        "test",
+        r#"{"kid":"test","key":"handler-tests-only-key-0123456789abcdef"}"#,
+        config().tokens,
+    )
+    .unwrap_or_else(|e| panic!("the test secret is valid: {e}"))
+}
+
+/// A valid access token of the test keys.
+pub fn token(role: Role) -> String {
+    keys()
+        .issuer()
+        .issue("01JD5X8Y9Z0A1B2C3D4E5F6G7H", role, crate::clock::now())
+}
+
+/// A sample event with a header set (or replaced).
+pub fn with_header(event: &str, name: &str, value: &str) -> String {
+    edit(event, |event| {
+        event["headers"][name] = Value::from(value);
+    })
+}
+
+/// A sample event with another body.
+pub fn with_body(event: &str, body: &str) -> String {
+    edit(event, |event| {
+        event["body"] = Value::from(body);
+        event["isBase64Encoded"] = Value::from(false);
+    })
+}
+
+/// A sample event with another path parameter.
+pub fn with_path_parameter(event: &str, name: &str, value: &str) -> String {
+    edit(event, |event| {
+        event["pathParameters"][name] = Value::from(value);
+    })
+}
+
+fn edit(event: &str, change: impl FnOnce(&mut Value)) -> String {
+    let mut value: Value =
+        serde_json::from_str(event).unwrap_or_else(|e| panic!("a sample event is JSON: {e}"));
+    change(&mut value);
+    value.to_string()
+}
+
+/// The request of an API Gateway event.
+pub fn request(event: &str) -> Request {
+    lambda_http::request::from_str(event)
+        .unwrap_or_else(|e| panic!("a sample event is an HTTP API event: {e}"))
+}
+
+/// The status and JSON body of a response.
+pub fn reply(response: &lambda_http::Response<lambda_http::Body>) -> (u16, Value) {
+    let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
+    (response.status().as_u16(), body)
+}
