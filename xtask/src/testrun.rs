@@ -57,7 +57,9 @@ pub async fn test(root: &Path) -> Result<()> {
         cargo_command(
             &cargo,
             root,
-            &["test", "--workspace", "--exclude", "storefront-tests"],
+            // Every package selected, as for the black-box run below: one feature resolution,
+            // so the dependencies compiled here serve that run too.
+            &["test", "--workspace", "--lib", "--bins"],
         ),
         &mut totals,
     )
@@ -218,7 +220,7 @@ async fn black_box(
     let mut command = Command::new(cargo);
     command
         .current_dir(root)
-        .args(["test", "--package", "storefront-tests"])
+        .args(["test", "--workspace", "--test", "api"])
         .env("STOREFRONT_API", format!("http://{}", main.api))
         .env("STOREFRONT_INVOKE", format!("http://{}", main.invoke))
         .env("STOREFRONT_LOG_FILE", &log_file)

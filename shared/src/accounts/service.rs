@@ -8,7 +8,7 @@ use super::keys;
 use super::model::{Email, PersonName, RefreshItem, ResetItem, User, UserItem};
 use super::repo::{self, RoleChange, Rotation};
 use crate::auth::jwt::TokenIssuer;
-use crate::auth::password::{self, Verified};
+use crate::auth::password::{self, NewPassword, Verified};
 use crate::auth::tokens::{new_token, opaque_key, token_hash};
 use crate::auth::{Principal, Role};
 use crate::clock::now_ms;
@@ -70,7 +70,7 @@ pub struct TokenPair {
 #[serde(deny_unknown_fields)]
 pub struct Registration {
     pub email: Option<Email>,
-    pub password: Option<String>,
+    pub password: Option<NewPassword>,
     pub name: Option<PersonName>,
 }
 
@@ -79,7 +79,7 @@ pub struct Registration {
 #[serde(deny_unknown_fields)]
 pub struct ProfileChange {
     pub name: Option<PersonName>,
-    pub password: Option<String>,
+    pub password: Option<NewPassword>,
     pub current_password: Option<String>,
 }
 
@@ -124,7 +124,7 @@ impl Accounts {
             None => errors.push(FieldError::new("password", "is required")),
             Some(password) => {
                 let email = email.as_ref().map_or("", Email::as_str);
-                if let Some(why) = password::weakness(password, email) {
+                if let Some(why) = password::weakness(password.as_str(), email) {
                     errors.push(FieldError::new("password", why));
                 }
             }
@@ -133,7 +133,7 @@ impl Accounts {
         let (Some(email), Some(name), Some(password)) = (email, name, registration.password) else {
             return Err(ApiError::internal("validated fields are missing"));
         };
-        self.create(email, name, &password, Role::Customer, now)
+        self.create(email, name, password.as_str(), Role::Customer, now)
             .await
     }
 
@@ -434,7 +434,7 @@ impl Accounts {
         };
         let mut errors = Vec::new();
         if let Some(new_password) = &change.password {
-            if let Some(why) = password::weakness(new_password, &user.email) {
+            if let Some(why) = password::weakness(new_password.as_str(), &user.email) {
                 errors.push(FieldError::new("password", why));
             }
             if change.current_password.is_none() {
@@ -458,7 +458,7 @@ impl Accounts {
                 ));
             }
             Window::clear(&self.table, &key).await?;
-            let hash = password::hash(new_password)?;
+            let hash = password::hash(new_password.as_str())?;
             user = repo::set_password(&self.table, &user.id, &hash, Some(now_ms()), now).await?;
             tracing::info!(user.id = %user.id, "password changed; every login revoked");
         }

@@ -71,6 +71,37 @@ pub fn verify_dummy(password: &str) {
     }
 }
 
+/// A password someone chooses: 10–128 characters. Whether it is the account's email is
+/// checked where both are known ([`weakness`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        match weakness(raw, "") {
+            Some(why) => Err(why),
+            None => Ok(Self(raw.to_owned())),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(<redacted>)")
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NewPassword {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 /// Why a new password is refused, if it is.
 pub fn weakness(password: &str, email: &str) -> Option<&'static str> {
     let length = password.chars().count();
@@ -78,7 +109,7 @@ pub fn weakness(password: &str, email: &str) -> Option<&'static str> {
         Some("must be at least 10 characters")
     } else if length > 128 {
         Some("must be at most 128 characters")
-    } else if password.trim().eq_ignore_ascii_case(email.trim()) {
+    } else if !email.is_empty() && password.trim().eq_ignore_ascii_case(email.trim()) {
         Some("must not be the email address")
     } else {
         None

@@ -157,7 +157,7 @@ async fn registration_names_every_field_that_is_wrong() {
         .await;
     let problem = assert_problem(&reply, 400, "validation_failed");
     let fields = error_fields(&problem);
-    assert_eq!(fields, ["email", "name", "password"]);
+    assert_eq!(fields, ["email", "password", "name"]);
 
     let same_as_email = api()
         .post_json(
