@@ -7,10 +7,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use tokio::process::{Child, Command};
 
-use crate::template::REGION;
 use crate::tools::DynamoDbLocal;
 
 /// How long a stand-in may take to answer before the start is given up.
@@ -170,36 +168,24 @@ fn tail(path: &Path) -> String {
     lines[lines.len().saturating_sub(20)..].join("\n")
 }
 
-async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .credentials_provider(Credentials::new("local", "local", None, None, "local"))
-        .endpoint_url(endpoint)
-        .load()
-        .await
-}
-
 pub async fn dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(&sdk_config(endpoint).await)
+    aws_sdk_dynamodb::Client::new(&shared::aws::local_config(endpoint).await)
 }
 
 pub async fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::config::Builder::from(&sdk_config(endpoint).await)
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
+    shared::aws::local_s3(&shared::aws::local_config(endpoint).await)
 }
 
 pub async fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
-    aws_sdk_sqs::Client::new(&sdk_config(endpoint).await)
+    aws_sdk_sqs::Client::new(&shared::aws::local_config(endpoint).await)
 }
 
 pub async fn secrets_client(endpoint: &str) -> aws_sdk_secretsmanager::Client {
-    aws_sdk_secretsmanager::Client::new(&sdk_config(endpoint).await)
+    aws_sdk_secretsmanager::Client::new(&shared::aws::local_config(endpoint).await)
 }
 
 pub async fn ses_client(endpoint: &str) -> aws_sdk_sesv2::Client {
-    aws_sdk_sesv2::Client::new(&sdk_config(endpoint).await)
+    aws_sdk_sesv2::Client::new(&shared::aws::local_config(endpoint).await)
 }
 
 #[cfg(test)]

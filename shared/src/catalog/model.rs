@@ -323,15 +323,18 @@ impl ProductItem {
     }
 }
 
-/// The index attributes that follow from a product's category and name.
-pub fn index_attributes(id: &str, category: &str, name: &str) -> Vec<(&'static str, String)> {
-    let mut out = Vec::new();
-    for index in [Index::Catalog, Index::Category, Index::Name] {
+/// The index attributes that follow from a product's category and name: the partition and
+/// sort key of `Catalog`, `Category` and `Name`, in that order.
+pub fn index_attributes(id: &str, category: &str, name: &str) -> [(&'static str, String); 6] {
+    let entry = |index: Index| {
         let (pk, sk) = index.key_attributes();
-        out.push((pk, keys::partition(index, category)));
-        out.push((sk, keys::sort_key(index, id, name)));
-    }
-    out
+        [
+            (pk, keys::partition(index, category)),
+            (sk, keys::sort_key(index, id, name)),
+        ]
+    };
+    let [[a, b], [c, d], [e, f]] = [Index::Catalog, Index::Category, Index::Name].map(entry);
+    [a, b, c, d, e, f]
 }
 
 /// An image as the API shows it.

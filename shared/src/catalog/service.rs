@@ -254,10 +254,14 @@ impl Catalog {
             return Err(ApiError::Validation(missing.collect()));
         };
         let id = Id::new().to_string();
-        let mut index = index_attributes(&id, category.as_str(), name.as_str())
-            .into_iter()
-            .map(|(_, value)| value);
-        let mut next = || index.next().unwrap_or_default();
+        let [
+            (_, gsi1pk),
+            (_, gsi1sk),
+            (_, gsi2pk),
+            (_, gsi2sk),
+            (_, gsi3pk),
+            (_, gsi3sk),
+        ] = index_attributes(&id, category.as_str(), name.as_str());
         let item = ProductItem {
             pk: keys::product(&id),
             sk: keys::PRODUCT_SK.to_owned(),
@@ -277,12 +281,12 @@ impl Catalog {
             created_at: now,
             updated_at: now,
             version: 1,
-            gsi1pk: next(),
-            gsi1sk: next(),
-            gsi2pk: next(),
-            gsi2sk: next(),
-            gsi3pk: next(),
-            gsi3sk: next(),
+            gsi1pk,
+            gsi1sk,
+            gsi2pk,
+            gsi2sk,
+            gsi3pk,
+            gsi3sk,
         };
         repo::create(&self.table, &item).await?;
         tracing::info!(product.id = %item.id, "product created");

@@ -40,9 +40,7 @@ pub async fn admin(
     verifier: &TokenVerifier,
     accounts: &Accounts,
 ) -> Result<Principal, ApiError> {
-    let principal = principal(request, verifier)?;
-    principal.require_admin()?;
-    accounts.confirm_admin(principal).await
+    accounts.confirm_admin(principal(request, verifier)?).await
 }
 
 /// The principal of a request that may be anonymous: `None` without an `Authorization` header;

@@ -211,6 +211,8 @@ pub fn s3_keys(events: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// Decoded here by hand, not with `shared::aws::decode_s3_key`: an independent oracle for what
+/// the runner delivers and the image function decodes.
 fn decode_key(key: &str) -> String {
     let bytes = key.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -234,20 +236,9 @@ fn decode_key(key: &str) -> String {
 
 /// AWS SDK configuration for the local moto server.
 pub async fn moto_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            "local", "local", None, None, "tests",
-        ))
-        .endpoint_url(env("MOTO_URL"))
-        .load()
-        .await
+    shared::aws::local_config(&env("MOTO_URL")).await
 }
 
 pub async fn moto_s3() -> aws_sdk_s3::Client {
-    let config = moto_config().await;
-    let s3 = aws_sdk_s3::config::Builder::from(&config)
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(s3)
+    shared::aws::local_s3(&moto_config().await)
 }
