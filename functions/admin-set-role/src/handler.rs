@@ -37,33 +37,14 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/admin-set-role/promote.json");
 
     async fn call(event: &str) -> u16 {
-        let sdk = testing::unreachable_sdk().await;
-        let config = testing::config();
-        let accounts = Accounts::new(
-            shared::db::Table::from_config(&sdk, &config).unwrap(),
-            &config,
-        );
-        let keys = testing::keys();
-        let response = shared::http::respond(&config, testing::request(event), |r| {
-            set_role(&accounts, keys.verifier(), r)
-        })
-        .await;
-        testing::reply(&response).0
-    }
-
-    fn as_role(role: Role) -> String {
-        let token = format!("Bearer {}", testing::token(role));
-        testing::with_header(SAMPLE, "authorization", &token)
+        let (accounts, keys) = (testing::accounts().await, testing::keys());
+        testing::call(event, |r| set_role(&accounts, keys.verifier(), r))
+            .await
+            .0
     }
 
     #[tokio::test]
-    async fn a_customer_is_refused_before_any_read() {
-        assert_eq!(call(&as_role(Role::Customer)).await, 403);
-        assert_eq!(call(SAMPLE).await, 401);
-    }
-
-    #[tokio::test]
-    async fn an_admin_token_is_confirmed_against_the_account() {
-        assert_eq!(call(&as_role(Role::Admin)).await, 503);
+    async fn only_an_admin_confirmed_by_the_table_gets_past_the_gate() {
+        testing::assert_admin_gate(SAMPLE, |event| async move { call(&event).await }).await;
     }
 }

@@ -30,18 +30,8 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/auth-login/login.json");
 
     async fn call(event: &str) -> (u16, serde_json::Value) {
-        let sdk = testing::unreachable_sdk().await;
-        let config = testing::config();
-        let accounts = Accounts::new(
-            shared::db::Table::from_config(&sdk, &config).unwrap(),
-            &config,
-        );
-        let issuer = testing::keys().issuer();
-        let response = shared::http::respond(&config, testing::request(event), |r| {
-            login(&accounts, &issuer, r)
-        })
-        .await;
-        testing::reply(&response)
+        let (accounts, issuer) = (testing::accounts().await, testing::keys().issuer());
+        testing::call(event, |r| login(&accounts, &issuer, r)).await
     }
 
     #[tokio::test]

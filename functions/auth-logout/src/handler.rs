@@ -34,18 +34,10 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/auth-logout/logout.json");
 
     async fn call(event: &str) -> u16 {
-        let sdk = testing::unreachable_sdk().await;
-        let config = testing::config();
-        let accounts = Accounts::new(
-            shared::db::Table::from_config(&sdk, &config).unwrap(),
-            &config,
-        );
-        let keys = testing::keys();
-        let response = shared::http::respond(&config, testing::request(event), |r| {
-            logout(&accounts, keys.verifier(), r)
-        })
-        .await;
-        testing::reply(&response).0
+        let (accounts, keys) = (testing::accounts().await, testing::keys());
+        testing::call(event, |r| logout(&accounts, keys.verifier(), r))
+            .await
+            .0
     }
 
     #[tokio::test]

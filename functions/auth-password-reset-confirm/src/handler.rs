@@ -28,17 +28,10 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/auth-password-reset-confirm/confirm.json");
 
     async fn call(event: &str) -> u16 {
-        let sdk = testing::unreachable_sdk().await;
-        let config = testing::config();
-        let accounts = Accounts::new(
-            shared::db::Table::from_config(&sdk, &config).unwrap(),
-            &config,
-        );
-        let response = shared::http::respond(&config, testing::request(event), |r| {
-            confirm_reset(&accounts, r)
-        })
-        .await;
-        testing::reply(&response).0
+        let accounts = testing::accounts().await;
+        testing::call(event, |r| confirm_reset(&accounts, r))
+            .await
+            .0
     }
 
     #[tokio::test]

@@ -34,18 +34,12 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/auth-password-reset/request.json");
 
     async fn call(event: &str) -> u16 {
-        let sdk = testing::unreachable_sdk().await;
-        let config = testing::config();
-        let accounts = Accounts::new(
-            shared::db::Table::from_config(&sdk, &config).unwrap(),
-            &config,
-        );
-        let queue = MailQueue::from_config(&sdk, &config).unwrap();
-        let response = shared::http::respond(&config, testing::request(event), |r| {
-            request_reset(&accounts, &queue, r)
-        })
-        .await;
-        testing::reply(&response).0
+        let accounts = testing::accounts().await;
+        let queue =
+            MailQueue::from_config(&testing::unreachable_sdk().await, &testing::config()).unwrap();
+        testing::call(event, |r| request_reset(&accounts, &queue, r))
+            .await
+            .0
     }
 
     #[tokio::test]

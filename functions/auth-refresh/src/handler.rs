@@ -29,18 +29,10 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/auth-refresh/refresh.json");
 
     async fn call(event: &str) -> u16 {
-        let sdk = testing::unreachable_sdk().await;
-        let config = testing::config();
-        let accounts = Accounts::new(
-            shared::db::Table::from_config(&sdk, &config).unwrap(),
-            &config,
-        );
-        let issuer = testing::keys().issuer();
-        let response = shared::http::respond(&config, testing::request(event), |r| {
-            refresh(&accounts, &issuer, r)
-        })
-        .await;
-        testing::reply(&response).0
+        let (accounts, issuer) = (testing::accounts().await, testing::keys().issuer());
+        testing::call(event, |r| refresh(&accounts, &issuer, r))
+            .await
+            .0
     }
 
     #[tokio::test]

@@ -21,16 +21,8 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/auth-register/register.json");
 
     async fn call(event: &str) -> (u16, serde_json::Value) {
-        let sdk = testing::unreachable_sdk().await;
-        let config = testing::config();
-        let accounts = Accounts::new(
-            shared::db::Table::from_config(&sdk, &config).unwrap(),
-            &config,
-        );
-        let response =
-            shared::http::respond(&config, testing::request(event), |r| register(&accounts, r))
-                .await;
-        testing::reply(&response)
+        let accounts = testing::accounts().await;
+        testing::call(event, |r| register(&accounts, r)).await
     }
 
     #[tokio::test]

@@ -22,18 +22,10 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/me-get/me.json");
 
     async fn call(event: &str) -> u16 {
-        let sdk = testing::unreachable_sdk().await;
-        let config = testing::config();
-        let accounts = Accounts::new(
-            shared::db::Table::from_config(&sdk, &config).unwrap(),
-            &config,
-        );
-        let keys = testing::keys();
-        let response = shared::http::respond(&config, testing::request(event), |r| {
-            me(&accounts, keys.verifier(), r)
-        })
-        .await;
-        testing::reply(&response).0
+        let (accounts, keys) = (testing::accounts().await, testing::keys());
+        testing::call(event, |r| me(&accounts, keys.verifier(), r))
+            .await
+            .0
     }
 
     #[tokio::test]

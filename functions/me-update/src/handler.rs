@@ -30,34 +30,22 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/me-update/rename.json");
 
     async fn call(event: &str) -> (u16, serde_json::Value) {
-        let sdk = testing::unreachable_sdk().await;
-        let config = testing::config();
-        let accounts = Accounts::new(
-            shared::db::Table::from_config(&sdk, &config).unwrap(),
-            &config,
-        );
-        let keys = testing::keys();
-        let response = shared::http::respond(&config, testing::request(event), |r| {
-            update_me(&accounts, keys.verifier(), r)
-        })
-        .await;
-        testing::reply(&response)
-    }
-
-    fn signed_in(event: &str) -> String {
-        let token = format!("Bearer {}", testing::token(Role::Customer));
-        testing::with_header(event, "authorization", &token)
+        let (accounts, keys) = (testing::accounts().await, testing::keys());
+        testing::call(event, |r| update_me(&accounts, keys.verifier(), r)).await
     }
 
     #[tokio::test]
     async fn a_rename_reaches_the_table() {
-        assert_eq!(call(&signed_in(SAMPLE)).await.0, 503);
+        assert_eq!(call(&testing::as_role(SAMPLE, Role::Customer)).await.0, 503);
         assert_eq!(call(SAMPLE).await.0, 401);
     }
 
     #[tokio::test]
     async fn a_role_in_the_body_is_refused() {
-        let event = testing::with_body(&signed_in(SAMPLE), r#"{"role": "admin", "name": ""}"#);
+        let event = testing::with_body(
+            &testing::as_role(SAMPLE, Role::Customer),
+            r#"{"role": "admin", "name": ""}"#,
+        );
         let (status, body) = call(&event).await;
         assert_eq!(status, 400);
         assert_eq!(body["errors"][0]["field"], "name");

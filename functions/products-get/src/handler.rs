@@ -26,17 +26,11 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/products-get/get.json");
 
     async fn call(event: &str) -> u16 {
-        let sdk = testing::unreachable_sdk().await;
-        let config = testing::config();
-        let table = shared::db::Table::from_config(&sdk, &config).unwrap();
-        let accounts = Accounts::new(table.clone(), &config);
-        let catalog = Catalog::new(table, &config).unwrap();
-        let keys = LazyKeys::new(&sdk, &config).unwrap();
-        let response = shared::http::respond(&config, testing::request(event), |r| {
-            get(&catalog, &accounts, &keys, r)
-        })
-        .await;
-        testing::reply(&response).0
+        let (catalog, accounts) = (testing::catalog().await, testing::accounts().await);
+        let keys = LazyKeys::new(&testing::unreachable_sdk().await, &testing::config()).unwrap();
+        testing::call(event, |r| get(&catalog, &accounts, &keys, r))
+            .await
+            .0
     }
 
     #[tokio::test]
