@@ -406,14 +406,7 @@ async fn reads_carry_etag_and_cache_control_and_if_none_match_gives_304() {
 #[tokio::test]
 async fn forged_or_misplaced_cursors_are_400_and_unknown_products_404() {
     let admin = admin_token().await;
-    let token = unique("cur");
-    for i in 0..3 {
-        create(
-            &admin,
-            product_body(&format!("{token}-{i}"), &format!("{token} {i}"), &token),
-        )
-        .await;
-    }
+    let token = new_category(&admin, "cur", 3).await;
     let page = api()
         .get(&format!("/products?category={token}&limit=1"))
         .await
@@ -463,6 +456,23 @@ async fn forged_or_misplaced_cursors_are_400_and_unknown_products_404() {
         404,
         "not_found",
     );
+}
+
+/// A category of its own with `count` products, named after `tag`.
+pub async fn new_category(admin: &str, tag: &str, count: usize) -> String {
+    let category = unique(tag);
+    for i in 0..count {
+        create(
+            admin,
+            product_body(
+                &format!("{category}-{i}"),
+                &format!("{category} {i}"),
+                &category,
+            ),
+        )
+        .await;
+    }
+    category
 }
 
 /// A real JPEG of `width` x `height`.

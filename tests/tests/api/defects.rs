@@ -13,8 +13,8 @@ use crate::accounts::{
     PASSWORD, account, futures_join_all, refresh, s, unique_email, wait_for_tokens,
 };
 use crate::catalog::{
-    admin_token, create, customer_token, download, id, jpeg, product_body, settled_image, unique,
-    upload,
+    admin_token, create, customer_token, download, id, jpeg, new_category, product_body,
+    settled_image, unique, upload,
 };
 use crate::helpers::{api, assert_problem, authorized, error_fields, function_logs, login};
 
@@ -346,15 +346,7 @@ async fn ids_that_cannot_exist_are_404_not_an_outage() {
 
 #[tokio::test]
 async fn a_cursor_shows_nothing_of_the_table() {
-    let admin = admin_token().await;
-    let token = unique("opaque");
-    for i in 0..2 {
-        create(
-            &admin,
-            product_body(&format!("{token}-{i}"), &format!("{token} {i}"), &token),
-        )
-        .await;
-    }
+    let token = new_category(&admin_token().await, "opaque", 2).await;
     let page = api()
         .get(&format!("/products?category={token}&limit=1"))
         .await
