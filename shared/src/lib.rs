@@ -18,6 +18,7 @@ pub mod etag;
 pub mod http;
 pub mod ids;
 pub mod mail;
+pub mod percent;
 pub mod rate_limit;
 pub mod routes;
 pub mod secrets;

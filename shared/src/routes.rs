@@ -4,6 +4,10 @@
 //! wrong method (405, with `Allow`). `cargo xtask test` checks that this table and the template's
 //! `HttpApi` events list exactly the same routes, so the two cannot drift apart.
 
+use std::collections::BTreeMap;
+
+use crate::percent::{self, Plus};
+
 /// `(method, path template)` of every route, in API Gateway's syntax (`/products/{id}`).
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/health"),
@@ -24,23 +28,44 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/products/{id}/images"),
 ];
 
-/// Whether a concrete path matches a route's path template.
-pub fn path_matches(template: &str, path: &str) -> bool {
-    let mut pattern = template.trim_matches('/').split('/');
-    let mut actual = path.trim_matches('/').split('/');
-    loop {
-        match (pattern.next(), actual.next()) {
-            (None, None) => return true,
-            (Some(p), Some(_)) if p.ends_with("+}") => return true,
-            (Some(p), Some(a)) if p.starts_with('{') && p.ends_with('}') => {
-                if a.is_empty() {
-                    return false;
-                }
+/// The path parameters a concrete path gives a route's path template, decoded, or `None` when
+/// it does not match. A `{name}` segment takes one non-empty segment; a greedy `{name+}` takes
+/// the non-empty rest. This is the one matcher: the fallback function uses it for `Allow`, and
+/// the local runner routes requests with it as API Gateway does.
+pub fn path_parameters(template: &str, path: &str) -> Option<BTreeMap<String, String>> {
+    let pattern: Vec<&str> = template.trim_matches('/').split('/').collect();
+    let actual: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
+    let mut params = BTreeMap::new();
+    for (i, segment) in pattern.iter().enumerate() {
+        if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix("+}")) {
+            let rest = actual.get(i..)?.join("/");
+            if rest.is_empty() {
+                return None;
             }
-            (Some(p), Some(a)) if p == a => {}
-            _ => return false,
+            params.insert(name.to_owned(), decode_segment(&rest));
+            return Some(params);
+        }
+        let value = actual.get(i)?;
+        if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            if value.is_empty() {
+                return None;
+            }
+            params.insert(name.to_owned(), decode_segment(value));
+        } else if segment != value {
+            return None;
         }
     }
+    (pattern.len() == actual.len()).then_some(params)
+}
+
+/// A path segment decoded; one with a malformed escape is passed on as it came.
+pub fn decode_segment(segment: &str) -> String {
+    percent::decode(segment, Plus::Literal).unwrap_or_else(|| segment.to_owned())
+}
+
+/// Whether a concrete path matches a route's path template.
+pub fn path_matches(template: &str, path: &str) -> bool {
+    path_parameters(template, path).is_some()
 }
 
 /// The methods the routes allow on `path`; empty when no route has that path.
@@ -71,6 +96,18 @@ mod tests {
         assert!(!path_matches("/products/{id}", "/products/a/b"));
         assert!(path_matches("/files/{proxy+}", "/files/a/b/c"));
         assert!(path_matches("/health", "/health"));
+        assert!(!path_matches("/health", "/health/"));
+        assert!(!path_matches("/files/{proxy+}", "/files/"));
+    }
+
+    #[test]
+    fn parameters_are_decoded_and_greedy_ones_take_the_rest() {
+        let params = path_parameters("/products/{id}", "/products/a%20b").unwrap_or_default();
+        assert_eq!(params.get("id").map(String::as_str), Some("a b"));
+        let params = path_parameters("/files/{proxy+}", "/files/a/b%2Fc").unwrap_or_default();
+        assert_eq!(params.get("proxy").map(String::as_str), Some("a/b/c"));
+        let params = path_parameters("/products/{id}", "/products/100%").unwrap_or_default();
+        assert_eq!(params.get("id").map(String::as_str), Some("100%"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! `cargo xtask dev` seeds one. The password is read from `ADMIN_PASSWORD`, never from the
 //! command line, where other users of the machine could read it.
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use shared::accounts::{Accounts, AdminEnsured};
 use shared::db::Table;
 
@@ -53,27 +53,35 @@ pub fn describe(outcome: &AdminEnsured) -> String {
     }
 }
 
-/// `cargo xtask admin --email E [--name N] [--promote-existing] (--table T | --local)`.
-pub async fn command(args: &[String]) -> Result<()> {
-    const USAGE: &str =
-        "usage: cargo xtask admin --email E [--name N] [--promote-existing] (--table T | --local)";
-    let mut email = None;
-    let mut name = "Admin".to_owned();
-    let mut table = None;
-    let mut local = false;
-    let mut promote_existing = false;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--email" => email = args.next().cloned(),
-            "--name" => name = args.next().cloned().context("--name needs a value")?,
-            "--table" => table = args.next().cloned(),
-            "--local" => local = true,
-            "--promote-existing" => promote_existing = true,
-            other => bail!("unknown option `{other}`; {USAGE}"),
-        }
-    }
-    let email = email.with_context(|| format!("--email is required; {USAGE}"))?;
+/// `cargo xtask admin`'s options.
+#[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("where").required(true).args(["table", "local"]))]
+pub struct AdminOptions {
+    /// The admin's email address.
+    #[arg(long)]
+    email: String,
+    /// The admin's display name.
+    #[arg(long, default_value = "Admin")]
+    name: String,
+    /// Make an existing account with this email an admin (its password is left as it is).
+    #[arg(long)]
+    promote_existing: bool,
+    /// The deployed stack's table (its `TableName` output).
+    #[arg(long)]
+    table: Option<String>,
+    /// The table of `cargo xtask dev` (DynamoDB Local on port 8000).
+    #[arg(long)]
+    local: bool,
+}
+
+pub async fn command(options: AdminOptions) -> Result<()> {
+    let AdminOptions {
+        email,
+        name,
+        promote_existing,
+        table,
+        local,
+    } = options;
     let password = std::env::var("ADMIN_PASSWORD").unwrap_or_default();
     let (client, table) = if local {
         let sdk = shared::aws::local_config("http://127.0.0.1:8000").await;
@@ -82,8 +90,7 @@ pub async fn command(args: &[String]) -> Result<()> {
             table.unwrap_or_else(|| "storefront-dev".to_owned()),
         )
     } else {
-        let table =
-            table.context("--table (the stack's TableName output) or --local is required")?;
+        let table = table.context("--table or --local is required")?;
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         (aws_sdk_dynamodb::Client::new(&config), table)
     };

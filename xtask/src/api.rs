@@ -2,12 +2,16 @@
 //! functions. It routes by the template's `HttpApi` events, turns each request into the v2 event
 //! Lambda would deliver, runs the route's function, and turns its reply back into HTTP.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use aws_lambda_events::apigw::{
+    ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
+    ApiGatewayV2httpRequestContextHttpDescription,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
@@ -16,6 +20,7 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use serde_json::{Value, json};
+use shared::routes::decode_segment;
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
 
@@ -85,7 +90,7 @@ impl Router {
             if route.method.as_deref().is_some_and(|m| m != method) {
                 continue;
             }
-            let Some(params) = match_path(&route.template, path) else {
+            let Some(params) = shared::routes::path_parameters(&route.template, path) else {
                 continue;
             };
             let segments: Vec<&str> = route.template.trim_matches('/').split('/').collect();
@@ -117,52 +122,6 @@ impl Router {
             })
         })
     }
-}
-
-fn match_path(template: &str, path: &str) -> Option<BTreeMap<String, String>> {
-    let pattern: Vec<&str> = template.trim_matches('/').split('/').collect();
-    let actual: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let mut params = BTreeMap::new();
-    for (i, segment) in pattern.iter().enumerate() {
-        if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix("+}")) {
-            let rest = actual.get(i..)?.join("/");
-            if rest.is_empty() {
-                return None;
-            }
-            params.insert(name.to_owned(), percent_decode(&rest));
-            return Some(params);
-        }
-        let value = actual.get(i)?;
-        if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            if value.is_empty() {
-                return None;
-            }
-            params.insert(name.to_owned(), percent_decode(value));
-        } else if segment != value {
-            return None;
-        }
-    }
-    (pattern.len() == actual.len()).then_some(params)
-}
-
-/// Decodes `%XX` escapes; anything malformed is kept as it is.
-pub fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = text.get(i + 1..i + 3)
-            && let Ok(byte) = u8::from_str_radix(hex, 16)
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// What the API server needs to answer.
@@ -236,9 +195,14 @@ async fn answer(
         }
     };
     let event = http_event(&parts, &body, &matched, peer, request_id);
-    let invoked = pool
-        .invoke(Bytes::from(event.to_string()), request_id)
-        .await;
+    let Ok(payload) = serde_json::to_vec(&event) else {
+        // A header that is not UTF-8 cannot be put in the JSON event.
+        return (
+            gateway_error(StatusCode::BAD_REQUEST, "Bad Request", request_id),
+            String::new(),
+        );
+    };
+    let invoked = pool.invoke(Bytes::from(payload), request_id).await;
     let served_by = format!(
         " · {} · {}",
         matched.function,
@@ -285,88 +249,96 @@ pub fn http_event(
     matched: &Matched,
     peer: SocketAddr,
     request_id: &str,
-) -> Value {
-    let mut headers: BTreeMap<String, String> = BTreeMap::new();
+) -> ApiGatewayV2httpRequest {
+    // API Gateway joins repeated headers with commas and moves `Cookie` into `cookies`.
+    let mut joined: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
     let mut cookies = Vec::new();
     for (name, value) in &parts.headers {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
         if name == http::header::COOKIE {
-            cookies.extend(value.split(';').map(|c| c.trim().to_owned()));
+            let text = String::from_utf8_lossy(value.as_bytes());
+            cookies.extend(text.split(';').map(|c| c.trim().to_owned()));
             continue;
         }
-        headers
-            .entry(name.as_str().to_owned())
-            .and_modify(|existing| {
-                existing.push(',');
-                existing.push_str(&value);
-            })
-            .or_insert(value);
+        let entry = joined.entry(name.as_str()).or_default();
+        if !entry.is_empty() {
+            entry.push(b',');
+        }
+        entry.extend_from_slice(value.as_bytes());
+    }
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in joined {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_bytes(&value),
+        ) {
+            headers.insert(name, value);
+        }
     }
     let raw_query = parts.uri.query().unwrap_or("").to_owned();
-    let mut query: BTreeMap<String, String> = BTreeMap::new();
+    let mut query: HashMap<String, Vec<String>> = HashMap::new();
     for pair in raw_query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         query
-            .entry(percent_decode(key))
-            .and_modify(|existing| {
-                existing.push(',');
-                existing.push_str(&percent_decode(value));
-            })
-            .or_insert_with(|| percent_decode(value));
+            .entry(decode_segment(key))
+            .or_default()
+            .push(decode_segment(value));
     }
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let host = header("host").unwrap_or_else(|| "localhost".to_owned());
     let now = OffsetDateTime::now_utc();
-    let user_agent = headers.get("user-agent").cloned().unwrap_or_default();
-    let host = headers
-        .get("host")
-        .cloned()
-        .unwrap_or_else(|| "localhost".to_owned());
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": matched.route_key,
-        "rawPath": parts.uri.path(),
-        "rawQueryString": raw_query,
-        "headers": headers,
-        "requestContext": {
-            "accountId": ACCOUNT_ID,
-            "apiId": "local",
-            "domainName": host,
-            "domainPrefix": host.split('.').next().unwrap_or(&host),
-            "http": {
-                "method": parts.method.as_str(),
-                "path": parts.uri.path(),
-                "protocol": format!("{:?}", parts.version),
-                "sourceIp": peer.ip().to_string(),
-                "userAgent": user_agent,
-            },
-            "requestId": request_id,
-            "routeKey": matched.route_key,
-            "stage": "$default",
-            "time": now.format(&time::macros::format_description!(
-                "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
-            )).unwrap_or_default(),
-            "timeEpoch": (now.unix_timestamp_nanos() / 1_000_000) as i64,
-        },
-        "isBase64Encoded": false,
-    });
-    if !cookies.is_empty() {
-        event["cookies"] = json!(cookies);
-    }
-    if !query.is_empty() {
-        event["queryStringParameters"] = json!(query);
-    }
-    if !matched.path_parameters.is_empty() {
-        event["pathParameters"] = json!(matched.path_parameters);
-    }
+
+    let mut http = ApiGatewayV2httpRequestContextHttpDescription::default();
+    http.method = parts.method.clone();
+    http.path = Some(parts.uri.path().to_owned());
+    http.protocol = Some(format!("{:?}", parts.version));
+    http.source_ip = Some(peer.ip().to_string());
+    http.user_agent = Some(header("user-agent").unwrap_or_default());
+
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.account_id = Some(ACCOUNT_ID.to_owned());
+    context.apiid = Some("local".to_owned());
+    context.domain_prefix = host.split('.').next().map(str::to_owned);
+    context.domain_name = Some(host);
+    context.http = http;
+    context.request_id = Some(request_id.to_owned());
+    context.route_key = Some(matched.route_key.clone());
+    context.stage = Some("$default".to_owned());
+    context.time = now
+        .format(&time::macros::format_description!(
+            "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
+        ))
+        .ok();
+    context.time_epoch = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+
+    let mut event = ApiGatewayV2httpRequest::default();
+    event.version = Some("2.0".to_owned());
+    event.route_key = Some(matched.route_key.clone());
+    event.raw_path = Some(parts.uri.path().to_owned());
+    event.raw_query_string = Some(raw_query);
+    event.cookies = (!cookies.is_empty()).then_some(cookies);
+    event.query_string_parameters = query.into();
+    event.path_parameters = matched
+        .path_parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     if !body.is_empty() {
-        let content_type = headers.get("content-type").map(String::as_str);
+        let content_type = header("content-type");
         match std::str::from_utf8(body) {
-            Ok(text) if is_text(content_type) => event["body"] = json!(text),
+            Ok(text) if is_text(content_type.as_deref()) => event.body = Some(text.to_owned()),
             _ => {
-                event["body"] = json!(BASE64.encode(body));
-                event["isBase64Encoded"] = json!(true);
+                event.body = Some(BASE64.encode(body));
+                event.is_base64_encoded = true;
             }
         }
     }
+    event.headers = headers;
+    event.request_context = context;
     event
 }
 
@@ -457,6 +429,43 @@ fn gateway_error(status: StatusCode, message: &str, request_id: &str) -> Respons
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_event_carries_what_api_gateway_would() {
+        let request = Request::builder()
+            .method("POST")
+            .uri("/products/a%20b/images?x=1&x=2&q=%C3%A9")
+            .header("accept", "text/plain")
+            .header("accept", "application/json")
+            .header("cookie", "a=1; b=2")
+            .header("content-type", "image/png")
+            .body(())
+            .unwrap_or_default();
+        let (parts, ()) = request.into_parts();
+        let matched = Matched {
+            route_key: "POST /products/{id}/images".to_owned(),
+            function: "F".to_owned(),
+            path_parameters: BTreeMap::from([("id".to_owned(), "a b".to_owned())]),
+        };
+        let peer: SocketAddr = ([127, 0, 0, 1], 4000).into();
+        let event = http_event(&parts, b"\x89PNG", &matched, peer, "req-1");
+        let json = serde_json::to_value(&event).unwrap_or_default();
+        assert_eq!(json["version"], "2.0");
+        assert_eq!(json["headers"]["accept"], "text/plain,application/json");
+        assert_eq!(json["headers"].get("cookie"), None);
+        assert_eq!(json["cookies"], json!(["a=1", "b=2"]));
+        assert_eq!(
+            json["queryStringParameters"],
+            json!({ "x": "1,2", "q": "é" })
+        );
+        assert_eq!(json["rawQueryString"], "x=1&x=2&q=%C3%A9");
+        assert_eq!(json["pathParameters"], json!({ "id": "a b" }));
+        assert_eq!(json["requestContext"]["http"]["method"], "POST");
+        assert_eq!(json["requestContext"]["http"]["sourceIp"], "127.0.0.1");
+        assert_eq!(json["requestContext"]["requestId"], "req-1");
+        assert_eq!(json["isBase64Encoded"], true);
+        assert_eq!(json["body"], BASE64.encode(b"\x89PNG"));
+    }
 
     fn router() -> Router {
         let yaml = r#"

@@ -51,25 +51,22 @@ struct Figures {
     zip_mb: f64,
 }
 
-pub async fn bench(root: &Path, args: &[String]) -> Result<()> {
-    let mut invocations = 2000usize;
-    let mut cold_starts = 20usize;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let mut number = |name: &str| -> Result<usize> {
-            args.next()
-                .with_context(|| format!("{name} needs a number"))?
-                .parse()
-                .with_context(|| format!("{name} needs a number"))
-        };
-        match arg.as_str() {
-            "--invocations" => invocations = number("--invocations")?,
-            "--cold-starts" => cold_starts = number("--cold-starts")?,
-            other => bail!(
-                "unknown option `{other}`; usage: cargo xtask bench [--invocations N] [--cold-starts N]"
-            ),
-        }
-    }
+/// `cargo xtask bench`'s options.
+#[derive(Debug, clap::Args)]
+pub struct BenchOptions {
+    /// Warm invocations per function.
+    #[arg(long, default_value_t = 2000)]
+    invocations: usize,
+    /// Cold starts per function.
+    #[arg(long, default_value_t = 20)]
+    cold_starts: usize,
+}
+
+pub async fn bench(root: &Path, options: BenchOptions) -> Result<()> {
+    let BenchOptions {
+        invocations,
+        cold_starts,
+    } = options;
     let tools = Tools::new(root);
     let dynamodb = tools.ensure_stand_ins().await?;
     let names = NameOptions {

@@ -80,9 +80,9 @@ pub fn check_project(root: &Path) -> Result<()> {
 /// exactly what is deployed.
 fn check_openapi(root: &Path, routes: &BTreeSet<(String, String)>) -> Vec<String> {
     let path = root.join("openapi.yaml");
-    let document: serde_yaml::Value = match std::fs::read_to_string(&path)
+    let document: serde_norway::Value = match std::fs::read_to_string(&path)
         .map_err(|e| e.to_string())
-        .and_then(|t| serde_yaml::from_str(&t).map_err(|e| e.to_string()))
+        .and_then(|t| serde_norway::from_str(&t).map_err(|e| e.to_string()))
     {
         Ok(document) => document,
         Err(err) => return vec![format!("openapi.yaml cannot be read: {err}")],
@@ -90,7 +90,7 @@ fn check_openapi(root: &Path, routes: &BTreeSet<(String, String)>) -> Vec<String
     let mut operations = BTreeSet::new();
     let paths = document
         .get("paths")
-        .and_then(serde_yaml::Value::as_mapping);
+        .and_then(serde_norway::Value::as_mapping);
     for (path, item) in paths.into_iter().flatten() {
         let path = path.as_str().unwrap_or_default();
         for method in ["get", "post", "put", "patch", "delete"] {

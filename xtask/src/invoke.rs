@@ -85,7 +85,7 @@ async fn handle(
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let name = match (request.method(), segments.as_slice()) {
         (&Method::POST, ["2015-03-31", "functions", name, "invocations"]) => {
-            crate::api::percent_decode(name)
+            shared::routes::decode_segment(name)
         }
         _ => {
             return Ok(error(

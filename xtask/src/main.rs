@@ -26,7 +26,8 @@ mod triggers;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
+use clap::{Args, Parser, Subcommand};
 
 use crate::logs::{Logs, emit};
 use crate::stack::{Stack, StackOptions, build_functions};
@@ -34,29 +35,56 @@ use crate::standins::{StandInOptions, StandIns};
 use crate::template::NameOptions;
 use crate::tools::Tools;
 
-const USAGE: &str = "\
-usage: cargo xtask <command> [options]
+/// `cargo xtask <command>`: the project's developer commands.
+#[derive(Debug, Parser)]
+#[command(name = "xtask", bin_name = "cargo xtask", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-commands:
-  dev     run the whole API locally: http://127.0.0.1:3000 (Invoke API on :3001)
-            --release            build the functions optimised
-            --port N             API port (default 3000)
-            --invoke-port N      Invoke API port (default 3001)
-            --env-vars FILE      variable overrides, in sam local's --env-vars format
-            --dynamodb-port N    DynamoDB Local's port (default 8000)
-            --moto-port N        moto server's port (default 5000)
-            ADMIN_EMAIL / ADMIN_PASSWORD   the admin it seeds (default admin@storefront.local /
-                                           storefront-admin)
-  test    run every check CI runs (fmt, clippy, unit tests, template checks, black-box tests)
-  bench   measure init, warm latency, CPU, memory and zip size of release builds
-            --invocations N (default 2000)  --cold-starts N (default 20)
-  admin   create or promote an admin: --email E [--name N] (--table T | --local);
-          the password comes from ADMIN_PASSWORD
-  setup   install the project-local tools into .local/ (dev and test do this when needed)
-";
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the whole API locally: http://127.0.0.1:3000 (Invoke API on :3001).
+    ///
+    /// The admin it seeds comes from ADMIN_EMAIL / ADMIN_PASSWORD (default
+    /// admin@storefront.local / storefront-admin).
+    Dev(DevOptions),
+    /// Run every check CI runs: fmt, clippy, cargo-deny, unit tests, template checks, black-box
+    /// tests.
+    Test,
+    /// Measure init, warm latency, CPU, memory and zip size of release builds.
+    Bench(bench::BenchOptions),
+    /// Create or promote an admin; the password comes from ADMIN_PASSWORD.
+    Admin(admin::AdminOptions),
+    /// Install the project-local tools into .local/ (dev and test do this when needed).
+    Setup,
+}
+
+#[derive(Debug, Args)]
+struct DevOptions {
+    /// Build the functions optimised.
+    #[arg(long)]
+    release: bool,
+    /// The API's port.
+    #[arg(long, default_value_t = 3000)]
+    port: u16,
+    /// The Invoke API's port.
+    #[arg(long, default_value_t = 3001)]
+    invoke_port: u16,
+    /// DynamoDB Local's port.
+    #[arg(long, default_value_t = 8000)]
+    dynamodb_port: u16,
+    /// moto server's port.
+    #[arg(long, default_value_t = 5000)]
+    moto_port: u16,
+    /// Variable overrides, in sam local's --env-vars format.
+    #[arg(long, value_name = "FILE")]
+    env_vars: Option<PathBuf>,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -67,7 +95,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(dispatch(args)) {
+    match runtime.block_on(dispatch(cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             emit(&format!("error: {err:#}"));
@@ -76,28 +104,20 @@ fn main() -> ExitCode {
     }
 }
 
-async fn dispatch(args: Vec<String>) -> Result<()> {
+async fn dispatch(command: Command) -> Result<()> {
     let root = project_root();
-    let (command, rest) = args
-        .split_first()
-        .map_or(("", &[][..]), |(c, r)| (c.as_str(), r));
     match command {
-        "dev" => dev(&root, DevOptions::parse(rest)?).await,
-        "test" => testrun::test(&root).await,
-        "admin" => admin::command(rest).await,
-        "bench" => bench::bench(&root, rest).await,
-        "setup" => {
+        Command::Dev(options) => dev(&root, options).await,
+        Command::Test => testrun::test(&root).await,
+        Command::Admin(options) => admin::command(options).await,
+        Command::Bench(options) => bench::bench(&root, options).await,
+        Command::Setup => {
             let tools = Tools::new(&root);
             tools.ensure_stand_ins().await?;
             tools.ensure_sam().await?;
             emit("· tools ready in .local/");
             Ok(())
         }
-        "" | "help" | "--help" | "-h" => {
-            emit(USAGE);
-            Ok(())
-        }
-        other => bail!("unknown command `{other}`\n\n{USAGE}"),
     }
 }
 
@@ -105,54 +125,6 @@ async fn dispatch(args: Vec<String>) -> Result<()> {
 fn project_root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().unwrap_or(manifest).to_path_buf()
-}
-
-struct DevOptions {
-    release: bool,
-    port: u16,
-    invoke_port: u16,
-    dynamodb_port: u16,
-    moto_port: u16,
-    env_vars: Option<PathBuf>,
-}
-
-impl DevOptions {
-    fn parse(args: &[String]) -> Result<Self> {
-        let mut options = Self {
-            release: false,
-            port: 3000,
-            invoke_port: 3001,
-            dynamodb_port: 8000,
-            moto_port: 5000,
-            env_vars: None,
-        };
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let mut value = |name: &str| {
-                args.next()
-                    .cloned()
-                    .with_context(|| format!("{name} needs a value"))
-            };
-            let port = |text: String, name: &str| -> Result<u16> {
-                text.parse()
-                    .with_context(|| format!("{name}: `{text}` is not a port"))
-            };
-            match arg.as_str() {
-                "--release" => options.release = true,
-                "--port" => options.port = port(value("--port")?, "--port")?,
-                "--invoke-port" => {
-                    options.invoke_port = port(value("--invoke-port")?, "--invoke-port")?;
-                }
-                "--dynamodb-port" => {
-                    options.dynamodb_port = port(value("--dynamodb-port")?, "--dynamodb-port")?;
-                }
-                "--moto-port" => options.moto_port = port(value("--moto-port")?, "--moto-port")?,
-                "--env-vars" => options.env_vars = Some(PathBuf::from(value("--env-vars")?)),
-                other => bail!("unknown option `{other}`\n\n{USAGE}"),
-            }
-        }
-        Ok(options)
-    }
 }
 
 async fn dev(root: &Path, options: DevOptions) -> Result<()> {

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context as _, Result, anyhow, bail};
-use serde_yaml::Value;
-use serde_yaml::value::TaggedValue;
+use serde_norway::Value;
+use serde_norway::value::TaggedValue;
 
 /// The local account and region every name and ARN is made with.
 pub const ACCOUNT_ID: &str = "123456789012";
@@ -156,7 +156,7 @@ impl Template {
     }
 
     pub fn parse(text: &str, names: &NameOptions) -> Result<Self> {
-        let doc: Value = serde_yaml::from_str(text).context("not YAML")?;
+        let doc: Value = serde_norway::from_str(text).context("not YAML")?;
         let resources = doc
             .get("Resources")
             .and_then(Value::as_mapping)
