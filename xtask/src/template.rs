@@ -2,8 +2,10 @@
 //! and environment, tables and buckets. The template is the only description of these; the
 //! runner derives everything from it.
 //!
-//! CloudFormation intrinsics (`!Ref`, `!GetAtt`, `!Sub`, `!Join`, short or long form) are
-//! resolved to local names: a table's or bucket's physical name, a parameter's value, a fake ARN.
+//! CloudFormation intrinsics, short or long form, are resolved to local names: `!Ref`,
+//! `!GetAtt`, `!Sub`, `!Join`, `!Select`, `!Split`, `!FindInMap`, and `!If` with the
+//! `Conditions` it names (a resource whose `Condition` is false is left out). Any other
+//! intrinsic, or one where the runner needs another kind of value, stops the load with its name.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -179,7 +181,29 @@ impl Template {
             parameters,
             physical: BTreeMap::new(),
             types: BTreeMap::new(),
+            conditions: doc.get("Conditions").cloned().unwrap_or(Value::Null),
+            mappings: doc.get("Mappings").cloned().unwrap_or(Value::Null),
         };
+        // A resource whose `Condition` is false does not exist; in the others every `Fn::If`
+        // is decided and every `AWS::NoValue` dropped before anything reads them.
+        let mut kept = serde_norway::Mapping::new();
+        for (id, resource) in resources {
+            let name = id.as_str().unwrap_or_default();
+            if let Some(condition) = resource.get("Condition") {
+                let condition = condition
+                    .as_str()
+                    .ok_or_else(|| anyhow!("{name}: Condition must be a condition's name"))?;
+                if !resolver.condition(condition, 0)? {
+                    continue;
+                }
+            }
+            let decided = resolver
+                .decide(resource)
+                .with_context(|| format!("in {name}"))?
+                .unwrap_or(Value::Null);
+            kept.insert(id.clone(), decided);
+        }
+        let resources = &kept;
         for (id, resource) in resources {
             let id = id.as_str().unwrap_or_default().to_owned();
             let kind = resource.get("Type").and_then(Value::as_str).unwrap_or("");
@@ -227,7 +251,14 @@ impl Template {
             resolver.physical.insert(id, name);
         }
 
-        let globals = doc.get("Globals").and_then(|g| g.get("Function"));
+        let globals = doc
+            .get("Globals")
+            .and_then(|g| g.get("Function"))
+            .map(|g| resolver.decide(g))
+            .transpose()
+            .context("in Globals")?
+            .flatten();
+        let globals = globals.as_ref();
         let mut template = Template {
             functions: Vec::new(),
             tables: Vec::new(),
@@ -368,9 +399,146 @@ struct Resolver<'a> {
     parameters: BTreeMap<String, String>,
     physical: BTreeMap<String, String>,
     types: BTreeMap<String, String>,
+    /// The template's `Conditions` and `Mappings` sections.
+    conditions: Value,
+    mappings: Value,
 }
 
+/// How deep conditions may refer to conditions before the runner calls it a cycle.
+const MAX_CONDITION_DEPTH: usize = 32;
+
 impl Resolver<'_> {
+    /// The value of the condition `name` in the `Conditions` section.
+    fn condition(&self, name: &str, depth: usize) -> Result<bool> {
+        if depth > MAX_CONDITION_DEPTH {
+            bail!("the condition {name} refers to itself");
+        }
+        let spec = self
+            .conditions
+            .get(name)
+            .ok_or_else(|| anyhow!("no condition named {name}"))?;
+        self.truth(spec, depth + 1)
+            .with_context(|| format!("in the condition {name}"))
+    }
+
+    /// Evaluates a condition function: `Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`.
+    fn truth(&self, value: &Value, depth: usize) -> Result<bool> {
+        let Some((name, arg)) = intrinsic_call(value) else {
+            bail!("expected a condition function, found {value:?}");
+        };
+        let items = || {
+            arg.as_sequence()
+                .ok_or_else(|| anyhow!("Fn::{name} expects a list"))
+        };
+        Ok(match name.as_str() {
+            "Equals" => match items()?.as_slice() {
+                [a, b] => self.string(a)? == self.string(b)?,
+                _ => bail!("Fn::Equals expects two values"),
+            },
+            "Not" => match items()?.as_slice() {
+                [c] => !self.truth(c, depth)?,
+                _ => bail!("Fn::Not expects one condition"),
+            },
+            "And" => {
+                let mut all = true;
+                for c in items()? {
+                    all &= self.truth(c, depth)?;
+                }
+                all
+            }
+            "Or" => {
+                let mut any = false;
+                for c in items()? {
+                    any |= self.truth(c, depth)?;
+                }
+                any
+            }
+            "Condition" => self.condition(
+                arg.as_str()
+                    .ok_or_else(|| anyhow!("Condition expects a name"))?,
+                depth,
+            )?,
+            other => bail!("Fn::{other} is not a condition function"),
+        })
+    }
+
+    /// A tree with every `Fn::If` replaced by the branch its condition picks, and every
+    /// `AWS::NoValue` removed from its mapping or list; `None` when the whole value is `NoValue`.
+    fn decide(&self, value: &Value) -> Result<Option<Value>> {
+        if let Some((name, arg)) = intrinsic_call(value) {
+            if name == "Ref" && arg.as_str() == Some("AWS::NoValue") {
+                return Ok(None);
+            }
+            if name == "If" {
+                let [condition, yes, no] = arg.as_sequence().map(Vec::as_slice).unwrap_or_default()
+                else {
+                    bail!("Fn::If expects [condition, value if true, value if false]");
+                };
+                let condition = condition
+                    .as_str()
+                    .ok_or_else(|| anyhow!("Fn::If expects a condition's name first"))?;
+                let chosen = if self.condition(condition, 0)? {
+                    yes
+                } else {
+                    no
+                };
+                return self.decide(chosen);
+            }
+        }
+        Ok(Some(match value {
+            Value::Mapping(map) => {
+                let mut out = serde_norway::Mapping::new();
+                for (key, item) in map {
+                    if let Some(item) = self.decide(item)? {
+                        out.insert(key.clone(), item);
+                    }
+                }
+                Value::Mapping(out)
+            }
+            Value::Sequence(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.extend(self.decide(item)?);
+                }
+                Value::Sequence(out)
+            }
+            Value::Tagged(tagged) => Value::Tagged(Box::new(TaggedValue {
+                tag: tagged.tag.clone(),
+                value: self.decide(&tagged.value)?.unwrap_or(Value::Null),
+            })),
+            other => other.clone(),
+        }))
+    }
+
+    /// A value that must end up a list of strings: a list, or `Fn::Split`.
+    fn strings(&self, value: &Value) -> Result<Vec<String>> {
+        if let Some((name, arg)) = intrinsic_call(value) {
+            return match (name.as_str(), arg.as_sequence().map(Vec::as_slice)) {
+                ("Split", Some([delimiter, source])) => {
+                    let delimiter = self.string(delimiter)?;
+                    if delimiter.is_empty() {
+                        bail!("Fn::Split needs a delimiter");
+                    }
+                    Ok(self
+                        .string(source)?
+                        .split(delimiter.as_str())
+                        .map(str::to_owned)
+                        .collect())
+                }
+                ("Split", _) => bail!("Fn::Split expects [delimiter, string]"),
+                (other, _) => {
+                    bail!("Fn::{other} does not give a list; the local runner needs one here")
+                }
+            };
+        }
+        value
+            .as_sequence()
+            .ok_or_else(|| anyhow!("expected a list, found {value:?}"))?
+            .iter()
+            .map(|v| self.string(v))
+            .collect()
+    }
+
     fn reference(&self, name: &str) -> Result<String> {
         Ok(match name {
             "AWS::Region" => REGION.to_owned(),
@@ -439,14 +607,9 @@ impl Resolver<'_> {
             Value::String(s) => Ok(s.clone()),
             Value::Number(n) => Ok(n.to_string()),
             Value::Bool(b) => Ok(b.to_string()),
-            Value::Tagged(tagged) => self.intrinsic(&tagged_name(tagged), &tagged.value),
-            Value::Mapping(map) => match map.iter().next() {
-                // The long form of an intrinsic: `{"Fn::Sub": ...}`, `{"Ref": ...}`.
-                Some((key, arg)) if map.len() == 1 => {
-                    let key = key.as_str().unwrap_or_default();
-                    self.intrinsic(key.strip_prefix("Fn::").unwrap_or(key), arg)
-                }
-                _ => bail!("expected a string, found a mapping {map:?}"),
+            Value::Tagged(_) | Value::Mapping(_) => match intrinsic_call(value) {
+                Some((name, arg)) => self.intrinsic(&name, arg),
+                None => bail!("expected a string, found {value:?}"),
             },
             other => bail!("expected a string, found {other:?}"),
         }
@@ -496,6 +659,37 @@ impl Resolver<'_> {
                     .collect::<Result<Vec<_>>>()?;
                 Ok(parts.join(delimiter))
             }
+            "Select" => match arg.as_sequence().map(Vec::as_slice) {
+                Some([index, list]) => {
+                    let index: usize = self
+                        .string(index)?
+                        .parse()
+                        .context("Fn::Select's index is not a number")?;
+                    let items = self.strings(list)?;
+                    let count = items.len();
+                    items
+                        .into_iter()
+                        .nth(index)
+                        .ok_or_else(|| anyhow!("Fn::Select: index {index} of a list of {count}"))
+                }
+                _ => bail!("Fn::Select expects [index, list]"),
+            },
+            "FindInMap" => match arg.as_sequence().map(Vec::as_slice) {
+                Some([map, top, second]) => {
+                    let (map, top, second) =
+                        (self.string(map)?, self.string(top)?, self.string(second)?);
+                    let found = self
+                        .mappings
+                        .get(map.as_str())
+                        .and_then(|m| m.get(top.as_str()))
+                        .and_then(|m| m.get(second.as_str()))
+                        .ok_or_else(|| anyhow!("Fn::FindInMap: no {map}.{top}.{second}"))?;
+                    self.string(found)
+                }
+                _ => bail!("Fn::FindInMap expects [map, top-level key, second-level key]"),
+            },
+            "Split" => bail!("Fn::Split gives a list; the local runner needs a string here"),
+            "If" => bail!("Fn::If is only decided inside a resource or Globals"),
             other => bail!("the intrinsic {other} is not supported by the local runner"),
         }
     }
@@ -710,13 +904,7 @@ impl Resolver<'_> {
                 serde_json::Value::String(self.string(value)?)
             }
             Value::Mapping(map) => {
-                let intrinsic = map.len() == 1
-                    && map
-                        .keys()
-                        .next()
-                        .and_then(Value::as_str)
-                        .is_some_and(|k| k == "Ref" || k.starts_with("Fn::"));
-                if intrinsic {
+                if intrinsic_call(value).is_some() {
                     serde_json::Value::String(self.string(value)?)
                 } else {
                     let mut out = serde_json::Map::new();
@@ -816,6 +1004,25 @@ impl Resolver<'_> {
 
 fn tagged_name(tagged: &TaggedValue) -> String {
     tagged.tag.to_string().trim_start_matches('!').to_owned()
+}
+
+/// An intrinsic in either form, as its name without `Fn::` and its argument: `!Sub x` and
+/// `{"Fn::Sub": x}` are both `("Sub", x)`; `!Ref`/`{"Ref": x}` is `("Ref", x)`, and the
+/// condition reference `{"Condition": x}` is `("Condition", x)`.
+fn intrinsic_call(value: &Value) -> Option<(String, &Value)> {
+    match value {
+        Value::Tagged(tagged) => Some((tagged_name(tagged), &tagged.value)),
+        Value::Mapping(map) if map.len() == 1 => {
+            let (key, arg) = map.iter().next()?;
+            let key = key.as_str()?;
+            match key.strip_prefix("Fn::") {
+                Some(name) => Some((name.to_owned(), arg)),
+                None if key == "Ref" || key == "Condition" => Some((key.to_owned(), arg)),
+                None => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 fn scalar(value: &Value) -> String {
@@ -1009,5 +1216,102 @@ Resources:
             .map(|e| format!("{e:#}"))
             .unwrap_or_default();
         assert!(err.contains("Nowhere"), "{err}");
+    }
+
+    const CONDITIONAL: &str = r#"
+Parameters:
+  Stage: { Type: String, Default: prod }
+  Hosts: { Type: String, Default: "a.example,b.example,c.example" }
+Mappings:
+  Sizes: { prod: { Memory: "1024" }, dev: { Memory: "128" } }
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+  IsDev: { "Fn::Not": [{ Condition: IsProd }] }
+  ProdInUsEast: !And [!Condition IsProd, !Equals [!Ref "AWS::Region", us-east-1]]
+Resources:
+  DevOnly:
+    Type: AWS::S3::Bucket
+    Condition: IsDev
+    Properties: { BucketName: dev-only }
+  Always:
+    Type: AWS::S3::Bucket
+    Properties: { BucketName: !If [IsProd, prod-bucket, dev-bucket] }
+  Thing:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/thing/
+      MemorySize: !FindInMap [Sizes, !Ref Stage, Memory]
+      Environment:
+        Variables:
+          SECOND_HOST: !Select [1, !Split [",", !Ref Hosts]]
+          MODE: { "Fn::If": [ProdInUsEast, east, elsewhere] }
+          DEBUG: !If [IsDev, "1", !Ref "AWS::NoValue"]
+"#;
+
+    #[test]
+    fn conditions_mappings_and_list_intrinsics_are_resolved() {
+        let template = Template::parse(CONDITIONAL, &NameOptions::default())
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        let buckets: Vec<&str> = template.buckets.iter().map(|b| b.name.as_str()).collect();
+        assert_eq!(buckets, ["prod-bucket"], "the dev-only bucket is left out");
+        let thing = &template.functions[0];
+        assert_eq!(thing.memory_mb, 1024);
+        assert_eq!(thing.environment["SECOND_HOST"], "b.example");
+        assert_eq!(thing.environment["MODE"], "east");
+        assert!(
+            !thing.environment.contains_key("DEBUG"),
+            "NoValue removes the variable"
+        );
+
+        let mut dev = NameOptions::default();
+        dev.parameters.insert("Stage".into(), "dev".into());
+        let template = Template::parse(CONDITIONAL, &dev).unwrap_or_else(|e| panic!("{e:#}"));
+        let mut buckets: Vec<&str> = template.buckets.iter().map(|b| b.name.as_str()).collect();
+        buckets.sort_unstable();
+        assert_eq!(buckets, ["dev-bucket", "dev-only"]);
+        assert_eq!(template.functions[0].memory_mb, 128);
+        assert_eq!(template.functions[0].environment["DEBUG"], "1");
+        assert_eq!(template.functions[0].environment["MODE"], "elsewhere");
+    }
+
+    #[test]
+    fn what_the_runner_cannot_resolve_is_refused_by_name() {
+        let cases = [
+            (
+                "!Select [1, !Split [\",\", !Ref Hosts]]",
+                "!Select [7, !Split [\",\", !Ref Hosts]]",
+                "index 7",
+            ),
+            (
+                "!FindInMap [Sizes, !Ref Stage, Memory]",
+                "!FindInMap [Sizes, test, Memory]",
+                "Sizes.test.Memory",
+            ),
+            (
+                "!Split [\",\", !Ref Hosts]]",
+                "!Cidr [\"10.0.0.0/16\", 4, 8]]",
+                "Cidr",
+            ),
+            (
+                "IsDev: { \"Fn::Not\": [{ Condition: IsProd }] }",
+                "IsDev: !Not [!Condition IsDev]",
+                "refers to itself",
+            ),
+            ("Condition: IsDev", "Condition: IsStaging", "IsStaging"),
+            (
+                "!Equals [!Ref Stage, prod]",
+                "!Select [0, [prod]]",
+                "Select is not a condition function",
+            ),
+        ];
+        for (from, to, expected) in cases {
+            assert!(CONDITIONAL.contains(from), "{from}");
+            let broken = CONDITIONAL.replace(from, to);
+            let err = Template::parse(&broken, &NameOptions::default())
+                .err()
+                .map(|e| format!("{e:#}"))
+                .unwrap_or_default();
+            assert!(err.contains(expected), "{to}: {err}");
+        }
     }
 }
