@@ -6,7 +6,7 @@
 //! stay valid until they expire. The cursor key is derived from the current key, so it needs no
 //! secret of its own.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 use tokio::sync::OnceCell;
@@ -59,7 +59,7 @@ impl Keys {
             .transpose()
             .map_err(invalid)?;
         // A key of its own for cursors, so that no cursor key is ever a token key.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(json.key.as_bytes())
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(json.key.as_bytes())
             .map_err(|_| invalid("unusable key"))?;
         mac.update(b"storefront cursor key v2");
         let cursors = CursorCodec::new(&mac.finalize().into_bytes()).map_err(invalid)?;

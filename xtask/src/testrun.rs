@@ -1,10 +1,12 @@
 //! `cargo xtask test`: everything CI runs, in the order that fails fastest.
 //!
 //! 1. `cargo fmt --check`, then clippy with `-D warnings` over every target;
-//! 2. unit tests of every crate;
-//! 3. the template against the project (crates, binaries, events, routes);
-//! 4. `sam validate --lint`, and cfn-lint over the template expanded by SAM's translator;
-//! 5. the black-box tests (`tests/`) against a fresh local stack: in-memory DynamoDB Local and
+//! 2. cargo-deny over the dependency graph (licenses, duplicate versions, sources, and the
+//!    RustSec advisories when their database can be fetched);
+//! 3. unit tests of every crate;
+//! 4. the template against the project (crates, binaries, events, routes);
+//! 5. `sam validate --lint`, and cfn-lint over the template expanded by SAM's translator;
+//! 6. the black-box tests (`tests/`) against a fresh local stack: in-memory DynamoDB Local and
 //!    moto on free ports, the project's template and the runner's fixture template served side
 //!    by side, every table, bucket and queue named for this run.
 
@@ -51,6 +53,7 @@ pub async fn test(root: &Path) -> Result<()> {
         ),
     )
     .await?;
+    supply_chain(root).await?;
     let mut totals = Totals::default();
     test_step(
         "unit tests",
@@ -268,6 +271,51 @@ impl Totals {
         self.passed += count("passed");
         self.failed += count("failed");
     }
+}
+
+/// cargo-deny with the project's `deny.toml`. Licenses, bans and sources need only the
+/// crates index; advisories need the RustSec database, which lives on GitHub. Where GitHub
+/// cannot be reached the run says, on its own line, that advisories were not checked, and goes
+/// on: every other check still holds. Where it can, a known advisory fails the run.
+async fn supply_chain(root: &Path) -> Result<()> {
+    let deny = Tools::new(root).ensure_cargo_deny().await?;
+    let mut graph = Command::new(&deny);
+    graph.current_dir(root).args([
+        "--log-level",
+        "error",
+        "check",
+        "licenses",
+        "bans",
+        "sources",
+    ]);
+    step("cargo-deny: licenses, bans, sources", graph).await?;
+
+    let fetched = Command::new(&deny)
+        .current_dir(root)
+        .args(["--log-level", "error", "fetch", "db"])
+        .output()
+        .await
+        .context("cannot run cargo-deny fetch")?;
+    let unreachable = !fetched.status.success()
+        || String::from_utf8_lossy(&fetched.stderr).contains("failed to fetch");
+    if unreachable {
+        let reason = String::from_utf8_lossy(&fetched.stderr)
+            .lines()
+            .find(|l| l.contains("unable to access") || l.contains("failed"))
+            .unwrap_or("no reason given")
+            .trim()
+            .to_owned();
+        emit(&format!(
+            "\n== cargo-deny: advisories NOT checked: the RustSec database cannot be fetched here ({reason})"
+        ));
+        return Ok(());
+    }
+    let mut advisories = Command::new(&deny);
+    // The database was just fetched, as were the crates (by the check above).
+    advisories
+        .current_dir(root)
+        .args(["--log-level", "error", "--offline", "check", "advisories"]);
+    step("cargo-deny: advisories", advisories).await
 }
 
 async fn test_step(name: &str, command: Command, totals: &mut Totals) -> Result<()> {

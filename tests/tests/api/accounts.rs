@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use http::Method;
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -193,7 +193,7 @@ async fn signing_key() -> (String, Vec<u8>) {
 fn jwt(header: &Value, claims: &Value, key: &[u8]) -> String {
     let header = URL_SAFE_NO_PAD.encode(header.to_string());
     let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap();
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap();
     mac.update(format!("{header}.{claims}").as_bytes());
     let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
     format!("{header}.{claims}.{signature}")
