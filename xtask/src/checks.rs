@@ -312,6 +312,68 @@ with open(sys.argv[2], "w") as out:
 "#;
 
 /// `sam validate --lint`, then cfn-lint over the expanded template.
+/// Whether `cargo xtask` itself is built with the features the workspace's build uses for
+/// every crate the two share. Where they differ, a fresh clone compiles those crates, and
+/// everything above them (the AWS SDK), twice: once to run xtask, once for the tests.
+pub async fn features_unified(root: &Path) -> Result<()> {
+    let features = |selection: &'static [&'static str]| async move {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let output = Command::new(cargo)
+            .current_dir(root)
+            .arg("tree")
+            .args(selection)
+            .args(["-e", "features,normal,build,dev", "--prefix", "none"])
+            .args(["-f", "{p}|{f}"])
+            .output()
+            .await
+            .context("cannot run cargo tree")?;
+        if !output.status.success() {
+            bail!(
+                "cargo tree failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(package_features(&String::from_utf8_lossy(&output.stdout)))
+    };
+    let xtask = features(&["-p", "xtask"]).await?;
+    let workspace = features(&["--workspace"]).await?;
+    let differing: Vec<String> = xtask
+        .iter()
+        .filter_map(|(package, ours)| {
+            let theirs = workspace.get(package)?;
+            (ours != theirs).then(|| format!("{package}: xtask [{ours}], workspace [{theirs}]"))
+        })
+        .collect();
+    if !differing.is_empty() {
+        bail!(
+            "xtask builds these crates with other features than the workspace, so a fresh run \
+             compiles them twice; pin the workspace's features in xtask/Cargo.toml:\n  {}",
+            differing.join("\n  ")
+        );
+    }
+    emit(&format!(
+        "· one feature set: xtask's {} dependencies are built as the workspace builds them",
+        xtask.len()
+    ));
+    Ok(())
+}
+
+/// `package version` → its features, from `cargo tree -f "{p}|{f}"` lines; the workspace's own
+/// crates (those with a path) are left out.
+fn package_features(tree: &str) -> std::collections::BTreeMap<String, String> {
+    tree.lines()
+        .filter(|line| !line.contains("feature \"") && !line.contains(" (/"))
+        .filter_map(|line| {
+            let (package, features) = line.split_once('|')?;
+            let package = package
+                .trim_end_matches(" (*)")
+                .trim_end_matches(" (proc-macro)");
+            let features = features.trim_end_matches(" (*)").trim();
+            Some((package.trim().to_owned(), features.to_owned()))
+        })
+        .collect()
+}
+
 pub async fn lint_template(root: &Path, tools: &Tools) -> Result<()> {
     let bin = tools.sam_bin();
     let template = root.join("template.yaml");

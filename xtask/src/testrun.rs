@@ -54,6 +54,7 @@ pub async fn test(root: &Path) -> Result<()> {
     )
     .await?;
     supply_chain(root).await?;
+    checks::features_unified(root).await?;
     let mut totals = Totals::default();
     test_step(
         "unit tests",
@@ -299,9 +300,11 @@ async fn supply_chain(root: &Path) -> Result<()> {
     let unreachable = !fetched.status.success()
         || String::from_utf8_lossy(&fetched.stderr).contains("failed to fetch");
     if unreachable {
-        let reason = String::from_utf8_lossy(&fetched.stderr)
+        let stderr = String::from_utf8_lossy(&fetched.stderr);
+        let reason = stderr
             .lines()
-            .find(|l| l.contains("unable to access") || l.contains("failed"))
+            .find(|l| l.starts_with("fatal:"))
+            .or_else(|| stderr.lines().find(|l| l.contains("failed")))
             .unwrap_or("no reason given")
             .trim()
             .to_owned();
