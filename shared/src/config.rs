@@ -56,6 +56,15 @@ pub struct Config {
     pub reset_ttl_secs: i64,
     /// `PASSWORD_RESET_URL`: the shop's page that takes `?token=`; the emailed link.
     pub reset_url: String,
+    /// `ORDER_PAYMENT_TIMEOUT_SECONDS` (default 1800): how long an order waits for its payment.
+    pub order_payment_timeout_secs: i64,
+    /// `STRIPE_API_BASE` (default `https://api.stripe.com`): a local stand-in's URL instead.
+    pub stripe_api_base: String,
+    /// `STRIPE_KEY_SECRET_ARN`: the secret `{"secret_key": "sk_..."}`.
+    pub stripe_key_secret_arn: Option<String>,
+    /// `STRIPE_WEBHOOK_SECRET_ARN`: the secret `{"current": "whsec_...", "previous": "whsec_..."}`
+    /// (`previous` only while a rotation is under way).
+    pub stripe_webhook_secret_arn: Option<String>,
 }
 
 /// Who tokens are issued by and for, and how long they last.
@@ -123,6 +132,10 @@ impl Config {
             lockout_window_secs: whole("LOGIN_LOCKOUT_WINDOW_SECONDS", 900)?,
             reset_ttl_secs: whole("PASSWORD_RESET_TTL_SECONDS", 1800)?,
             reset_url: or("PASSWORD_RESET_URL", "http://localhost:5173/reset-password"),
+            order_payment_timeout_secs: whole("ORDER_PAYMENT_TIMEOUT_SECONDS", 1800)?,
+            stripe_api_base: or("STRIPE_API_BASE", "https://api.stripe.com"),
+            stripe_key_secret_arn: text("STRIPE_KEY_SECRET_ARN"),
+            stripe_webhook_secret_arn: text("STRIPE_WEBHOOK_SECRET_ARN"),
         })
     }
 

@@ -113,6 +113,13 @@ impl CursorCodec {
     }
 }
 
+/// A page of a listing: its items and the cursor of the next page (`null` on the last).
+#[derive(Debug, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

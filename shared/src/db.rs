@@ -15,32 +15,31 @@ use crate::error::ApiError;
 
 pub type Item = HashMap<String, AttributeValue>;
 
-/// The table's global secondary indexes, as the template declares them.
+/// The table's global secondary indexes, as the template declares them. Each is shared by
+/// several kinds of item (single-table design); each domain's `keys` module says which of its
+/// listings lives in which.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Index {
-    /// `gsi1`: the whole catalog, in creation order.
-    Catalog,
-    /// `gsi2`: products by category, in creation order.
-    Category,
-    /// `gsi3`: products by lower-cased name, for prefix search.
-    Name,
+    Gsi1,
+    Gsi2,
+    Gsi3,
 }
 
 impl Index {
     pub fn name(self) -> &'static str {
         match self {
-            Self::Catalog => "gsi1",
-            Self::Category => "gsi2",
-            Self::Name => "gsi3",
+            Self::Gsi1 => "gsi1",
+            Self::Gsi2 => "gsi2",
+            Self::Gsi3 => "gsi3",
         }
     }
 
     /// The attribute names of the index's partition and sort keys.
     pub fn key_attributes(self) -> (&'static str, &'static str) {
         match self {
-            Self::Catalog => ("gsi1pk", "gsi1sk"),
-            Self::Category => ("gsi2pk", "gsi2sk"),
-            Self::Name => ("gsi3pk", "gsi3sk"),
+            Self::Gsi1 => ("gsi1pk", "gsi1sk"),
+            Self::Gsi2 => ("gsi2pk", "gsi2sk"),
+            Self::Gsi3 => ("gsi3pk", "gsi3sk"),
         }
     }
 }

@@ -21,6 +21,7 @@ pub enum ErrorCode {
     ValidationFailed,
     MalformedJson,
     InvalidCursor,
+    IdempotencyKeyRequired,
     Unauthorized,
     InvalidCredentials,
     Forbidden,
@@ -29,9 +30,13 @@ pub enum ErrorCode {
     Conflict,
     EmailTaken,
     SkuTaken,
+    OutOfStock,
+    InvalidTransition,
+    IdempotencyInProgress,
     PreconditionFailed,
     PayloadTooLarge,
     UnsupportedMediaType,
+    IdempotencyKeyReused,
     RateLimited,
     Internal,
     ServiceUnavailable,
@@ -43,6 +48,7 @@ impl ErrorCode {
             Self::ValidationFailed => "validation_failed",
             Self::MalformedJson => "malformed_json",
             Self::InvalidCursor => "invalid_cursor",
+            Self::IdempotencyKeyRequired => "idempotency_key_required",
             Self::Unauthorized => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden => "forbidden",
@@ -51,9 +57,13 @@ impl ErrorCode {
             Self::Conflict => "conflict",
             Self::EmailTaken => "email_taken",
             Self::SkuTaken => "sku_taken",
+            Self::OutOfStock => "out_of_stock",
+            Self::InvalidTransition => "invalid_transition",
+            Self::IdempotencyInProgress => "idempotency_in_progress",
             Self::PreconditionFailed => "precondition_failed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::RateLimited => "rate_limited",
             Self::Internal => "internal",
             Self::ServiceUnavailable => "service_unavailable",
@@ -62,15 +72,24 @@ impl ErrorCode {
 
     pub fn status(self) -> u16 {
         match self {
-            Self::ValidationFailed | Self::MalformedJson | Self::InvalidCursor => 400,
+            Self::ValidationFailed
+            | Self::MalformedJson
+            | Self::InvalidCursor
+            | Self::IdempotencyKeyRequired => 400,
             Self::Unauthorized | Self::InvalidCredentials => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::Conflict | Self::EmailTaken | Self::SkuTaken => 409,
+            Self::Conflict
+            | Self::EmailTaken
+            | Self::SkuTaken
+            | Self::OutOfStock
+            | Self::InvalidTransition
+            | Self::IdempotencyInProgress => 409,
             Self::PreconditionFailed => 412,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
+            Self::IdempotencyKeyReused => 422,
             Self::RateLimited => 429,
             Self::Internal => 500,
             Self::ServiceUnavailable => 503,
@@ -83,6 +102,7 @@ impl ErrorCode {
             Self::ValidationFailed => "Validation failed",
             Self::MalformedJson => "Malformed JSON",
             Self::InvalidCursor => "Invalid cursor",
+            Self::IdempotencyKeyRequired => "Idempotency key required",
             Self::Unauthorized => "Unauthorized",
             Self::InvalidCredentials => "Invalid credentials",
             Self::Forbidden => "Forbidden",
@@ -91,9 +111,13 @@ impl ErrorCode {
             Self::Conflict => "Conflict",
             Self::EmailTaken => "Email taken",
             Self::SkuTaken => "SKU taken",
+            Self::OutOfStock => "Out of stock",
+            Self::InvalidTransition => "Invalid transition",
+            Self::IdempotencyInProgress => "Request in progress",
             Self::PreconditionFailed => "Precondition failed",
             Self::PayloadTooLarge => "Payload too large",
             Self::UnsupportedMediaType => "Unsupported media type",
+            Self::IdempotencyKeyReused => "Idempotency key reused",
             Self::RateLimited => "Rate limited",
             Self::Internal => "Internal error",
             Self::ServiceUnavailable => "Service unavailable",
@@ -122,10 +146,22 @@ impl FieldError {
 pub enum ApiError {
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// Well-formed, but naming what cannot be used (an unknown or inactive product): 422.
+    #[error("unprocessable")]
+    Unprocessable(Vec<FieldError>),
     #[error("malformed JSON: {0}")]
     MalformedJson(String),
     #[error("invalid cursor")]
     InvalidCursor,
+    #[error("idempotency key required")]
+    IdempotencyKeyRequired,
+    #[error("idempotency key reused")]
+    IdempotencyKeyReused,
+    #[error("idempotent request in progress")]
+    IdempotencyInProgress { retry_after: Duration },
+    /// Not enough stock: one entry per short line (`items[i].product_id`).
+    #[error("out of stock")]
+    OutOfStock(Vec<FieldError>),
     #[error("unauthorized")]
     Unauthorized,
     #[error("invalid credentials")]
@@ -170,9 +206,13 @@ impl ApiError {
 
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Validation(_) => ErrorCode::ValidationFailed,
+            Self::Validation(_) | Self::Unprocessable(_) => ErrorCode::ValidationFailed,
             Self::MalformedJson(_) => ErrorCode::MalformedJson,
             Self::InvalidCursor => ErrorCode::InvalidCursor,
+            Self::IdempotencyKeyRequired => ErrorCode::IdempotencyKeyRequired,
+            Self::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
+            Self::IdempotencyInProgress { .. } => ErrorCode::IdempotencyInProgress,
+            Self::OutOfStock(_) => ErrorCode::OutOfStock,
             Self::Unauthorized => ErrorCode::Unauthorized,
             Self::InvalidCredentials => ErrorCode::InvalidCredentials,
             Self::Forbidden => ErrorCode::Forbidden,
@@ -189,7 +229,10 @@ impl ApiError {
     }
 
     pub fn status(&self) -> u16 {
-        self.code().status()
+        match self {
+            Self::Unprocessable(_) => 422,
+            _ => self.code().status(),
+        }
     }
 
     /// The sentence shown to the client. Server errors say nothing about their cause.
@@ -199,10 +242,29 @@ impl ApiError {
                 format!("The request is not valid: {}.", errors[0].field)
             }
             Self::Validation(_) => "The request has fields that are not valid.".to_owned(),
+            Self::Unprocessable(_) => "The request names something that cannot be used.".to_owned(),
             Self::MalformedJson(reason) => format!("The body is not valid JSON: {reason}."),
             Self::InvalidCursor => {
                 "The cursor is not one this API issued for this listing.".to_owned()
             }
+            Self::IdempotencyKeyRequired => {
+                "This request needs an Idempotency-Key header (1-255 printable ASCII characters)."
+                    .to_owned()
+            }
+            Self::IdempotencyKeyReused => {
+                "This Idempotency-Key was used for a different request.".to_owned()
+            }
+            Self::IdempotencyInProgress { .. } => {
+                "A request with this Idempotency-Key is still running; retry later.".to_owned()
+            }
+            Self::OutOfStock(short) => format!(
+                "Not enough stock for {}.",
+                short
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
             Self::Unauthorized => "A valid bearer token is required.".to_owned(),
             Self::InvalidCredentials => "The email or the password is wrong.".to_owned(),
             Self::Forbidden => "You are not allowed to do this.".to_owned(),
@@ -232,11 +294,13 @@ impl ApiError {
         Problem {
             r#type: format!("urn:storefront:problem:{}", code.as_str()),
             title: code.title(),
-            status: code.status(),
+            status: self.status(),
             detail: self.detail(),
             code,
             errors: match self {
-                Self::Validation(errors) => Some(errors.clone()),
+                Self::Validation(errors)
+                | Self::Unprocessable(errors)
+                | Self::OutOfStock(errors) => Some(errors.clone()),
                 _ => None,
             },
         }
@@ -245,7 +309,7 @@ impl ApiError {
     /// Headers the error adds to its response (`Retry-After`, `Allow`).
     pub fn headers(&self) -> Vec<(&'static str, String)> {
         match self {
-            Self::RateLimited { retry_after } => {
+            Self::RateLimited { retry_after } | Self::IdempotencyInProgress { retry_after } => {
                 vec![("retry-after", retry_after.as_secs().max(1).to_string())]
             }
             Self::ServiceUnavailable(_) => vec![("retry-after", "1".to_owned())],
@@ -378,12 +442,29 @@ mod tests {
             (ErrorCode::PayloadTooLarge, 413),
             (ErrorCode::UnsupportedMediaType, 415),
             (ErrorCode::ServiceUnavailable, 503),
+            (ErrorCode::IdempotencyKeyRequired, 400),
+            (ErrorCode::OutOfStock, 409),
+            (ErrorCode::InvalidTransition, 409),
+            (ErrorCode::IdempotencyInProgress, 409),
+            (ErrorCode::IdempotencyKeyReused, 422),
         ];
         for (code, status) in pairs {
             assert_eq!(code.status(), status, "{}", code.as_str());
             let serialized = serde_json::to_value(code).unwrap_or_default();
             assert_eq!(serialized, code.as_str());
         }
+    }
+
+    #[test]
+    fn an_unknown_product_is_a_422_that_names_its_field() {
+        let err = ApiError::Unprocessable(vec![FieldError::new(
+            "items[1].product_id",
+            "no such product for sale",
+        )]);
+        let problem = serde_json::to_value(err.problem()).unwrap_or_default();
+        assert_eq!(problem["status"], 422);
+        assert_eq!(problem["code"], "validation_failed");
+        assert_eq!(problem["errors"][0]["field"], "items[1].product_id");
     }
 
     #[test]

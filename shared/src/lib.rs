@@ -1,6 +1,6 @@
 //! The library every Storefront function is built on: configuration, the error type and its
 //! problem responses, HTTP plumbing, pagination cursors, telemetry, AWS clients, and the
-//! domains (accounts, catalog) as model → repository → service.
+//! domains (accounts, catalog, orders) as model → repository → service.
 //!
 //! Domain rules live here as plain functions and services on domain types, testable without
 //! AWS or HTTP; functions only translate between HTTP (or an event) and these.
@@ -16,8 +16,11 @@ pub mod db;
 pub mod error;
 pub mod etag;
 pub mod http;
+pub mod idempotency;
 pub mod ids;
 pub mod mail;
+pub mod orders;
+pub mod payments;
 pub mod percent;
 pub mod rate_limit;
 pub mod routes;
@@ -25,6 +28,7 @@ pub mod secrets;
 pub mod telemetry;
 pub mod testing;
 pub mod text;
+pub mod values;
 
 pub use config::Config;
 pub use error::{ApiError, ErrorCode};

@@ -16,6 +16,10 @@ use crate::error::ApiError;
 pub enum MailJob {
     /// Someone asked to reset the password of `email`: if it has an account, send it a link.
     PasswordReset { email: String },
+    /// An order was paid: its customer gets the confirmation.
+    OrderConfirmation { order_id: String },
+    /// An order shipped: its customer gets the tracking number.
+    ShippingNotice { order_id: String },
 }
 
 impl MailJob {
@@ -23,6 +27,8 @@ impl MailJob {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::PasswordReset { .. } => "password_reset",
+            Self::OrderConfirmation { .. } => "order_confirmation",
+            Self::ShippingNotice { .. } => "shipping_notice",
         }
     }
 }

@@ -26,6 +26,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PATCH", "/products/{id}"),
     ("DELETE", "/products/{id}"),
     ("POST", "/products/{id}/images"),
+    ("POST", "/orders"),
+    ("GET", "/orders"),
+    ("GET", "/orders/{id}"),
+    ("POST", "/orders/{id}/cancel"),
+    ("GET", "/admin/orders"),
+    ("POST", "/admin/orders/{id}/ship"),
+    ("POST", "/admin/orders/{id}/deliver"),
+    ("POST", "/payments/stripe/webhook"),
 ];
 
 /// The path parameters a concrete path gives a route's path template, decoded, or `None` when

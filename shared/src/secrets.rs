@@ -26,6 +26,34 @@ pub enum SecretError {
     Config(#[from] ConfigError),
 }
 
+/// The text of the secret `arn`.
+pub async fn read_string(
+    client: &aws_sdk_secretsmanager::Client,
+    arn: &str,
+) -> Result<String, SecretError> {
+    let output = client
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|e| SecretError::Unreadable(arn.to_owned(), Box::new(e)))?;
+    output
+        .secret_string()
+        .map(str::to_owned)
+        .ok_or_else(|| SecretError::Invalid(arn.to_owned(), "not a string secret"))
+}
+
+/// The JSON secret `arn`, as `T`.
+pub async fn read_json<T: serde::de::DeserializeOwned>(
+    sdk: &aws_config::SdkConfig,
+    arn: &str,
+) -> Result<T, SecretError> {
+    let client = aws_sdk_secretsmanager::Client::new(sdk);
+    let text = read_string(&client, arn).await?;
+    serde_json::from_str(&text)
+        .map_err(|_| SecretError::Invalid(arn.to_owned(), "not the expected JSON"))
+}
+
 #[derive(Deserialize)]
 struct KeyJson {
     kid: String,
@@ -82,16 +110,7 @@ impl Keys {
         arn: &str,
         settings: TokenSettings,
     ) -> Result<Self, SecretError> {
-        let output = client
-            .get_secret_value()
-            .secret_id(arn)
-            .send()
-            .await
-            .map_err(|e| SecretError::Unreadable(arn.to_owned(), Box::new(e)))?;
-        let text = output
-            .secret_string()
-            .ok_or_else(|| SecretError::Invalid(arn.to_owned(), "not a string secret"))?;
-        Self::parse(arn, text, settings)
+        Self::parse(arn, &read_string(client, arn).await?, settings)
     }
 
     pub fn issuer(&self) -> TokenIssuer {

@@ -67,6 +67,11 @@ pub async fn accounts() -> Accounts {
     Accounts::new(table().await, &config())
 }
 
+/// Idempotency keys kept in [`table`].
+pub async fn idempotent() -> crate::http::idempotency::Idempotent {
+    crate::http::idempotency::Idempotent::new(table().await)
+}
+
 /// The catalog on [`table`].
 pub async fn catalog() -> Catalog {
     Catalog::new(table().await, &config())
@@ -164,4 +169,101 @@ where
 pub fn reply(response: &lambda_http::Response<lambda_http::Body>) -> (u16, Value) {
     let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
     (response.status().as_u16(), body)
+}
+
+/// The local Stripe stand-in (localstripe), as the local stack and its tests use it: what the
+/// shop's front end does with Stripe.js, done with the test card over Stripe's API.
+pub mod localstripe {
+    use bytes::Bytes;
+    use http_body_util::{BodyExt as _, Full};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    use serde_json::Value;
+
+    /// Any `sk_` key is accepted by localstripe.
+    const KEY: &str = "sk_test_storefront_local";
+    /// Stripe's test card that always succeeds.
+    pub const CARD_OK: &str = "4242424242424242";
+    /// Stripe's test card that is always declined.
+    pub const CARD_DECLINED: &str = "4000000000000002";
+
+    async fn call(
+        base: &str,
+        method: &str,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<Value, String> {
+        let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let request = http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", base.trim_end_matches('/')))
+            .header("authorization", format!("Bearer {KEY}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| e.to_string())?;
+        let response = client.request(request).await.map_err(|e| e.to_string())?;
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if status.is_success() {
+            Ok(value)
+        } else {
+            Err(format!(
+                "localstripe answered {status} to {method} {path}: {value}"
+            ))
+        }
+    }
+
+    /// Pays the PaymentIntent `intent_id` with `card`; its status after confirming.
+    pub async fn pay(base: &str, intent_id: &str, card: &str) -> Result<String, String> {
+        let method = call(
+            base,
+            "POST",
+            "/v1/payment_methods",
+            &[
+                ("type", "card"),
+                ("card[number]", card),
+                ("card[exp_month]", "12"),
+                ("card[exp_year]", "2034"),
+                ("card[cvc]", "123"),
+            ],
+        )
+        .await?;
+        let method_id = method["id"].as_str().unwrap_or_default().to_owned();
+        let path = format!("/v1/payment_intents/{intent_id}");
+        // localstripe takes the payment method on an update, not on the confirm.
+        call(base, "POST", &path, &[("payment_method", &method_id)]).await?;
+        let confirmed = call(base, "POST", &format!("{path}/confirm"), &[]).await?;
+        Ok(confirmed["status"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// `GET` of a Stripe API path (`/v1/refunds`, ...), as JSON.
+    pub async fn get(base: &str, path: &str) -> Result<Value, String> {
+        call(base, "GET", path, &[]).await
+    }
+
+    /// Registers the webhook endpoint `url` under `id`, signed with `secret`.
+    pub async fn register_webhook(
+        base: &str,
+        id: &str,
+        url: &str,
+        secret: &str,
+    ) -> Result<(), String> {
+        call(
+            base,
+            "POST",
+            &format!("/_config/webhooks/{id}"),
+            &[("url", url), ("secret", secret)],
+        )
+        .await
+        .map(|_| ())
+    }
 }

@@ -68,7 +68,7 @@ pub async fn bench(root: &Path, options: BenchOptions) -> Result<()> {
         cold_starts,
     } = options;
     let tools = Tools::new(root);
-    let dynamodb = tools.ensure_stand_ins().await?;
+    let stand_in_tools = tools.ensure_stand_ins().await?;
     let names = NameOptions {
         stack_name: "storefront-bench".into(),
         suffix: "-bench".into(),
@@ -95,11 +95,11 @@ pub async fn bench(root: &Path, options: BenchOptions) -> Result<()> {
         &StandInOptions {
             dynamodb_port: 0,
             moto_port: 0,
+            stripe_port: 0,
             data_dir: None,
             log_dir: tools.local.join("bench/stand-ins"),
         },
-        &dynamodb,
-        &tools.moto_server(),
+        &stand_in_tools,
     )
     .await?;
     let result = measure(

@@ -18,6 +18,7 @@ mod schedule;
 mod server;
 mod stack;
 mod standins;
+mod stripe;
 mod template;
 mod testrun;
 mod tools;
@@ -57,8 +58,26 @@ enum Command {
     Bench(bench::BenchOptions),
     /// Create or promote an admin; the password comes from ADMIN_PASSWORD.
     Admin(admin::AdminOptions),
+    /// Pay an order of `cargo xtask dev` at localstripe with a test card, as the shop's front
+    /// end would with Stripe.js; localstripe's signed webhook then marks it paid.
+    Pay(PayOptions),
     /// Install the project-local tools into .local/ (dev and test do this when needed).
     Setup,
+}
+
+#[derive(Debug, Args)]
+struct PayOptions {
+    /// The order's id (from POST /orders).
+    order_id: String,
+    /// Pay with Stripe's always-declined test card instead.
+    #[arg(long)]
+    declined: bool,
+    /// localstripe's port, as `cargo xtask dev --stripe-port` set it.
+    #[arg(long, default_value_t = 8420)]
+    stripe_port: u16,
+    /// DynamoDB Local's port, as `cargo xtask dev --dynamodb-port` set it.
+    #[arg(long, default_value_t = 8000)]
+    dynamodb_port: u16,
 }
 
 #[derive(Debug, Args)]
@@ -78,6 +97,9 @@ struct DevOptions {
     /// moto server's port.
     #[arg(long, default_value_t = 5000)]
     moto_port: u16,
+    /// localstripe's port.
+    #[arg(long, default_value_t = 8420)]
+    stripe_port: u16,
     /// Variable overrides, in sam local's --env-vars format.
     #[arg(long, value_name = "FILE")]
     env_vars: Option<PathBuf>,
@@ -111,6 +133,7 @@ async fn dispatch(command: Command) -> Result<()> {
         Command::Test => testrun::test(&root).await,
         Command::Admin(options) => admin::command(options).await,
         Command::Bench(options) => bench::bench(&root, options).await,
+        Command::Pay(options) => pay(&root, options).await,
         Command::Setup => {
             let tools = Tools::new(&root);
             tools.ensure_stand_ins().await?;
@@ -121,6 +144,9 @@ async fn dispatch(command: Command) -> Result<()> {
     }
 }
 
+/// The stack name `cargo xtask dev` runs the template as.
+const DEV_STACK: &str = "storefront-local";
+
 /// The workspace root: xtask's own folder is one level below it.
 fn project_root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -129,7 +155,7 @@ fn project_root() -> PathBuf {
 
 async fn dev(root: &Path, options: DevOptions) -> Result<()> {
     let tools = Tools::new(root);
-    let dynamodb = tools.ensure_stand_ins().await?;
+    let stand_in_tools = tools.ensure_stand_ins().await?;
     let template = root.join("template.yaml");
     build_functions(root, &[&template], options.release).await?;
     let profile = if options.release { "release" } else { "debug" };
@@ -139,11 +165,11 @@ async fn dev(root: &Path, options: DevOptions) -> Result<()> {
         &StandInOptions {
             dynamodb_port: options.dynamodb_port,
             moto_port: options.moto_port,
+            stripe_port: options.stripe_port,
             data_dir: Some(tools.local.join("data/dynamodb")),
             log_dir: tools.local.join("logs"),
         },
-        &dynamodb,
-        &tools.moto_server(),
+        &stand_in_tools,
     )
     .await?;
     let logs = Logs::new(Some(&tools.local.join("logs/functions.log")), true)?;
@@ -151,7 +177,7 @@ async fn dev(root: &Path, options: DevOptions) -> Result<()> {
         &StackOptions {
             template,
             names: NameOptions {
-                stack_name: "storefront-local".into(),
+                stack_name: DEV_STACK.into(),
                 suffix: String::new(),
                 parameters: Default::default(),
                 queue_endpoint: None,
@@ -172,6 +198,11 @@ async fn dev(root: &Path, options: DevOptions) -> Result<()> {
             return Err(err);
         }
     };
+    if let Err(err) = stripe::connect(&stack, &stand_ins).await {
+        emit(&format!(
+            "· payments will not be confirmed locally: {err:#}"
+        ));
+    }
     let admin_email = std::env::var("ADMIN_EMAIL").unwrap_or_else(|_| admin::DEFAULT_EMAIL.into());
     let admin_password =
         std::env::var("ADMIN_PASSWORD").unwrap_or_else(|_| admin::DEFAULT_PASSWORD.into());
@@ -195,12 +226,13 @@ async fn dev(root: &Path, options: DevOptions) -> Result<()> {
         }
     }
     emit(&format!(
-        "\nStorefront is running.\n  API          http://{}\n  Invoke API   http://{}  (aws lambda invoke --endpoint-url http://{} --function-name HealthFunction out.json)\n  DynamoDB     {}  (data kept in .local/data)\n  S3/SQS/...   {}\n  logs         .local/logs/\n\n{}\nCtrl-C stops everything.\n",
+        "\nStorefront is running.\n  API          http://{}\n  Invoke API   http://{}  (aws lambda invoke --endpoint-url http://{} --function-name HealthFunction out.json)\n  DynamoDB     {}  (data kept in .local/data)\n  S3/SQS/...   {}\n  Stripe       {}  (pay an order: cargo xtask pay <order id>)\n  logs         .local/logs/\n\n{}\nCtrl-C stops everything.\n",
         stack.api,
         stack.invoke,
         stack.invoke,
         stand_ins.dynamodb_url,
         stand_ins.moto_url,
+        stand_ins.stripe_url,
         stack.describe()
     ));
     tokio::signal::ctrl_c()
@@ -209,5 +241,57 @@ async fn dev(root: &Path, options: DevOptions) -> Result<()> {
     emit("· stopping");
     stack.stop();
     stand_ins.stop().await;
+    Ok(())
+}
+
+/// `cargo xtask pay`: the order's PaymentIntent, read from the local table, confirmed with a
+/// test card at localstripe.
+async fn pay(root: &Path, options: PayOptions) -> Result<()> {
+    let template = template::Template::load(
+        &root.join("template.yaml"),
+        &NameOptions {
+            stack_name: DEV_STACK.into(),
+            ..NameOptions::default()
+        },
+    )?;
+    let table = template
+        .tables
+        .first()
+        .map(|t| t.name.clone())
+        .context("the template has no table")?;
+    let client =
+        standins::dynamodb_client(&format!("http://127.0.0.1:{}", options.dynamodb_port)).await;
+    let order = client
+        .get_item()
+        .table_name(&table)
+        .key(
+            "pk",
+            shared::db::string(format!("ORDER#{}", options.order_id)),
+        )
+        .key("sk", shared::db::string("ORDER"))
+        .send()
+        .await
+        .context("cannot read the order; is `cargo xtask dev` running?")?
+        .item
+        .with_context(|| format!("there is no order {}", options.order_id))?;
+    let intent = order
+        .get("payment")
+        .and_then(|p| p.as_m().ok())
+        .and_then(|p| p.get("payment_intent_id"))
+        .and_then(|i| i.as_s().ok())
+        .context("the order has no PaymentIntent")?
+        .clone();
+    let card = if options.declined {
+        shared::testing::localstripe::CARD_DECLINED
+    } else {
+        shared::testing::localstripe::CARD_OK
+    };
+    let base = format!("http://127.0.0.1:{}", options.stripe_port);
+    let status = shared::testing::localstripe::pay(&base, &intent, card)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    emit(&format!(
+        "· {intent} is {status}; localstripe sends its webhook in about a second"
+    ));
     Ok(())
 }

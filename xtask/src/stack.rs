@@ -43,10 +43,14 @@ pub struct Stack {
 
 impl Stack {
     pub async fn start(options: &StackOptions, stand_ins: &StandIns, logs: &Logs) -> Result<Self> {
-        let names = NameOptions {
+        let mut names = NameOptions {
             queue_endpoint: Some(stand_ins.moto_url.clone()),
             ..options.names.clone()
         };
+        names
+            .parameters
+            .entry(crate::stripe::BASE_PARAMETER.to_owned())
+            .or_insert_with(|| stand_ins.stripe_url.clone());
         let template = Template::load(&options.template, &names)?;
         let overrides = match &options.env_vars {
             Some(path) => EnvOverrides::load(path)?,

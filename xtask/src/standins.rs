@@ -1,5 +1,5 @@
-//! The AWS stand-ins on loopback: AWS's own DynamoDB Local, and moto server for S3, SQS and
-//! Secrets Manager. Started, waited for, and stopped with the stack.
+//! The stand-ins on loopback: AWS's own DynamoDB Local, moto server for S3, SQS, SES and
+//! Secrets Manager, and localstripe for Stripe. Started, waited for, and stopped with the stack.
 
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::path::{Path, PathBuf};
@@ -9,7 +9,16 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, bail};
 use tokio::process::{Child, Command};
 
-use crate::tools::DynamoDbLocal;
+use crate::tools::StandInTools;
+
+/// localstripe's own command listens on every interface and writes its whole state to
+/// `/tmp/localstripe.pickle` on every change. Its app is served here instead on loopback only,
+/// with that write turned off: nothing outside the project, nothing kept between runs.
+const LOCALSTRIPE_ON_LOOPBACK: &str = "import sys\n\
+from aiohttp import web\n\
+from localstripe import resources, server\n\
+resources.Store.dump_to_disk = lambda self: None\n\
+web.run_app(server.app, host='127.0.0.1', port=int(sys.argv[1]), print=None)\n";
 
 /// How long a stand-in may take to answer before the start is given up.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -19,6 +28,7 @@ pub struct StandInOptions {
     /// 0 for any free port.
     pub dynamodb_port: u16,
     pub moto_port: u16,
+    pub stripe_port: u16,
     /// Where DynamoDB Local keeps its data; `None` keeps it in memory.
     pub data_dir: Option<PathBuf>,
     /// Where the stand-ins' own output goes.
@@ -28,18 +38,17 @@ pub struct StandInOptions {
 pub struct StandIns {
     pub dynamodb_url: String,
     pub moto_url: String,
+    pub stripe_url: String,
     children: Vec<Child>,
 }
 
 impl StandIns {
-    pub async fn start(
-        options: &StandInOptions,
-        dynamodb: &DynamoDbLocal,
-        moto_server: &Path,
-    ) -> Result<Self> {
+    pub async fn start(options: &StandInOptions, tools: &StandInTools) -> Result<Self> {
+        let dynamodb = &tools.dynamodb;
         std::fs::create_dir_all(&options.log_dir)?;
         let dynamodb_port = free_port(options.dynamodb_port, "DynamoDB Local")?;
         let moto_port = free_port(options.moto_port, "moto server")?;
+        let stripe_port = free_port(options.stripe_port, "localstripe")?;
 
         let mut java = Command::new("java");
         java.arg(format!(
@@ -64,13 +73,21 @@ impl StandIns {
         let mut children = vec![spawn(&mut java, &dynamodb_log, "DynamoDB Local")?];
 
         let moto_log = options.log_dir.join("moto.log");
-        let mut moto = Command::new(moto_server);
+        let mut moto = Command::new(&tools.moto_server);
         moto.args(["-H", "127.0.0.1", "-p", &moto_port.to_string()]);
         children.push(spawn(&mut moto, &moto_log, "moto server")?);
+
+        let stripe_log = options.log_dir.join("localstripe.log");
+        let mut stripe = Command::new(&tools.localstripe_python);
+        stripe
+            .args(["-c", LOCALSTRIPE_ON_LOOPBACK])
+            .arg(stripe_port.to_string());
+        children.push(spawn(&mut stripe, &stripe_log, "localstripe")?);
 
         let stand_ins = Self {
             dynamodb_url: format!("http://127.0.0.1:{dynamodb_port}"),
             moto_url: format!("http://127.0.0.1:{moto_port}"),
+            stripe_url: format!("http://127.0.0.1:{stripe_port}"),
             children,
         };
         let started = Instant::now();
@@ -87,11 +104,19 @@ impl StandIns {
                 client.list_buckets().send().await.is_ok()
             })
             .await?;
+        stand_ins
+            .wait_ready(2, &stripe_log, "localstripe", || async {
+                tokio::net::TcpStream::connect(("127.0.0.1", stripe_port))
+                    .await
+                    .is_ok()
+            })
+            .await?;
         crate::logs::emit(&format!(
-            "· stand-ins up in {:.1} s: DynamoDB Local {}, moto {}",
+            "· stand-ins up in {:.1} s: DynamoDB Local {}, moto {}, localstripe {}",
             started.elapsed().as_secs_f64(),
             stand_ins.dynamodb_url,
-            stand_ins.moto_url
+            stand_ins.moto_url,
+            stand_ins.stripe_url
         ));
         Ok(stand_ins)
     }

@@ -74,7 +74,7 @@ pub async fn test(root: &Path) -> Result<()> {
     checks::check_project(root)?;
     let tools = Tools::new(root);
     let (stand_in_tools, sam) = tokio::join!(tools.ensure_stand_ins(), tools.ensure_sam());
-    let dynamodb = stand_in_tools?;
+    let stand_in_tools = stand_in_tools?;
     sam?;
     checks::lint_template(root, &tools).await?;
     emit(&format!(
@@ -96,11 +96,11 @@ pub async fn test(root: &Path) -> Result<()> {
         &StandInOptions {
             dynamodb_port: 0,
             moto_port: 0,
+            stripe_port: 0,
             data_dir: None,
             log_dir: run_dir.join("stand-ins"),
         },
-        &dynamodb,
-        &tools.moto_server(),
+        &stand_in_tools,
     )
     .await?;
     let result = black_box(
@@ -168,6 +168,7 @@ async fn black_box(
     )
     .await
     .context("cannot start the project's stack")?;
+    crate::stripe::connect(&main, stand_ins).await?;
     let fixture = Stack::start(
         &StackOptions {
             template: root.join(FIXTURE_TEMPLATE),
@@ -237,6 +238,7 @@ async fn black_box(
         .env("FIXTURE_RECORD_DIR", &record_dir)
         .env("FIXTURE_DROP_BUCKET", drop_bucket)
         .env("MOTO_URL", &stand_ins.moto_url)
+        .env("STRIPE_URL", &stand_ins.stripe_url)
         .env("DYNAMODB_URL", &stand_ins.dynamodb_url);
     let outcome = run_counting(command, totals).await;
     main.stop();

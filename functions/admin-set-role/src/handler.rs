@@ -7,7 +7,9 @@ use shared::accounts::Accounts;
 use shared::accounts::model::UserEnvelope;
 use shared::auth::Role;
 use shared::auth::jwt::TokenVerifier;
+use shared::http::idempotency::{Idempotent, KeyRule};
 use shared::http::{HandlerResult, auth, json, json_body, path_id};
+use shared::idempotency::Caller;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,15 +20,26 @@ struct SetRole {
 pub async fn set_role(
     accounts: &Accounts,
     verifier: &TokenVerifier,
+    idempotent: &Idempotent,
     request: Request,
 ) -> HandlerResult {
     let admin = auth::admin(&request, verifier, accounts).await?;
+    let admin = &admin;
     let user_id = path_id(&request, "id")?;
-    let body: SetRole = json_body(&request, &["role"])?;
-    let user = accounts
-        .set_role(&admin, &user_id, body.role, shared::clock::now())
-        .await?;
-    json(StatusCode::OK, &UserEnvelope { user })
+    idempotent
+        .run(
+            request,
+            Caller::User(&admin.user_id),
+            KeyRule::Honoured,
+            |request| async move {
+                let body: SetRole = json_body(&request, &["role"])?;
+                let user = accounts
+                    .set_role(admin, &user_id, body.role, shared::clock::now())
+                    .await?;
+                json(StatusCode::OK, &UserEnvelope { user })
+            },
+        )
+        .await
 }
 
 #[cfg(test)]
@@ -38,9 +51,12 @@ mod tests {
 
     async fn call(event: &str) -> u16 {
         let (accounts, keys) = (testing::accounts().await, testing::keys());
-        testing::call(event, |r| set_role(&accounts, keys.verifier(), r))
-            .await
-            .0
+        let idempotent = testing::idempotent().await;
+        testing::call(event, |r| {
+            set_role(&accounts, keys.verifier(), &idempotent, r)
+        })
+        .await
+        .0
     }
 
     #[tokio::test]

@@ -4,6 +4,7 @@ mod handler;
 
 use shared::accounts::Accounts;
 use shared::db::Table;
+use shared::http::idempotency::Idempotent;
 use shared::secrets::Keys;
 
 #[tokio::main]
@@ -11,10 +12,14 @@ async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
     let config = shared::Config::from_env()?;
     let sdk = shared::aws::sdk_config().await;
-    let accounts = Accounts::new(Table::from_config(&sdk, &config)?, &config);
+    let table = Table::from_config(&sdk, &config)?;
+    let (accounts, idempotent) = (
+        Accounts::new(table.clone(), &config),
+        Idempotent::new(table),
+    );
     let keys = Keys::load(&sdk, &config).await?;
     shared::http::run(config, |request| {
-        handler::set_role(&accounts, keys.verifier(), request)
+        handler::set_role(&accounts, keys.verifier(), &idempotent, request)
     })
     .await
 }

@@ -5,7 +5,9 @@ use lambda_http::http::StatusCode;
 use serde::Deserialize;
 use shared::accounts::Accounts;
 use shared::auth::jwt::TokenIssuer;
+use shared::http::idempotency::{Idempotent, KeyRule};
 use shared::http::{HandlerResult, json_body, json_no_store};
+use shared::idempotency::Caller;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -14,12 +16,26 @@ struct Credentials {
     password: String,
 }
 
-pub async fn login(accounts: &Accounts, issuer: &TokenIssuer, request: Request) -> HandlerResult {
-    let body: Credentials = json_body(&request, &["email", "password"])?;
-    let pair = accounts
-        .login(issuer, &body.email, &body.password, shared::clock::now())
-        .await?;
-    json_no_store(StatusCode::OK, &pair)
+pub async fn login(
+    accounts: &Accounts,
+    issuer: &TokenIssuer,
+    idempotent: &Idempotent,
+    request: Request,
+) -> HandlerResult {
+    idempotent
+        .run(
+            request,
+            Caller::Anonymous,
+            KeyRule::Honoured,
+            |request| async move {
+                let body: Credentials = json_body(&request, &["email", "password"])?;
+                let pair = accounts
+                    .login(issuer, &body.email, &body.password, shared::clock::now())
+                    .await?;
+                json_no_store(StatusCode::OK, &pair)
+            },
+        )
+        .await
 }
 
 #[cfg(test)]
@@ -31,7 +47,8 @@ mod tests {
 
     async fn call(event: &str) -> (u16, serde_json::Value) {
         let (accounts, issuer) = (testing::accounts().await, testing::keys().issuer());
-        testing::call(event, |r| login(&accounts, &issuer, r)).await
+        let idempotent = testing::idempotent().await;
+        testing::call(event, |r| login(&accounts, &issuer, &idempotent, r)).await
     }
 
     #[tokio::test]

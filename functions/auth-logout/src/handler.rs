@@ -4,7 +4,9 @@ use lambda_http::Request;
 use serde::Deserialize;
 use shared::accounts::Accounts;
 use shared::auth::jwt::TokenVerifier;
+use shared::http::idempotency::{Idempotent, KeyRule};
 use shared::http::{HandlerResult, auth, json_body, no_content};
+use shared::idempotency::Caller;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -15,14 +17,25 @@ struct Logout {
 pub async fn logout(
     accounts: &Accounts,
     verifier: &TokenVerifier,
+    idempotent: &Idempotent,
     request: Request,
 ) -> HandlerResult {
     let principal = auth::principal(&request, verifier)?;
-    let body: Logout = json_body(&request, &["refresh_token"])?;
-    accounts
-        .logout(&principal, &body.refresh_token, shared::clock::now())
-        .await?;
-    no_content()
+    let principal = &principal;
+    idempotent
+        .run(
+            request,
+            Caller::User(&principal.user_id),
+            KeyRule::Honoured,
+            |request| async move {
+                let body: Logout = json_body(&request, &["refresh_token"])?;
+                accounts
+                    .logout(principal, &body.refresh_token, shared::clock::now())
+                    .await?;
+                no_content()
+            },
+        )
+        .await
 }
 
 #[cfg(test)]
@@ -35,9 +48,12 @@ mod tests {
 
     async fn call(event: &str) -> u16 {
         let (accounts, keys) = (testing::accounts().await, testing::keys());
-        testing::call(event, |r| logout(&accounts, keys.verifier(), r))
-            .await
-            .0
+        let idempotent = testing::idempotent().await;
+        testing::call(event, |r| {
+            logout(&accounts, keys.verifier(), &idempotent, r)
+        })
+        .await
+        .0
     }
 
     #[tokio::test]

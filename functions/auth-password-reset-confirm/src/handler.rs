@@ -3,7 +3,9 @@
 use lambda_http::Request;
 use serde::Deserialize;
 use shared::accounts::Accounts;
+use shared::http::idempotency::{Idempotent, KeyRule};
 use shared::http::{HandlerResult, json_body, no_content};
+use shared::idempotency::Caller;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -12,12 +14,25 @@ struct Confirm {
     password: String,
 }
 
-pub async fn confirm_reset(accounts: &Accounts, request: Request) -> HandlerResult {
-    let body: Confirm = json_body(&request, &["token", "password"])?;
-    accounts
-        .confirm_password_reset(&body.token, &body.password, shared::clock::now())
-        .await?;
-    no_content()
+pub async fn confirm_reset(
+    accounts: &Accounts,
+    idempotent: &Idempotent,
+    request: Request,
+) -> HandlerResult {
+    idempotent
+        .run(
+            request,
+            Caller::Anonymous,
+            KeyRule::Honoured,
+            |request| async move {
+                let body: Confirm = json_body(&request, &["token", "password"])?;
+                accounts
+                    .confirm_password_reset(&body.token, &body.password, shared::clock::now())
+                    .await?;
+                no_content()
+            },
+        )
+        .await
 }
 
 #[cfg(test)]
@@ -29,7 +44,8 @@ mod tests {
 
     async fn call(event: &str) -> u16 {
         let accounts = testing::accounts().await;
-        testing::call(event, |r| confirm_reset(&accounts, r))
+        let idempotent = testing::idempotent().await;
+        testing::call(event, |r| confirm_reset(&accounts, &idempotent, r))
             .await
             .0
     }

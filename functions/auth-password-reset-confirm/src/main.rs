@@ -4,12 +4,20 @@ mod handler;
 
 use shared::accounts::Accounts;
 use shared::db::Table;
+use shared::http::idempotency::Idempotent;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
     let config = shared::Config::from_env()?;
     let sdk = shared::aws::sdk_config().await;
-    let accounts = Accounts::new(Table::from_config(&sdk, &config)?, &config);
-    shared::http::run(config, |request| handler::confirm_reset(&accounts, request)).await
+    let table = Table::from_config(&sdk, &config)?;
+    let (accounts, idempotent) = (
+        Accounts::new(table.clone(), &config),
+        Idempotent::new(table),
+    );
+    shared::http::run(config, |request| {
+        handler::confirm_reset(&accounts, &idempotent, request)
+    })
+    .await
 }

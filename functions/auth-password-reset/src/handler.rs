@@ -5,7 +5,9 @@ use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde::Deserialize;
 use shared::accounts::{Accounts, Email};
+use shared::http::idempotency::{Idempotent, KeyRule};
 use shared::http::{HandlerResult, empty, json_body};
+use shared::idempotency::Caller;
 use shared::mail::MailQueue;
 
 #[derive(Deserialize)]
@@ -17,13 +19,23 @@ struct ResetRequest {
 pub async fn request_reset(
     accounts: &Accounts,
     queue: &MailQueue,
+    idempotent: &Idempotent,
     request: Request,
 ) -> HandlerResult {
-    let body: ResetRequest = json_body(&request, &["email"])?;
-    accounts
-        .request_password_reset(queue, body.email, shared::clock::now())
-        .await?;
-    empty(StatusCode::ACCEPTED)
+    idempotent
+        .run(
+            request,
+            Caller::Anonymous,
+            KeyRule::Honoured,
+            |request| async move {
+                let body: ResetRequest = json_body(&request, &["email"])?;
+                accounts
+                    .request_password_reset(queue, body.email, shared::clock::now())
+                    .await?;
+                empty(StatusCode::ACCEPTED)
+            },
+        )
+        .await
 }
 
 #[cfg(test)]
@@ -37,7 +49,8 @@ mod tests {
         let accounts = testing::accounts().await;
         let queue =
             MailQueue::from_config(&testing::unreachable_sdk().await, &testing::config()).unwrap();
-        testing::call(event, |r| request_reset(&accounts, &queue, r))
+        let idempotent = testing::idempotent().await;
+        testing::call(event, |r| request_reset(&accounts, &queue, &idempotent, r))
             .await
             .0
     }

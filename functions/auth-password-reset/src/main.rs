@@ -5,6 +5,7 @@ mod handler;
 
 use shared::accounts::Accounts;
 use shared::db::Table;
+use shared::http::idempotency::Idempotent;
 use shared::mail::MailQueue;
 
 #[tokio::main]
@@ -12,10 +13,14 @@ async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
     let config = shared::Config::from_env()?;
     let sdk = shared::aws::sdk_config().await;
-    let accounts = Accounts::new(Table::from_config(&sdk, &config)?, &config);
+    let table = Table::from_config(&sdk, &config)?;
+    let (accounts, idempotent) = (
+        Accounts::new(table.clone(), &config),
+        Idempotent::new(table),
+    );
     let queue = MailQueue::from_config(&sdk, &config)?;
     shared::http::run(config, |request| {
-        handler::request_reset(&accounts, &queue, request)
+        handler::request_reset(&accounts, &queue, &idempotent, request)
     })
     .await
 }

@@ -5,7 +5,9 @@ use lambda_http::http::StatusCode;
 use serde::Deserialize;
 use shared::accounts::Accounts;
 use shared::auth::jwt::TokenIssuer;
+use shared::http::idempotency::{Idempotent, KeyRule};
 use shared::http::{HandlerResult, json_body, json_no_store};
+use shared::idempotency::Caller;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -13,12 +15,26 @@ struct Refresh {
     refresh_token: String,
 }
 
-pub async fn refresh(accounts: &Accounts, issuer: &TokenIssuer, request: Request) -> HandlerResult {
-    let body: Refresh = json_body(&request, &["refresh_token"])?;
-    let pair = accounts
-        .refresh(issuer, &body.refresh_token, shared::clock::now())
-        .await?;
-    json_no_store(StatusCode::OK, &pair)
+pub async fn refresh(
+    accounts: &Accounts,
+    issuer: &TokenIssuer,
+    idempotent: &Idempotent,
+    request: Request,
+) -> HandlerResult {
+    idempotent
+        .run(
+            request,
+            Caller::Anonymous,
+            KeyRule::Honoured,
+            |request| async move {
+                let body: Refresh = json_body(&request, &["refresh_token"])?;
+                let pair = accounts
+                    .refresh(issuer, &body.refresh_token, shared::clock::now())
+                    .await?;
+                json_no_store(StatusCode::OK, &pair)
+            },
+        )
+        .await
 }
 
 #[cfg(test)]
@@ -30,7 +46,8 @@ mod tests {
 
     async fn call(event: &str) -> u16 {
         let (accounts, issuer) = (testing::accounts().await, testing::keys().issuer());
-        testing::call(event, |r| refresh(&accounts, &issuer, r))
+        let idempotent = testing::idempotent().await;
+        testing::call(event, |r| refresh(&accounts, &issuer, &idempotent, r))
             .await
             .0
     }

@@ -5,12 +5,27 @@ use lambda_http::http::StatusCode;
 use shared::accounts::Accounts;
 use shared::accounts::model::UserEnvelope;
 use shared::accounts::service::Registration;
+use shared::http::idempotency::{Idempotent, KeyRule};
 use shared::http::{HandlerResult, json, json_body};
+use shared::idempotency::Caller;
 
-pub async fn register(accounts: &Accounts, request: Request) -> HandlerResult {
-    let body: Registration = json_body(&request, &["email", "password", "name"])?;
-    let user = accounts.register(body, shared::clock::now()).await?;
-    json(StatusCode::CREATED, &UserEnvelope { user })
+pub async fn register(
+    accounts: &Accounts,
+    idempotent: &Idempotent,
+    request: Request,
+) -> HandlerResult {
+    idempotent
+        .run(
+            request,
+            Caller::Anonymous,
+            KeyRule::Honoured,
+            |request| async move {
+                let body: Registration = json_body(&request, &["email", "password", "name"])?;
+                let user = accounts.register(body, shared::clock::now()).await?;
+                json(StatusCode::CREATED, &UserEnvelope { user })
+            },
+        )
+        .await
 }
 
 #[cfg(test)]
@@ -22,7 +37,8 @@ mod tests {
 
     async fn call(event: &str) -> (u16, serde_json::Value) {
         let accounts = testing::accounts().await;
-        testing::call(event, |r| register(&accounts, r)).await
+        let idempotent = testing::idempotent().await;
+        testing::call(event, |r| register(&accounts, &idempotent, r)).await
     }
 
     #[tokio::test]

@@ -6,11 +6,13 @@ use shared::ApiError;
 use shared::accounts::Accounts;
 use shared::error::cause_chain;
 use shared::mail::{MailJob, Mailer};
+use shared::orders::emails::{OrderEmail, OrderMail, render};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 pub async fn handle(
     accounts: &Accounts,
+    orders: &OrderMail,
     mailer: &Mailer,
     event: SqsEvent,
 ) -> Result<SqsBatchResponse, Error> {
@@ -26,7 +28,7 @@ pub async fn handle(
             tracing::error!(message.id = %id, "a mail job that is not one; dropped");
             continue;
         };
-        if let Err(err) = send(accounts, mailer, &job).await {
+        if let Err(err) = send(accounts, orders, mailer, &job).await {
             tracing::error!(message.id = %id, email.kind = job.kind(), error = %cause_chain(&err), "email not sent; the queue will retry");
             response.add_failure(id);
         }
@@ -34,18 +36,39 @@ pub async fn handle(
     Ok(response)
 }
 
-async fn send(accounts: &Accounts, mailer: &Mailer, job: &MailJob) -> Result<(), ApiError> {
-    let email = match job {
+async fn send(
+    accounts: &Accounts,
+    orders: &OrderMail,
+    mailer: &Mailer,
+    job: &MailJob,
+) -> Result<(), ApiError> {
+    let now = shared::clock::now();
+    let (kind, order_id) = match job {
         MailJob::PasswordReset { email } => {
-            accounts
-                .password_reset_email(email, shared::clock::now())
-                .await?
+            if let Some(email) = accounts.password_reset_email(email, now).await? {
+                mailer.send(email).await?;
+                tracing::info!(email.kind = job.kind(), "email sent");
+            }
+            return Ok(());
         }
+        MailJob::OrderConfirmation { order_id } => (OrderEmail::Confirmation, order_id),
+        MailJob::ShippingNotice { order_id } => (OrderEmail::ShippingNotice, order_id),
     };
-    if let Some(email) = email {
-        mailer.send(email).await?;
-        tracing::info!(email.kind = job.kind(), "email sent");
-    }
+    let Some(order) = orders.unsent(kind, order_id).await? else {
+        return Ok(());
+    };
+    let Some(recipient) = accounts.recipient(&order.user_id).await? else {
+        tracing::warn!(
+            email.kind = job.kind(),
+            "the order's customer has no account; nothing sent"
+        );
+        return Ok(());
+    };
+    mailer.send(render(kind, &order, recipient)).await?;
+    // Marked after the send: a failure here sends the email again on the retry, which is
+    // better than never sending it.
+    orders.mark_sent(kind, order_id, now).await?;
+    tracing::info!(email.kind = job.kind(), "email sent");
     Ok(())
 }
 
@@ -60,13 +83,12 @@ mod tests {
     async fn a_job_that_cannot_be_done_now_goes_back_to_the_queue_alone() {
         let sdk = testing::unreachable_sdk().await;
         let config = testing::config();
-        let accounts = Accounts::new(
-            shared::db::Table::from_config(&sdk, &config).unwrap(),
-            &config,
-        );
+        let table = shared::db::Table::from_config(&sdk, &config).unwrap();
+        let accounts = Accounts::new(table.clone(), &config);
+        let orders = OrderMail::new(table);
         let mailer = Mailer::from_config(&sdk, &config).unwrap();
         let event: SqsEvent = serde_json::from_str(SAMPLE).unwrap();
-        let response = handle(&accounts, &mailer, event).await.unwrap();
+        let response = handle(&accounts, &orders, &mailer, event).await.unwrap();
         let failed: Vec<&str> = response
             .batch_item_failures
             .iter()

@@ -8,16 +8,18 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use shared::accounts::Accounts;
 use shared::db::Table;
 use shared::mail::Mailer;
+use shared::orders::emails::OrderMail;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
     let config = shared::Config::from_env()?;
     let sdk = shared::aws::sdk_config().await;
-    let accounts = Accounts::new(Table::from_config(&sdk, &config)?, &config);
+    let table = Table::from_config(&sdk, &config)?;
+    let (accounts, orders) = (Accounts::new(table.clone(), &config), OrderMail::new(table));
     let mailer = Mailer::from_config(&sdk, &config)?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<_>| {
-        handler::handle(&accounts, &mailer, event.payload)
+        handler::handle(&accounts, &orders, &mailer, event.payload)
     }))
     .await
 }

@@ -6,22 +6,34 @@ use shared::accounts::Accounts;
 use shared::auth::jwt::TokenVerifier;
 use shared::catalog::model::NewImage;
 use shared::catalog::{Catalog, Uploads};
+use shared::http::idempotency::{Idempotent, KeyRule};
 use shared::http::{HandlerResult, auth, json, json_body, path_id};
+use shared::idempotency::Caller;
 
 pub async fn add_image(
     catalog: &Catalog,
     accounts: &Accounts,
     verifier: &TokenVerifier,
     uploads: &Uploads,
+    idempotent: &Idempotent,
     request: Request,
 ) -> HandlerResult {
-    auth::admin(&request, verifier, accounts).await?;
+    let admin = auth::admin(&request, verifier, accounts).await?;
     let product_id = path_id(&request, "id")?;
-    let image: NewImage = json_body(&request, NewImage::REQUIRED)?;
-    let upload = catalog
-        .add_image(uploads, &product_id, image, shared::clock::now())
-        .await?;
-    json(StatusCode::CREATED, &upload)
+    idempotent
+        .run(
+            request,
+            Caller::User(&admin.user_id),
+            KeyRule::Honoured,
+            |request| async move {
+                let image: NewImage = json_body(&request, NewImage::REQUIRED)?;
+                let upload = catalog
+                    .add_image(uploads, &product_id, image, shared::clock::now())
+                    .await?;
+                json(StatusCode::CREATED, &upload)
+            },
+        )
+        .await
 }
 
 #[cfg(test)]
@@ -39,8 +51,16 @@ mod tests {
         );
         let uploads =
             Uploads::from_config(&testing::unreachable_sdk().await, &testing::config()).unwrap();
+        let idempotent = testing::idempotent().await;
         testing::call(event, |r| {
-            add_image(&catalog, &accounts, keys.verifier(), &uploads, r)
+            add_image(
+                &catalog,
+                &accounts,
+                keys.verifier(),
+                &uploads,
+                &idempotent,
+                r,
+            )
         })
         .await
     }

@@ -6,18 +6,30 @@ use shared::accounts::Accounts;
 use shared::auth::jwt::TokenVerifier;
 use shared::catalog::Catalog;
 use shared::catalog::model::ProductFields;
+use shared::http::idempotency::{Idempotent, KeyRule};
 use shared::http::{HandlerResult, auth, json_body, json_with_etag};
+use shared::idempotency::Caller;
 
 pub async fn create(
     catalog: &Catalog,
     accounts: &Accounts,
     verifier: &TokenVerifier,
+    idempotent: &Idempotent,
     request: Request,
 ) -> HandlerResult {
-    auth::admin(&request, verifier, accounts).await?;
-    let fields: ProductFields = json_body(&request, ProductFields::REQUIRED)?;
-    let product = catalog.create(fields, shared::clock::now()).await?;
-    json_with_etag(StatusCode::CREATED, &product, &product.etag())
+    let admin = auth::admin(&request, verifier, accounts).await?;
+    idempotent
+        .run(
+            request,
+            Caller::User(&admin.user_id),
+            KeyRule::Honoured,
+            |request| async move {
+                let fields: ProductFields = json_body(&request, ProductFields::REQUIRED)?;
+                let product = catalog.create(fields, shared::clock::now()).await?;
+                json_with_etag(StatusCode::CREATED, &product, &product.etag())
+            },
+        )
+        .await
 }
 
 #[cfg(test)]
@@ -33,7 +45,11 @@ mod tests {
             testing::accounts().await,
             testing::keys(),
         );
-        testing::call(event, |r| create(&catalog, &accounts, keys.verifier(), r)).await
+        let idempotent = testing::idempotent().await;
+        testing::call(event, |r| {
+            create(&catalog, &accounts, keys.verifier(), &idempotent, r)
+        })
+        .await
     }
 
     #[tokio::test]

@@ -5,6 +5,7 @@ mod handler;
 use shared::accounts::Accounts;
 use shared::catalog::Catalog;
 use shared::db::Table;
+use shared::http::idempotency::Idempotent;
 use shared::secrets::Keys;
 
 #[tokio::main]
@@ -15,11 +16,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     let table = Table::from_config(&sdk, &config)?;
     let (accounts, catalog) = (
         Accounts::new(table.clone(), &config),
-        Catalog::new(table, &config)?,
+        Catalog::new(table.clone(), &config)?,
     );
+    let idempotent = Idempotent::new(table);
     let keys = Keys::load(&sdk, &config).await?;
     shared::http::run(config, |request| {
-        handler::create(&catalog, &accounts, keys.verifier(), request)
+        handler::create(&catalog, &accounts, keys.verifier(), &idempotent, request)
     })
     .await
 }

@@ -380,6 +380,13 @@ impl Accounts {
         Ok(Some(reset_email(&user, &self.settings, &token)))
     }
 
+    /// Who an email about the user `user_id` goes to: their address and name.
+    pub async fn recipient(&self, user_id: &str) -> Result<Option<(String, String)>, ApiError> {
+        Ok(repo::user_by_id(&self.table, user_id)
+            .await?
+            .map(|user| (user.email, user.name)))
+    }
+
     /// `POST /auth/password-reset/confirm`: spends the token, sets the password, ends every
     /// login of the user and every other reset link.
     pub async fn confirm_password_reset(

@@ -16,6 +16,35 @@
 use crate::db::Index;
 use crate::ids::Id;
 
+/// The listings of products, each kept in one of the table's indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductIndex {
+    /// The whole catalog, in creation order (`gsi1`).
+    Catalog,
+    /// Products by category, in creation order (`gsi2`).
+    Category,
+    /// Products by lower-cased name, for prefix search (`gsi3`).
+    Name,
+}
+
+impl ProductIndex {
+    pub fn index(self) -> Index {
+        match self {
+            Self::Catalog => Index::Gsi1,
+            Self::Category => Index::Gsi2,
+            Self::Name => Index::Gsi3,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.index().name()
+    }
+
+    pub fn key_attributes(self) -> (&'static str, &'static str) {
+        self.index().key_attributes()
+    }
+}
+
 pub fn product(id: &str) -> String {
     format!("PRODUCT#{id}")
 }
@@ -27,19 +56,19 @@ pub fn sku(sku: &str) -> String {
 pub const SKU_SK: &str = "SKU";
 
 /// The partition of an index a product is listed in.
-pub fn partition(index: Index, category: &str) -> String {
+pub fn partition(index: ProductIndex, category: &str) -> String {
     match index {
-        Index::Catalog => "CATALOG".to_owned(),
-        Index::Category => format!("CATEGORY#{category}"),
-        Index::Name => "NAME".to_owned(),
+        ProductIndex::Catalog => "CATALOG".to_owned(),
+        ProductIndex::Category => format!("CATEGORY#{category}"),
+        ProductIndex::Name => "NAME".to_owned(),
     }
 }
 
 /// The sort key of a product in an index.
-pub fn sort_key(index: Index, id: &str, name: &str) -> String {
+pub fn sort_key(index: ProductIndex, id: &str, name: &str) -> String {
     match index {
-        Index::Catalog | Index::Category => id.to_owned(),
-        Index::Name => format!("{}#{id}", name.to_lowercase()),
+        ProductIndex::Catalog | ProductIndex::Category => id.to_owned(),
+        ProductIndex::Name => format!("{}#{id}", name.to_lowercase()),
     }
 }
 
@@ -88,6 +117,9 @@ mod tests {
 
     #[test]
     fn the_name_index_key_is_case_insensitive_and_unique() {
-        assert_eq!(sort_key(Index::Name, "01J", "Blue Mug"), "blue mug#01J");
+        assert_eq!(
+            sort_key(ProductIndex::Name, "01J", "Blue Mug"),
+            "blue mug#01J"
+        );
     }
 }

@@ -3,30 +3,17 @@
 
 use std::collections::BTreeMap;
 
-use serde::de::{self, Deserializer, Visitor};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::clock::rfc3339;
-use crate::db::Index;
+use crate::values::{parsed_from_text, whole_number};
 
-use super::keys;
+use super::keys::{self, ProductIndex};
 
 /// The image types an upload may declare, and the image function accepts by their bytes.
 pub const IMAGE_TYPES: [&str; 3] = ["image/jpeg", "image/png", "image/webp"];
 /// The largest image upload, in bytes.
 pub const MAX_IMAGE_BYTES: i64 = 5 * 1024 * 1024;
-
-/// Implements `Deserialize` through a `parse` that names what is wrong.
-macro_rules! parsed_from_text {
-    ($type:ty) => {
-        impl<'de> Deserialize<'de> for $type {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(deserializer)?;
-                Self::parse(&text).map_err(de::Error::custom)
-            }
-        }
-    };
-}
 
 /// A stock-keeping unit: 1–64 letters, digits, `-`, `_` or `.`, upper-cased.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,43 +91,6 @@ impl Category {
     }
 }
 parsed_from_text!(Category);
-
-/// A whole number within `min..=max`. JSON has one number type, so `903.0` is the integer
-/// 903 (as JSON Schema's `integer` says); `1.5` and `"903"` are not whole numbers.
-fn whole_number<'de, D: Deserializer<'de>>(
-    deserializer: D,
-    min: i64,
-    max: i64,
-    out_of_range: &'static str,
-) -> Result<i64, D::Error> {
-    struct Whole;
-    impl Visitor<'_> for Whole {
-        type Value = Option<i64>;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a whole number")
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v))
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(i64::try_from(v).unwrap_or(i64::MAX)))
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            if v.fract() == 0.0 && v.abs() < 9.0e15 {
-                Ok(Some(v as i64))
-            } else if v.fract() == 0.0 {
-                Ok(Some(if v < 0.0 { i64::MIN } else { i64::MAX }))
-            } else {
-                Ok(None)
-            }
-        }
-    }
-    match deserializer.deserialize_any(Whole)? {
-        Some(n) if (min..=max).contains(&n) => Ok(n),
-        Some(_) => Err(de::Error::custom(out_of_range)),
-        None => Err(de::Error::custom("must be a whole number")),
-    }
-}
 
 /// A price in minor units: 0–100,000,000.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -314,11 +264,11 @@ pub struct ProductItem {
 
 impl ProductItem {
     /// The sort key of this product in `index`, as its item holds it.
-    pub fn sort_key(&self, index: Index) -> &str {
+    pub fn sort_key(&self, index: ProductIndex) -> &str {
         match index {
-            Index::Catalog => &self.gsi1sk,
-            Index::Category => &self.gsi2sk,
-            Index::Name => &self.gsi3sk,
+            ProductIndex::Catalog => &self.gsi1sk,
+            ProductIndex::Category => &self.gsi2sk,
+            ProductIndex::Name => &self.gsi3sk,
         }
     }
 }
@@ -326,14 +276,19 @@ impl ProductItem {
 /// The index attributes that follow from a product's category and name: the partition and
 /// sort key of `Catalog`, `Category` and `Name`, in that order.
 pub fn index_attributes(id: &str, category: &str, name: &str) -> [(&'static str, String); 6] {
-    let entry = |index: Index| {
+    let entry = |index: ProductIndex| {
         let (pk, sk) = index.key_attributes();
         [
             (pk, keys::partition(index, category)),
             (sk, keys::sort_key(index, id, name)),
         ]
     };
-    let [[a, b], [c, d], [e, f]] = [Index::Catalog, Index::Category, Index::Name].map(entry);
+    let [[a, b], [c, d], [e, f]] = [
+        ProductIndex::Catalog,
+        ProductIndex::Category,
+        ProductIndex::Name,
+    ]
+    .map(entry);
     [a, b, c, d, e, f]
 }
 

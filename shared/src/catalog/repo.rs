@@ -9,11 +9,11 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
-use super::keys;
+use super::keys::{self, ProductIndex};
 use super::model::{ImageItem, ImageStatus, ProductFields, ProductItem, index_attributes};
 use crate::db::{
-    Index, Table, any_condition_failed, condition_failed_at, from_item, number, put_if, string,
-    to_item, transaction_failed,
+    Table, any_condition_failed, condition_failed_at, from_item, number, put_if, string, to_item,
+    transaction_failed,
 };
 use crate::error::{ApiError, ErrorCode};
 
@@ -242,7 +242,7 @@ pub async fn image_status(
 /// Which index a listing reads and how.
 #[derive(Debug, Clone)]
 pub struct Listing {
-    pub index: Index,
+    pub index: ProductIndex,
     /// The index partition's value.
     pub partition: String,
     /// A prefix the index's sort key must begin with.
@@ -356,7 +356,7 @@ mod tests {
     #[test]
     fn a_cursor_must_name_the_keys_of_its_index() {
         let listing = Listing {
-            index: Index::Category,
+            index: ProductIndex::Category,
             partition: "CATEGORY#mugs".to_owned(),
             sort_prefix: None,
             category: None,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_sdk_s3::presigning::PresigningConfig;
 use serde::Serialize;
 
-use super::keys;
+use super::keys::{self, ProductIndex};
 use super::model::{
     Category, ImageItem, ImageStatus, NewImage, Product, ProductFields, ProductItem,
     index_attributes,
@@ -14,7 +14,7 @@ use super::model::{
 use super::repo::{self, Listing, Position, checked_position};
 use crate::auth::Principal;
 use crate::config::{Config, ConfigError};
-use crate::db::{Index, Table};
+use crate::db::Table;
 use crate::error::{ApiError, FieldError};
 use crate::etag;
 use crate::ids::Id;
@@ -62,12 +62,7 @@ pub struct ListParams {
     pub cursor: Option<String>,
 }
 
-/// One page of a listing, as every listing returns it.
-#[derive(Debug, Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
+pub use crate::cursor::Page;
 
 /// The answer to `POST /products/{id}/images`.
 #[derive(Debug, Serialize)]
@@ -167,22 +162,22 @@ impl Catalog {
         let category = params.category.as_deref().unwrap_or("");
         let listing = match &q {
             Some(q) => Listing {
-                index: Index::Name,
-                partition: keys::partition(Index::Name, category),
+                index: ProductIndex::Name,
+                partition: keys::partition(ProductIndex::Name, category),
                 sort_prefix: Some(q.clone()),
                 category: params.category.clone(),
                 active_only,
             },
             None if params.category.is_some() => Listing {
-                index: Index::Category,
-                partition: keys::partition(Index::Category, category),
+                index: ProductIndex::Category,
+                partition: keys::partition(ProductIndex::Category, category),
                 sort_prefix: None,
                 category: None,
                 active_only,
             },
             None => Listing {
-                index: Index::Catalog,
-                partition: keys::partition(Index::Catalog, category),
+                index: ProductIndex::Catalog,
+                partition: keys::partition(ProductIndex::Catalog, category),
                 sort_prefix: None,
                 category: None,
                 active_only,

@@ -43,6 +43,20 @@ pub async fn admin(
     accounts.confirm_admin(principal(request, verifier)?).await
 }
 
+/// The principal of a signed-in request whose admins have more rights (an order's owner or an
+/// admin): a token that says admin is confirmed against the account, as [`admin`] does.
+pub async fn confirmed(
+    request: &Request,
+    verifier: &TokenVerifier,
+    accounts: &Accounts,
+) -> Result<Principal, ApiError> {
+    let principal = principal(request, verifier)?;
+    if principal.is_admin() {
+        return accounts.confirm_admin(principal).await;
+    }
+    Ok(principal)
+}
+
 /// The principal of a request that may be anonymous: `None` without an `Authorization` header;
 /// a bad token is still `401`. A token that says admin is confirmed as [`admin`] does.
 /// The keys are read (on first use) only when there is a token to check.
@@ -54,9 +68,7 @@ pub async fn optional_principal(
     if !has_credentials(request) {
         return Ok(None);
     }
-    let principal = principal(request, keys.get().await?.verifier())?;
-    if principal.is_admin() {
-        return accounts.confirm_admin(principal).await.map(Some);
-    }
-    Ok(Some(principal))
+    confirmed(request, keys.get().await?.verifier(), accounts)
+        .await
+        .map(Some)
 }

@@ -8,6 +8,7 @@
 //! logs one line per request.
 
 pub mod auth;
+pub mod idempotency;
 pub mod request;
 
 use std::convert::Infallible;
@@ -32,9 +33,11 @@ pub use request::{
 pub type HandlerResult = Result<Response<Body>, ApiError>;
 
 /// Headers a browser may read from a response.
-const EXPOSED_HEADERS: &str = "X-Request-Id, ETag, Location, Retry-After, Allow";
+const EXPOSED_HEADERS: &str =
+    "X-Request-Id, ETag, Location, Retry-After, Allow, Idempotent-Replayed";
 /// Headers a browser may send (answered to a CORS preflight).
-pub const ALLOWED_REQUEST_HEADERS: &str = "Authorization, Content-Type, If-Match, If-None-Match";
+pub const ALLOWED_REQUEST_HEADERS: &str =
+    "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key";
 
 /// Runs an API function: every invocation goes through [`respond`].
 pub async fn run<H, Fut>(config: Config, handler: H) -> Result<(), lambda_http::Error>

@@ -13,4 +13,5 @@ mod catalog;
 mod defects;
 mod errors;
 mod health;
+mod orders;
 mod runner;

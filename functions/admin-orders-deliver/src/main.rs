@@ -1,0 +1,27 @@
+//! `POST /admin/orders/{id}/deliver`: an admin marks a shipped order delivered.
+
+mod handler;
+
+use shared::accounts::Accounts;
+use shared::db::Table;
+use shared::http::idempotency::Idempotent;
+use shared::orders::service::Orders;
+use shared::secrets::Keys;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let config = shared::Config::from_env()?;
+    let sdk = shared::aws::sdk_config().await;
+    let table = Table::from_config(&sdk, &config)?;
+    let (orders, accounts) = (
+        Orders::new(table.clone(), &config),
+        Accounts::new(table.clone(), &config),
+    );
+    let idempotent = Idempotent::new(table);
+    let keys = Keys::load(&sdk, &config).await?;
+    shared::http::run(config, |request| {
+        handler::deliver(&orders, &accounts, &idempotent, keys.verifier(), request)
+    })
+    .await
+}

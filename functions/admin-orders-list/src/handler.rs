@@ -1,0 +1,70 @@
+//! The shop's orders for its admins: all of them, or `?status=` one state.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Request, RequestExt};
+use shared::ApiError;
+use shared::accounts::Accounts;
+use shared::http::{HandlerResult, PageRequest, auth, json};
+use shared::orders::repo::Listing;
+use shared::orders::service::Orders;
+use shared::orders::state::OrderStatus;
+use shared::secrets::Keys;
+
+pub async fn list(
+    orders: &Orders,
+    accounts: &Accounts,
+    keys: &Keys,
+    request: Request,
+) -> HandlerResult {
+    auth::admin(&request, keys.verifier(), accounts).await?;
+    let page = PageRequest::from_request(&request)?;
+    let status = request
+        .query_string_parameters_ref()
+        .and_then(|q| q.first("status"))
+        .map(str::to_owned);
+    let listing = match status.as_deref() {
+        None => Listing::All,
+        Some(text) => Listing::Status(OrderStatus::parse(text).ok_or_else(|| {
+            ApiError::validation(
+                "status",
+                "must be pending_payment, paid, shipped, delivered, cancelled or expired",
+            )
+        })?),
+    };
+    let found = orders
+        .list(
+            listing,
+            page.limit,
+            page.cursor.as_deref(),
+            keys,
+            shared::clock::now(),
+        )
+        .await?;
+    json(StatusCode::OK, &found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::testing;
+
+    const SAMPLE: &str = include_str!("../../../events/admin-orders-list/list.json");
+
+    async fn call(event: &str) -> u16 {
+        let (accounts, keys) = (testing::accounts().await, testing::keys());
+        let config = testing::config();
+        let sdk = testing::unreachable_sdk().await;
+        let orders = Orders::new(
+            shared::db::Table::from_config(&sdk, &config).unwrap(),
+            &config,
+        );
+        testing::call(event, |r| list(&orders, &accounts, &keys, r))
+            .await
+            .0
+    }
+
+    #[tokio::test]
+    async fn only_an_admin_confirmed_by_the_table_gets_past_the_gate() {
+        testing::assert_admin_gate(SAMPLE, |event| async move { call(&event).await }).await;
+    }
+}

@@ -1,0 +1,38 @@
+//! `POST /orders/{id}/cancel`: the owner cancels an unpaid order, an admin one not yet shipped.
+
+mod handler;
+
+use shared::accounts::Accounts;
+use shared::db::Table;
+use shared::http::idempotency::Idempotent;
+use shared::orders::service::Orders;
+use shared::payments::stripe::Stripe;
+use shared::secrets::Keys;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let config = shared::Config::from_env()?;
+    let sdk = shared::aws::sdk_config().await;
+    let table = Table::from_config(&sdk, &config)?;
+    let (orders, accounts) = (
+        Orders::new(table.clone(), &config),
+        Accounts::new(table.clone(), &config),
+    );
+    let idempotent = Idempotent::new(table);
+    let (keys, stripe) = (
+        Keys::load(&sdk, &config).await?,
+        Stripe::load(&sdk, &config).await?,
+    );
+    shared::http::run(config, |request| {
+        handler::cancel(
+            &orders,
+            &accounts,
+            &stripe,
+            &idempotent,
+            keys.verifier(),
+            request,
+        )
+    })
+    .await
+}

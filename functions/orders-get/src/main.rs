@@ -1,0 +1,25 @@
+//! `GET /orders/{id}`: one order, for its owner or an admin.
+
+mod handler;
+
+use shared::accounts::Accounts;
+use shared::db::Table;
+use shared::orders::service::Orders;
+use shared::secrets::Keys;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let config = shared::Config::from_env()?;
+    let sdk = shared::aws::sdk_config().await;
+    let table = Table::from_config(&sdk, &config)?;
+    let (orders, accounts) = (
+        Orders::new(table.clone(), &config),
+        Accounts::new(table, &config),
+    );
+    let keys = Keys::load(&sdk, &config).await?;
+    shared::http::run(config, |request| {
+        handler::get(&orders, &accounts, keys.verifier(), request)
+    })
+    .await
+}

@@ -1,0 +1,196 @@
+//! The `Idempotency-Key` header: a POST run at most once per key, its response given back to
+//! every retry (see [`crate::idempotency`] for the store).
+//!
+//! A handler names its caller (known once the token is checked) and whether a key is required,
+//! and passes the rest of its work as a closure: [`Idempotent::run`] claims the key, runs the
+//! work, keeps its response (a 4xx problem included: a retry gets the same answer) or, when the
+//! work failed on our side (5xx) or was throttled (429), releases the key so a retry runs again.
+
+use std::future::Future;
+
+use http::header::{HeaderName, HeaderValue};
+use lambda_http::{Body, Request, RequestExt, Response};
+
+use super::{HandlerResult, body_bytes, header_str, problem};
+use crate::error::ApiError;
+use crate::idempotency::{Caller, Claim, Fingerprint, Idempotency, StoredResponse};
+
+pub const KEY_HEADER: &str = "idempotency-key";
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+
+/// How long a request may hold its key when the invocation gives no deadline (a test).
+const DEFAULT_LOCK_MS: i64 = 30_000;
+
+/// Whether a route requires a key (`POST /orders`) or only honours one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRule {
+    Required,
+    Honoured,
+}
+
+/// The capability: the store, for a function whose POST honours keys.
+#[derive(Debug, Clone)]
+pub struct Idempotent {
+    store: Idempotency,
+}
+
+impl Idempotent {
+    /// Keys kept in `table`.
+    pub fn new(table: crate::db::Table) -> Self {
+        Self {
+            store: Idempotency::new(table),
+        }
+    }
+
+    /// Runs `work` once per key: the first request with a key runs it, a retry gets its response.
+    pub async fn run<W, Fut>(
+        &self,
+        request: Request,
+        caller: Caller<'_>,
+        rule: KeyRule,
+        work: W,
+    ) -> HandlerResult
+    where
+        W: FnOnce(Request) -> Fut,
+        Fut: Future<Output = HandlerResult>,
+    {
+        let key = match header_str(&request, KEY_HEADER) {
+            Some(key) if is_valid_key(key) => key.to_owned(),
+            Some(_) => {
+                return Err(ApiError::validation(
+                    "Idempotency-Key",
+                    "must be 1-255 printable ASCII characters",
+                ));
+            }
+            // Present, but not text.
+            None if request.headers().contains_key(KEY_HEADER) => {
+                return Err(ApiError::validation(
+                    "Idempotency-Key",
+                    "must be 1-255 printable ASCII characters",
+                ));
+            }
+            None if rule == KeyRule::Required => return Err(ApiError::IdempotencyKeyRequired),
+            None => return work(request).await,
+        };
+        let fingerprint = Fingerprint::new(
+            caller,
+            &key,
+            request.method().as_str(),
+            request.raw_http_path(),
+            body_bytes(&request)?,
+        );
+        let now_ms = crate::clock::now_ms();
+        let lock_until_ms = request
+            .lambda_context_ref()
+            .and_then(|context| i64::try_from(context.deadline).ok())
+            .filter(|deadline| *deadline > now_ms)
+            .unwrap_or(now_ms + DEFAULT_LOCK_MS);
+        let lock = match self
+            .store
+            .claim(&fingerprint, now_ms, lock_until_ms)
+            .await?
+        {
+            Claim::Acquired(lock) => lock,
+            Claim::Replay(stored) => return Ok(replay(stored)),
+            Claim::InProgress { retry_after } => {
+                return Err(ApiError::IdempotencyInProgress { retry_after });
+            }
+            Claim::KeyReused => return Err(ApiError::IdempotencyKeyReused),
+        };
+
+        let result = work(request).await;
+        let (status, stored) = match &result {
+            Ok(response) => (response.status().as_u16(), keep(response)),
+            Err(err) => (err.status(), keep(&problem(err))),
+        };
+        // What happens to the key never changes the answer: the work is done. A key that
+        // cannot be kept or released is held until its lock runs out.
+        let outcome = if status >= 500 || status == 429 {
+            self.store.release(lock).await
+        } else {
+            self.store.complete(lock, &stored).await
+        };
+        if let Err(err) = outcome {
+            tracing::warn!(error = %crate::error::cause_chain(&err), "idempotency key not settled");
+        }
+        result
+    }
+}
+
+/// 1-255 printable ASCII characters (space to tilde).
+pub fn is_valid_key(key: &str) -> bool {
+    (1..=255).contains(&key.len()) && key.bytes().all(|b| (0x20..=0x7e).contains(&b))
+}
+
+fn keep(response: &Response<Body>) -> StoredResponse {
+    StoredResponse {
+        status: response.status().as_u16(),
+        headers: response
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
+            .collect(),
+        body: match response.body() {
+            Body::Text(text) => text.as_bytes().to_vec(),
+            Body::Binary(bytes) => bytes.clone(),
+            _ => Vec::new(),
+        },
+    }
+}
+
+fn replay(stored: StoredResponse) -> Response<Body> {
+    let mut response = Response::new(if stored.body.is_empty() {
+        Body::Empty
+    } else {
+        Body::Binary(stored.body)
+    });
+    *response.status_mut() =
+        http::StatusCode::from_u16(stored.status).unwrap_or(http::StatusCode::OK);
+    let headers = response.headers_mut();
+    for (name, value) in stored.headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    headers.insert(
+        HeaderName::from_static(REPLAYED_HEADER),
+        HeaderValue::from_static("true"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_one_to_255_printable_ascii_characters() {
+        assert!(is_valid_key("a"));
+        assert!(is_valid_key(&"k".repeat(255)));
+        assert!(is_valid_key("order 2026-11-22 ~#1"));
+        assert!(!is_valid_key(""));
+        assert!(!is_valid_key(&"k".repeat(256)));
+        assert!(!is_valid_key("tab\there"));
+        assert!(!is_valid_key("café"));
+    }
+
+    #[test]
+    fn a_replay_is_the_kept_response_marked_as_replayed() {
+        let stored = StoredResponse {
+            status: 201,
+            headers: vec![
+                ("content-type".into(), "application/json".into()),
+                ("etag".into(), "\"abc\"".into()),
+            ],
+            body: b"{\"id\":\"1\"}".to_vec(),
+        };
+        let response = replay(stored.clone());
+        assert_eq!(response.status(), 201);
+        assert_eq!(response.headers()["etag"], "\"abc\"");
+        assert_eq!(response.headers()[REPLAYED_HEADER], "true");
+        assert_eq!(keep(&response).body, stored.body);
+    }
+}

@@ -1,0 +1,325 @@
+//! Idempotent requests: the store behind the `Idempotency-Key` header.
+//!
+//! A request is identified by its caller and its key; a hash of its method, path and body tells
+//! a true retry from a key used again for something else. The first request claims the key with
+//! one conditional write: a lock that expires when the function's own time runs out, so a
+//! request that died holding it does not block its retries for long. A finished request's
+//! response (status, headers, body) is kept for 24 hours and given back to every retry; a
+//! request that failed on our side releases its key, so a retry runs again.
+//!
+//! What is kept is sealed: the response is encrypted under a key derived from the caller's
+//! idempotency key, which is never stored (only a hash of it names the item). A login's tokens
+//! or an order's payment secret replayed from here are unreadable to anyone reading the table.
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | a claimed key | `IDEMPOTENCY#<sha256 of caller and key>` | `IDEMPOTENCY` |
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::db::{self, Table, number, string};
+use crate::error::ApiError;
+
+/// How long a finished request's response is given back to retries.
+pub const REPLAY_WINDOW_SECONDS: i64 = 24 * 60 * 60;
+const SK: &str = "IDEMPOTENCY";
+const NONCE_LEN: usize = 24;
+
+/// Who sends a request: keys are scoped to their caller, as Stripe scopes them to an account.
+#[derive(Debug, Clone, Copy)]
+pub enum Caller<'a> {
+    User(&'a str),
+    /// Requests without an account (register, login): one scope for all of them. A key is a
+    /// random value a client makes up, and a replay needs the same body (the same credentials).
+    Anonymous,
+}
+
+/// What identifies one request: its scope (caller and key), the hash of what it asks, and the
+/// key its stored response is sealed with.
+pub struct Fingerprint {
+    pk: String,
+    request_hash: String,
+    seal_key: [u8; 32],
+}
+
+impl Fingerprint {
+    pub fn new(caller: Caller<'_>, key: &str, method: &str, path: &str, body: &[u8]) -> Self {
+        let caller = match caller {
+            Caller::User(id) => format!("user:{id}"),
+            Caller::Anonymous => "anonymous".to_owned(),
+        };
+        let derive = |purpose: &str| -> [u8; 32] {
+            let mut hash = Sha256::new();
+            for part in [purpose, &caller, key] {
+                hash.update((part.len() as u64).to_be_bytes());
+                hash.update(part.as_bytes());
+            }
+            hash.finalize().into()
+        };
+        let mut request = Sha256::new();
+        for part in [method.as_bytes(), path.as_bytes(), body] {
+            request.update((part.len() as u64).to_be_bytes());
+            request.update(part);
+        }
+        Self {
+            pk: format!(
+                "IDEMPOTENCY#{}",
+                hex(&derive("storefront idempotency scope"))
+            ),
+            request_hash: hex(&request.finalize()),
+            seal_key: derive("storefront idempotency seal"),
+        }
+    }
+}
+
+/// A response as it is kept and given back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// The outcome of claiming a key.
+#[derive(Debug)]
+pub enum Claim {
+    /// The key is this request's: run it, then [`Idempotency::complete`] or
+    /// [`Idempotency::release`].
+    Acquired(Lock),
+    /// The same request already finished: here is its response.
+    Replay(StoredResponse),
+    /// The same request is still running elsewhere.
+    InProgress { retry_after: Duration },
+    /// The key was used for another request.
+    KeyReused,
+}
+
+/// A claimed key, held by one running request.
+#[derive(Debug)]
+pub struct Lock {
+    pk: String,
+    token: String,
+    seal_key: [u8; 32],
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Item {
+    pk: String,
+    sk: String,
+    request_hash: String,
+    /// `in_progress` or `completed`.
+    state: String,
+    lock_token: String,
+    lock_until_ms: i64,
+    /// Unix seconds after which the item is gone (also the table's TTL attribute).
+    ttl: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    response: Option<String>,
+}
+
+/// The idempotency store: one capability, built from the table.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    table: Table,
+}
+
+impl Idempotency {
+    pub fn new(table: Table) -> Self {
+        Self { table }
+    }
+
+    /// Claims the key for this request, or says why not. `lock_until_ms` is when the function
+    /// running it will have been stopped (its deadline).
+    pub async fn claim(
+        &self,
+        fingerprint: &Fingerprint,
+        now_ms: i64,
+        lock_until_ms: i64,
+    ) -> Result<Claim, ApiError> {
+        let token = crate::ids::Id::new().to_string();
+        let item = Item {
+            pk: fingerprint.pk.clone(),
+            sk: SK.to_owned(),
+            request_hash: fingerprint.request_hash.clone(),
+            state: "in_progress".to_owned(),
+            lock_token: token.clone(),
+            lock_until_ms,
+            ttl: now_ms / 1000 + REPLAY_WINDOW_SECONDS,
+            response: None,
+        };
+        let put = self
+            .table
+            .client
+            .put_item()
+            .table_name(&self.table.name)
+            .set_item(Some(db::to_item(&item)?))
+            // New, or a kept response past its window (TTL deletes late), or a lock whose
+            // holder has run out of time.
+            .condition_expression(
+                "attribute_not_exists(pk) OR #ttl <= :now_s \
+                 OR (#state = :in_progress AND lock_until_ms < :now_ms)",
+            )
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":now_s", number(now_ms / 1000))
+            .expression_attribute_values(":now_ms", number(now_ms))
+            .expression_attribute_values(":in_progress", string("in_progress"))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let existing = match put {
+            Ok(_) => {
+                return Ok(Claim::Acquired(Lock {
+                    pk: fingerprint.pk.clone(),
+                    token,
+                    seal_key: fingerprint.seal_key,
+                }));
+            }
+            Err(err) => match err.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(failed)) => {
+                    match failed.item() {
+                        Some(old) => db::from_item::<Item>(old.clone())?,
+                        None => return Err(ApiError::internal(err)),
+                    }
+                }
+                _ => return Err(err.into()),
+            },
+        };
+        if existing.request_hash != fingerprint.request_hash {
+            return Ok(Claim::KeyReused);
+        }
+        match existing.response {
+            Some(sealed) if existing.state == "completed" => {
+                Ok(Claim::Replay(unseal(&fingerprint.seal_key, &sealed)?))
+            }
+            _ => {
+                let wait_ms = (existing.lock_until_ms - now_ms).max(0);
+                Ok(Claim::InProgress {
+                    retry_after: Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0))
+                        .max(Duration::from_secs(1)),
+                })
+            }
+        }
+    }
+
+    /// Keeps the response of the request holding `lock`, for its retries.
+    pub async fn complete(&self, lock: Lock, response: &StoredResponse) -> Result<(), ApiError> {
+        let sealed = seal(&lock.seal_key, response)?;
+        self.table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .key("pk", string(&lock.pk))
+            .key("sk", string(SK))
+            .update_expression("SET #state = :completed, #response = :response")
+            .condition_expression("lock_token = :token")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#response", "response")
+            .expression_attribute_values(":completed", string("completed"))
+            .expression_attribute_values(":response", string(sealed))
+            .expression_attribute_values(":token", string(&lock.token))
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    /// Gives the key up: the request failed on our side and a retry must run it again.
+    pub async fn release(&self, lock: Lock) -> Result<(), ApiError> {
+        self.table
+            .client
+            .delete_item()
+            .table_name(&self.table.name)
+            .key("pk", string(&lock.pk))
+            .key("sk", string(SK))
+            .condition_expression("lock_token = :token")
+            .expression_attribute_values(":token", string(&lock.token))
+            .send()
+            .await?;
+        Ok(())
+    }
+}
+
+fn seal(key: &[u8; 32], response: &StoredResponse) -> Result<String, ApiError> {
+    let plain = serde_json::to_vec(response).map_err(ApiError::internal)?;
+    let cipher = XChaCha20Poly1305::new(key.into());
+    let mut nonce = [0u8; NONCE_LEN];
+    getrandom::fill(&mut nonce).map_err(|e| ApiError::internal(e.to_string()))?;
+    let sealed = cipher
+        .encrypt(XNonce::from_slice(&nonce), plain.as_slice())
+        .map_err(|_| ApiError::internal("cannot seal a response"))?;
+    let mut bytes = nonce.to_vec();
+    bytes.extend(sealed);
+    Ok(BASE64.encode(bytes))
+}
+
+fn unseal(key: &[u8; 32], sealed: &str) -> Result<StoredResponse, ApiError> {
+    let bytes = BASE64
+        .decode(sealed)
+        .map_err(|_| ApiError::internal("a kept response is not base64"))?;
+    let (nonce, sealed) = bytes
+        .split_at_checked(NONCE_LEN)
+        .ok_or_else(|| ApiError::internal("a kept response is too short"))?;
+    let plain = XChaCha20Poly1305::new(key.into())
+        .decrypt(XNonce::from_slice(nonce), sealed)
+        .map_err(|_| ApiError::internal("a kept response does not open with its key"))?;
+    serde_json::from_slice(&plain).map_err(ApiError::internal)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fingerprint(caller: Caller<'_>, key: &str, body: &str) -> Fingerprint {
+        Fingerprint::new(caller, key, "POST", "/orders", body.as_bytes())
+    }
+
+    #[test]
+    fn the_scope_is_the_caller_and_the_key_and_the_hash_is_the_request() {
+        let a = fingerprint(Caller::User("u1"), "k", "{}");
+        let same = fingerprint(Caller::User("u1"), "k", "{}");
+        let other_body = fingerprint(Caller::User("u1"), "k", "{ }");
+        let other_user = fingerprint(Caller::User("u2"), "k", "{}");
+        let anonymous = fingerprint(Caller::Anonymous, "k", "{}");
+        assert_eq!((&a.pk, &a.request_hash), (&same.pk, &same.request_hash));
+        assert_eq!(a.pk, other_body.pk);
+        assert_ne!(a.request_hash, other_body.request_hash);
+        assert_ne!(a.pk, other_user.pk);
+        assert_ne!(a.pk, anonymous.pk);
+        let hash = a.pk.strip_prefix("IDEMPOTENCY#").unwrap_or_default();
+        assert!(hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()));
+        let path = Fingerprint::new(Caller::User("u1"), "k", "POST", "/orders/x/cancel", b"{}");
+        assert_ne!(a.request_hash, path.request_hash);
+    }
+
+    #[test]
+    fn a_kept_response_opens_only_with_its_own_key() {
+        let response = StoredResponse {
+            status: 201,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: br#"{"client_secret":"pi_secret"}"#.to_vec(),
+        };
+        let key = fingerprint(Caller::User("u1"), "k", "{}").seal_key;
+        let sealed = seal(&key, &response).unwrap_or_default();
+        assert!(!sealed.contains("pi_secret"));
+        assert_eq!(unseal(&key, &sealed).ok(), Some(response));
+        let other = fingerprint(Caller::User("u1"), "k2", "{}").seal_key;
+        assert!(unseal(&other, &sealed).is_err());
+    }
+}

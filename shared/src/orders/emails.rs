@@ -1,0 +1,140 @@
+//! The order emails: the confirmation when an order is paid, the notice when it ships. The mail
+//! function renders them from the order as it is when the job is taken off the queue, and marks
+//! each sent, so that a job the queue delivers twice sends one email.
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | an order email sent | `ORDER#<id>` | `MAIL#<kind>` |
+
+use super::keys;
+use super::model::OrderItem;
+use crate::db::{Table, number, string};
+use crate::error::ApiError;
+use crate::mail::{Email, html_escape};
+
+/// Which order email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderEmail {
+    Confirmation,
+    ShippingNotice,
+}
+
+impl OrderEmail {
+    fn sk(self) -> &'static str {
+        match self {
+            Self::Confirmation => "MAIL#order_confirmation",
+            Self::ShippingNotice => "MAIL#shipping_notice",
+        }
+    }
+}
+
+/// The order emails' reads and marks.
+#[derive(Debug, Clone)]
+pub struct OrderMail {
+    table: Table,
+}
+
+impl OrderMail {
+    pub fn new(table: Table) -> Self {
+        Self { table }
+    }
+
+    /// The order the email is about, unless that email was already sent.
+    pub async fn unsent(
+        &self,
+        kind: OrderEmail,
+        order_id: &str,
+    ) -> Result<Option<OrderItem>, ApiError> {
+        let sent: Option<serde_json::Value> =
+            self.table.get(&keys::order(order_id), kind.sk()).await?;
+        if sent.is_some() {
+            tracing::info!("order email already sent; not sent again");
+            return Ok(None);
+        }
+        super::repo::get(&self.table, order_id).await
+    }
+
+    /// Remembers that the email was sent.
+    pub async fn mark_sent(
+        &self,
+        kind: OrderEmail,
+        order_id: &str,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        self.table
+            .client
+            .put_item()
+            .table_name(&self.table.name)
+            .item("pk", string(keys::order(order_id)))
+            .item("sk", string(kind.sk()))
+            .item("sent_at", number(now))
+            .send()
+            .await?;
+        Ok(())
+    }
+}
+
+/// The email of `kind` about `order`, to `to` (address, name).
+pub fn render(kind: OrderEmail, order: &OrderItem, to: (String, String)) -> Email {
+    let (address, name) = to;
+    let money = |cents: i64| format!("{}.{:02} {}", cents / 100, cents % 100, order.currency);
+    let lines_text: Vec<String> = order
+        .lines
+        .iter()
+        .map(|l| {
+            format!(
+                "  {} x {} ({}) {}",
+                l.quantity,
+                l.name,
+                l.sku,
+                money(l.line_total_cents)
+            )
+        })
+        .collect();
+    let lines_html: String = order
+        .lines
+        .iter()
+        .map(|l| {
+            format!(
+                "<li>{} &times; {} ({}) {}</li>",
+                l.quantity,
+                html_escape(&l.name),
+                html_escape(&l.sku),
+                money(l.line_total_cents)
+            )
+        })
+        .collect();
+    let (subject, intro, extra_text, extra_html) = match kind {
+        OrderEmail::Confirmation => (
+            format!("Order {} confirmed", order.id),
+            "thank you: your payment arrived and your order is confirmed.".to_owned(),
+            String::new(),
+            String::new(),
+        ),
+        OrderEmail::ShippingNotice => {
+            let tracking = order.tracking_number.clone().unwrap_or_default();
+            (
+                format!("Order {} shipped", order.id),
+                "your order is on its way.".to_owned(),
+                format!("Tracking number: {tracking}\n\n"),
+                format!("<p>Tracking number: {}</p>", html_escape(&tracking)),
+            )
+        }
+    };
+    Email {
+        to: address,
+        subject,
+        text: format!(
+            "Hello {name},\n\n{intro}\n\nOrder {id}:\n{lines}\n  Total {total}\n\n{extra_text}",
+            id = order.id,
+            lines = lines_text.join("\n"),
+            total = money(order.total_cents),
+        ),
+        html: format!(
+            "<p>Hello {name},</p><p>{intro}</p><p>Order {id}:</p><ul>{lines_html}</ul><p>Total {total}</p>{extra_html}",
+            name = html_escape(&name),
+            id = order.id,
+            total = money(order.total_cents),
+        ),
+    }
+}

@@ -1,0 +1,10 @@
+//! Orders: checkout, the order state machine, and payments' effects on orders.
+
+pub mod emails;
+pub mod keys;
+pub mod model;
+pub mod repo;
+pub mod service;
+pub mod state;
+
+pub use service::{OrderEnvelope, Orders};

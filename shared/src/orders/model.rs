@@ -1,0 +1,300 @@
+//! Orders: what a checkout asks for (valid by construction), the stored order, its public view.
+
+use serde::{Deserialize, Serialize};
+
+use super::keys;
+use super::state::OrderStatus;
+use crate::clock::rfc3339;
+use crate::ids::Id;
+use crate::values::{parsed_from_text, whole_number};
+
+/// The most lines one order may have (a DynamoDB transaction holds 100 writes: the order and
+/// one per line, with room to spare).
+pub const MAX_LINES: usize = 50;
+
+/// Units of one product in one order: 1–100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quantity(i64);
+
+impl Quantity {
+    pub const MAX: i64 = 100;
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        whole_number(deserializer, 1, Self::MAX, "must be from 1 to 100").map(Self)
+    }
+}
+
+/// One line of a checkout.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewLine {
+    pub product_id: Id,
+    pub quantity: Quantity,
+}
+
+/// A line of an address: 1–200 characters on one line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct AddressLine(String);
+
+impl AddressLine {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        crate::text::single_line(raw, 200).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+parsed_from_text!(AddressLine);
+
+/// A postal code: 1–20 characters on one line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct PostalCode(String);
+
+impl PostalCode {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        crate::text::single_line(raw, 20).map(Self)
+    }
+}
+parsed_from_text!(PostalCode);
+
+/// A country: an ISO 3166-1 alpha-2 code, upper-cased (`DE`, `US`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Country(String);
+
+impl Country {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let code = raw.trim().to_ascii_uppercase();
+        if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+            Ok(Self(code))
+        } else {
+            Err("must be a two-letter country code (ISO 3166-1 alpha-2)")
+        }
+    }
+}
+parsed_from_text!(Country);
+
+/// Where an order goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShippingAddress {
+    pub name: AddressLine,
+    pub line1: AddressLine,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line2: Option<AddressLine>,
+    pub city: AddressLine,
+    pub postal_code: PostalCode,
+    pub country: Country,
+}
+
+/// `POST /orders`'s body.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrder {
+    pub items: Vec<NewLine>,
+    pub shipping_address: ShippingAddress,
+}
+
+impl NewOrder {
+    pub const REQUIRED: &'static [&'static str] = &["items", "shipping_address"];
+}
+
+/// `POST /admin/orders/{id}/ship`'s body.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shipment {
+    pub tracking_number: AddressLine,
+}
+
+impl Shipment {
+    pub const REQUIRED: &'static [&'static str] = &["tracking_number"];
+}
+
+/// A line of an order: the product as it was sold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    pub product_id: String,
+    pub sku: String,
+    pub name: String,
+    pub unit_price_cents: i64,
+    pub quantity: i64,
+    pub line_total_cents: i64,
+}
+
+/// The payment of an order, as the provider reported it last.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub provider: String,
+    pub payment_intent_id: String,
+    /// What the shop's front end confirms the payment with (Stripe.js); only its owner sees it.
+    pub client_secret: String,
+    /// The provider's status (`requires_payment_method`, `succeeded`, `payment_failed`, ...).
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundStatus {
+    Pending,
+    Refunded,
+}
+
+/// An order as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrderItem {
+    pub pk: String,
+    pub sk: String,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+    pub gsi2pk: String,
+    pub gsi2sk: String,
+    pub gsi3pk: String,
+    pub gsi3sk: String,
+    pub id: String,
+    pub user_id: String,
+    pub status: OrderStatus,
+    pub lines: Vec<Line>,
+    pub total_cents: i64,
+    pub currency: String,
+    pub shipping_address: ShippingAddress,
+    pub payment: Payment,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund_status: Option<RefundStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_number: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub expires_at: i64,
+}
+
+impl OrderItem {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: &Id,
+        user_id: &str,
+        lines: Vec<Line>,
+        currency: &str,
+        shipping_address: ShippingAddress,
+        payment: Payment,
+        now: i64,
+        expires_at: i64,
+    ) -> Self {
+        let id = id.as_str();
+        Self {
+            pk: keys::order(id),
+            sk: keys::ORDER_SK.to_owned(),
+            gsi1pk: keys::customer(user_id),
+            gsi1sk: id.to_owned(),
+            gsi2pk: keys::status(OrderStatus::PendingPayment),
+            gsi2sk: id.to_owned(),
+            gsi3pk: keys::ALL.to_owned(),
+            gsi3sk: id.to_owned(),
+            id: id.to_owned(),
+            user_id: user_id.to_owned(),
+            status: OrderStatus::PendingPayment,
+            total_cents: lines.iter().map(|l| l.line_total_cents).sum(),
+            lines,
+            currency: currency.to_owned(),
+            shipping_address,
+            payment,
+            refund_status: None,
+            refund_id: None,
+            tracking_number: None,
+            created_at: now,
+            updated_at: now,
+            expires_at,
+        }
+    }
+
+    /// The public view.
+    pub fn view(&self) -> Order {
+        Order {
+            id: self.id.clone(),
+            user_id: self.user_id.clone(),
+            status: self.status,
+            items: self.lines.clone(),
+            total_cents: self.total_cents,
+            currency: self.currency.clone(),
+            shipping_address: self.shipping_address.clone(),
+            payment: self.payment.clone(),
+            refund_status: self.refund_status,
+            tracking_number: self.tracking_number.clone(),
+            created_at: rfc3339(self.created_at),
+            updated_at: rfc3339(self.updated_at),
+            expires_at: rfc3339(self.expires_at),
+        }
+    }
+}
+
+/// An order as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Order {
+    pub id: String,
+    pub user_id: String,
+    pub status: OrderStatus,
+    pub items: Vec<Line>,
+    pub total_cents: i64,
+    pub currency: String,
+    pub shipping_address: ShippingAddress,
+    pub payment: Payment,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund_status: Option<RefundStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking_number: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub expires_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::request::parse_json;
+
+    #[test]
+    fn a_checkout_body_names_every_bad_field() {
+        let body = br#"{"items": [{"product_id": "nope", "quantity": 0}],
+            "shipping_address": {"name": "", "line1": "1 Main St", "city": "Berlin",
+            "postal_code": "10115", "country": "Germany"}}"#;
+        let Err(crate::ApiError::Validation(errors)) =
+            parse_json::<NewOrder>(body, NewOrder::REQUIRED)
+        else {
+            panic!("a bad body must be refused");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert!(fields.iter().any(|f| f.starts_with("items")), "{fields:?}");
+        assert!(
+            fields.iter().any(|f| f.starts_with("shipping_address")),
+            "{fields:?}"
+        );
+    }
+
+    #[test]
+    fn quantities_and_countries_are_checked() {
+        let line = |q: &str| {
+            serde_json::from_str::<NewLine>(&format!(
+                r#"{{"product_id": "01JD000000000000000000000A", "quantity": {q}}}"#
+            ))
+            .map(|l| l.quantity.get())
+            .ok()
+        };
+        assert_eq!(line("1"), Some(1));
+        assert_eq!(line("100"), Some(100));
+        assert_eq!(line("101"), None);
+        assert_eq!(line("0"), None);
+        assert_eq!(line("1.5"), None);
+        assert_eq!(Country::parse("de").ok(), Some(Country("DE".into())));
+        assert!(Country::parse("DEU").is_err());
+    }
+}

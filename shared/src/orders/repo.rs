@@ -1,0 +1,530 @@
+//! The orders' DynamoDB access. A checkout and every move of an order are single transactions:
+//! the order and the stock of its products change together or not at all, and each is
+//! conditional on what it read (stock enough, the order still in the state it moves from).
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    Update,
+};
+use serde::Deserialize;
+
+use super::keys;
+use super::model::{OrderItem, RefundStatus};
+use super::state::{OrderStatus, Transition};
+use crate::catalog::keys as catalog_keys;
+use crate::db::{Index, Item, Table, from_item, number, string, to_item};
+use crate::error::ApiError;
+
+/// How often a transaction cancelled by a concurrent one on the same products is tried again.
+/// Checkouts of one popular product conflict by design; each retry waits a little longer, with
+/// jitter, so that they spread out.
+const CONFLICT_RETRIES: u32 = 12;
+
+/// The product fields a checkout copies into its order.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProductSnapshot {
+    pub id: String,
+    pub sku: String,
+    pub name: String,
+    pub price_cents: i64,
+    pub stock: i64,
+    pub active: bool,
+}
+
+/// The products of `ids` that exist, by id (strongly consistent).
+pub async fn products(
+    table: &Table,
+    ids: &[String],
+) -> Result<HashMap<String, ProductSnapshot>, ApiError> {
+    let mut found = HashMap::new();
+    let mut keys: Vec<Item> = ids
+        .iter()
+        .map(|id| {
+            HashMap::from([
+                ("pk".to_owned(), string(catalog_keys::product(id))),
+                ("sk".to_owned(), string(catalog_keys::PRODUCT_SK)),
+            ])
+        })
+        .collect();
+    let mut round = 0u32;
+    while !keys.is_empty() {
+        let request = KeysAndAttributes::builder()
+            .set_keys(Some(std::mem::take(&mut keys)))
+            .consistent_read(true)
+            .projection_expression("id, sku, #name, price_cents, stock, active")
+            .expression_attribute_names("#name", "name")
+            .build()
+            .map_err(ApiError::internal)?;
+        let output = table
+            .client
+            .batch_get_item()
+            .request_items(&table.name, request)
+            .send()
+            .await?;
+        for item in output
+            .responses
+            .and_then(|mut r| r.remove(&table.name))
+            .unwrap_or_default()
+        {
+            let product: ProductSnapshot = from_item(item)?;
+            found.insert(product.id.clone(), product);
+        }
+        keys = output
+            .unprocessed_keys
+            .and_then(|mut u| u.remove(&table.name))
+            .map(|k| k.keys)
+            .unwrap_or_default();
+        if !keys.is_empty() {
+            round += 1;
+            if round > CONFLICT_RETRIES {
+                return Err(ApiError::unavailable(
+                    "DynamoDB left product reads unprocessed",
+                ));
+            }
+            tokio::time::sleep(backoff(round)).await;
+        }
+    }
+    Ok(found)
+}
+
+/// Why a checkout's transaction was refused, line by line (indexes into the order's lines).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckoutRefused {
+    /// Not enough stock: the line and the units left.
+    OutOfStock(Vec<(usize, i64)>),
+    /// Products gone inactive, or whose price changed, since they were read.
+    Changed(Vec<usize>),
+}
+
+/// Writes a new order and takes the stock of every line, all or nothing.
+pub async fn place(
+    table: &Table,
+    order: &OrderItem,
+    prices: &[i64],
+) -> Result<Result<(), CheckoutRefused>, ApiError> {
+    let mut writes = vec![
+        TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(&table.name)
+                    .set_item(Some(to_item(order)?))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .map_err(ApiError::internal)?,
+            )
+            .build(),
+    ];
+    for (line, price) in order.lines.iter().zip(prices) {
+        let update = Update::builder()
+            .table_name(&table.name)
+            .key("pk", string(catalog_keys::product(&line.product_id)))
+            .key("sk", string(catalog_keys::PRODUCT_SK))
+            .update_expression("SET stock = stock - :q")
+            .condition_expression(
+                "attribute_exists(pk) AND active = :true AND stock >= :q AND price_cents = :price",
+            )
+            .expression_attribute_values(":q", number(line.quantity))
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .expression_attribute_values(":price", number(*price))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(ApiError::internal)?;
+        writes.push(TransactWriteItem::builder().update(update).build());
+    }
+    match transact(table, writes).await {
+        Ok(()) => Ok(Ok(())),
+        Err(err) => {
+            let reasons = cancellation(&err);
+            if reasons.first().is_some_and(|r| r.failed) {
+                // The order id is new by construction: a clash is a bug.
+                return Err(ApiError::internal(err));
+            }
+            let mut short = Vec::new();
+            let mut changed = Vec::new();
+            for (index, price) in prices.iter().enumerate() {
+                let Some(reason) = reasons.get(index + 1).filter(|r| r.failed) else {
+                    continue;
+                };
+                let current = reason
+                    .item
+                    .clone()
+                    .and_then(|item| from_item::<ProductSnapshot>(item).ok());
+                match current {
+                    Some(p) if p.active && p.price_cents == *price => {
+                        short.push((index, p.stock.max(0)));
+                    }
+                    _ => changed.push(index),
+                }
+            }
+            if !short.is_empty() {
+                Ok(Err(CheckoutRefused::OutOfStock(short)))
+            } else if !changed.is_empty() {
+                Ok(Err(CheckoutRefused::Changed(changed)))
+            } else {
+                Err(crate::db::transaction_failed(err))
+            }
+        }
+    }
+}
+
+/// The order `id`, strongly consistent.
+pub async fn get(table: &Table, id: &str) -> Result<Option<OrderItem>, ApiError> {
+    table.get(&keys::order(id), keys::ORDER_SK).await
+}
+
+/// What a move writes besides the new status.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    pub refund_status: Option<RefundStatus>,
+    pub refund_id: Option<String>,
+    pub tracking_number: Option<String>,
+    pub payment_status: Option<String>,
+}
+
+/// Moves `order` as `transition` says, on the condition that it is still in `transition.from`
+/// (and, for a payment, still waits for that PaymentIntent); gives its stock back in the same
+/// transaction when the move does. `Ok(None)`: another request moved it first.
+pub async fn apply(
+    table: &Table,
+    order: &OrderItem,
+    transition: Transition,
+    changes: &Changes,
+    now: i64,
+) -> Result<Option<OrderItem>, ApiError> {
+    let mut set = vec!["#status = :to", "gsi2pk = :status_pk", "updated_at = :now"];
+    let mut values = HashMap::from([
+        (":to".to_owned(), string(transition.to.as_str())),
+        (":from".to_owned(), string(transition.from.as_str())),
+        (":status_pk".to_owned(), string(keys::status(transition.to))),
+        (":now".to_owned(), number(now)),
+        (
+            ":intent".to_owned(),
+            string(&order.payment.payment_intent_id),
+        ),
+    ]);
+    let mut after = order.clone();
+    after.status = transition.to;
+    after.gsi2pk = keys::status(transition.to);
+    after.updated_at = now;
+    if let Some(refund) = changes.refund_status {
+        set.push("refund_status = :refund");
+        values.insert(":refund".to_owned(), string(refund_status(refund)));
+        after.refund_status = Some(refund);
+    }
+    if let Some(refund_id) = &changes.refund_id {
+        set.push("refund_id = :refund_id");
+        values.insert(":refund_id".to_owned(), string(refund_id));
+        after.refund_id = Some(refund_id.clone());
+    }
+    if let Some(tracking) = &changes.tracking_number {
+        set.push("tracking_number = :tracking");
+        values.insert(":tracking".to_owned(), string(tracking));
+        after.tracking_number = Some(tracking.clone());
+    }
+    if let Some(status) = &changes.payment_status {
+        set.push("payment.#payment_status = :payment_status");
+        values.insert(":payment_status".to_owned(), string(status));
+        after.payment.status = status.clone();
+    }
+    let mut names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
+    if changes.payment_status.is_some() {
+        names.insert("#payment_status".to_owned(), "status".to_owned());
+    }
+    let update = Update::builder()
+        .table_name(&table.name)
+        .key("pk", string(keys::order(&order.id)))
+        .key("sk", string(keys::ORDER_SK))
+        .update_expression(format!("SET {}", set.join(", ")))
+        .condition_expression("#status = :from AND payment.payment_intent_id = :intent")
+        .set_expression_attribute_names(Some(names))
+        .set_expression_attribute_values(Some(values))
+        .build()
+        .map_err(ApiError::internal)?;
+    let mut writes = vec![TransactWriteItem::builder().update(update).build()];
+    if transition.returns_stock {
+        for line in &order.lines {
+            let give_back = Update::builder()
+                .table_name(&table.name)
+                .key("pk", string(catalog_keys::product(&line.product_id)))
+                .key("sk", string(catalog_keys::PRODUCT_SK))
+                .update_expression("SET stock = stock + :q")
+                // Products are never deleted (only made inactive), so the item is there.
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":q", number(line.quantity))
+                .build()
+                .map_err(ApiError::internal)?;
+            writes.push(TransactWriteItem::builder().update(give_back).build());
+        }
+    }
+    match transact(table, writes).await {
+        Ok(()) => Ok(Some(after)),
+        Err(err) if cancellation(&err).first().is_some_and(|r| r.failed) => Ok(None),
+        Err(err) => Err(crate::db::transaction_failed(err)),
+    }
+}
+
+/// Records what the provider said of a payment that did not move the order (a failed attempt),
+/// if the order still waits for that PaymentIntent.
+pub async fn record_payment_status(
+    table: &Table,
+    order_id: &str,
+    intent_id: &str,
+    status: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    let result = table
+        .client
+        .update_item()
+        .table_name(&table.name)
+        .key("pk", string(keys::order(order_id)))
+        .key("sk", string(keys::ORDER_SK))
+        .update_expression("SET payment.#ps = :ps, updated_at = :now")
+        .condition_expression("payment.payment_intent_id = :intent AND #status = :pending")
+        .expression_attribute_names("#ps", "status")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":ps", string(status))
+        .expression_attribute_values(":now", number(now))
+        .expression_attribute_values(":intent", string(intent_id))
+        .expression_attribute_values(":pending", string(OrderStatus::PendingPayment.as_str()))
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+        {
+            Ok(())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Sets the refund fields of an order (a refund asked for, or confirmed by the provider).
+pub async fn set_refund(
+    table: &Table,
+    order_id: &str,
+    status: RefundStatus,
+    refund_id: Option<&str>,
+    now: i64,
+) -> Result<(), ApiError> {
+    let mut update = table
+        .client
+        .update_item()
+        .table_name(&table.name)
+        .key("pk", string(keys::order(order_id)))
+        .key("sk", string(keys::ORDER_SK))
+        .condition_expression("attribute_exists(pk)")
+        .expression_attribute_values(":refund", string(refund_status(status)))
+        .expression_attribute_values(":now", number(now));
+    update = match refund_id {
+        Some(id) => update
+            .update_expression("SET refund_status = :refund, refund_id = :id, updated_at = :now")
+            .expression_attribute_values(":id", string(id)),
+        None => update.update_expression("SET refund_status = :refund, updated_at = :now"),
+    };
+    update.send().await?;
+    Ok(())
+}
+
+/// Marks a provider's event as handled; `false` if it already was (a redelivery).
+pub async fn first_delivery(table: &Table, event_id: &str, now: i64) -> Result<bool, ApiError> {
+    let result = table
+        .client
+        .put_item()
+        .table_name(&table.name)
+        .item("pk", string(keys::stripe_event(event_id)))
+        .item("sk", string(keys::STRIPE_EVENT_SK))
+        // Stripe retries a delivery for up to three days; a week covers every retry.
+        .item("ttl", number(now + 7 * 86_400))
+        .condition_expression("attribute_not_exists(pk)")
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(true),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Forgets a delivery, so that a retry of it is handled again (its handling failed).
+pub async fn forget_delivery(table: &Table, event_id: &str) -> Result<(), ApiError> {
+    table
+        .delete(&keys::stripe_event(event_id), keys::STRIPE_EVENT_SK)
+        .await
+}
+
+/// Which listing of orders, newest first.
+#[derive(Debug, Clone)]
+pub enum Listing {
+    Customer(String),
+    Status(OrderStatus),
+    All,
+}
+
+impl Listing {
+    fn index(&self) -> (Index, String) {
+        match self {
+            Self::Customer(user_id) => (Index::Gsi1, keys::customer(user_id)),
+            Self::Status(status) => (Index::Gsi2, keys::status(*status)),
+            Self::All => (Index::Gsi3, keys::ALL.to_owned()),
+        }
+    }
+}
+
+/// A listing's position: the table and index keys of the last order returned.
+pub type Position = BTreeMap<String, String>;
+
+/// Up to `limit` orders after `start`, newest first, and where to continue if there are more.
+pub async fn list(
+    table: &Table,
+    listing: &Listing,
+    limit: usize,
+    start: Option<Position>,
+) -> Result<(Vec<OrderItem>, Option<Position>), ApiError> {
+    let (index, partition) = listing.index();
+    let (pk_name, sk_name) = index.key_attributes();
+    if let Some(position) = &start {
+        let expected = ["pk", "sk", pk_name, sk_name];
+        let valid = position.len() == expected.len()
+            && expected.iter().all(|k| position.contains_key(*k))
+            && position.get(pk_name) == Some(&partition);
+        if !valid {
+            return Err(ApiError::InvalidCursor);
+        }
+    }
+    let mut items: Vec<OrderItem> = Vec::new();
+    let mut exclusive_start = start.map(|p| {
+        p.into_iter()
+            .map(|(k, v)| (k, string(v)))
+            .collect::<HashMap<_, _>>()
+    });
+    // One item beyond the page tells whether there are more: a page with a cursor is never
+    // empty, the last page never has one.
+    while items.len() <= limit {
+        let wanted = limit + 1 - items.len();
+        let output = table
+            .client
+            .query()
+            .table_name(&table.name)
+            .index_name(index.name())
+            .key_condition_expression(format!("{pk_name} = :pk"))
+            .expression_attribute_values(":pk", string(&partition))
+            .scan_index_forward(false)
+            .limit(i32::try_from(wanted).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(exclusive_start.take())
+            .send()
+            .await?;
+        for item in output.items.unwrap_or_default() {
+            items.push(from_item(item)?);
+        }
+        match output.last_evaluated_key {
+            Some(key) if items.len() <= limit => exclusive_start = Some(key),
+            _ => break,
+        }
+    }
+    if items.len() <= limit {
+        return Ok((items, None));
+    }
+    items.truncate(limit);
+    let next = items.last().map(|last| {
+        let (pk_value, sk_value) = match listing {
+            Listing::Customer(_) => (last.gsi1pk.clone(), last.gsi1sk.clone()),
+            Listing::Status(_) => (last.gsi2pk.clone(), last.gsi2sk.clone()),
+            Listing::All => (last.gsi3pk.clone(), last.gsi3sk.clone()),
+        };
+        BTreeMap::from([
+            ("pk".to_owned(), last.pk.clone()),
+            ("sk".to_owned(), last.sk.clone()),
+            (pk_name.to_owned(), pk_value),
+            (sk_name.to_owned(), sk_value),
+        ])
+    });
+    Ok((items, next))
+}
+
+fn refund_status(status: RefundStatus) -> &'static str {
+    match status {
+        RefundStatus::Pending => "pending",
+        RefundStatus::Refunded => "refunded",
+    }
+}
+
+/// One item's part in a cancelled transaction.
+struct Reason {
+    failed: bool,
+    item: Option<Item>,
+}
+
+fn cancellation(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> Vec<Reason> {
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
+            .cancellation_reasons()
+            .iter()
+            .map(|reason| Reason {
+                failed: reason.code() == Some("ConditionalCheckFailed"),
+                item: reason.item().cloned(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Runs a transaction, again when a concurrent transaction on the same items cancelled it.
+async fn transact(
+    table: &Table,
+    writes: Vec<TransactWriteItem>,
+) -> Result<(), SdkError<TransactWriteItemsError, HttpResponse>> {
+    let mut attempt = 0;
+    loop {
+        let result = table
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes.clone()))
+            .send()
+            .await;
+        let conflict = match &result {
+            Err(err) => match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                    let codes: Vec<Option<&str>> = cancelled
+                        .cancellation_reasons()
+                        .iter()
+                        .map(|r| r.code())
+                        .collect();
+                    // Retried only when nothing but a conflict stopped it.
+                    codes.contains(&Some("TransactionConflict"))
+                        && !codes.contains(&Some("ConditionalCheckFailed"))
+                }
+                Some(TransactWriteItemsError::TransactionInProgressException(_)) => true,
+                _ => false,
+            },
+            Ok(_) => false,
+        };
+        if !conflict || attempt >= CONFLICT_RETRIES {
+            return result.map(|_| ());
+        }
+        attempt += 1;
+        tokio::time::sleep(backoff(attempt)).await;
+    }
+}
+
+/// 5 ms doubling to 320 ms, each with up to as much again at random.
+fn backoff(attempt: u32) -> Duration {
+    let base = 5u64 << attempt.min(6);
+    let mut jitter = [0u8; 2];
+    let _ = getrandom::fill(&mut jitter);
+    Duration::from_millis(base + u64::from(u16::from_le_bytes(jitter)) % (base + 1))
+}

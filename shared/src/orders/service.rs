@@ -1,0 +1,477 @@
+//! The orders' rules: checkout, reading and listing, the moves of an order, and what a payment
+//! provider's events do to it. Services take a [`Principal`] and domain values; the HTTP layer
+//! turns requests into these calls.
+
+use std::collections::HashSet;
+
+use super::model::{Line, MAX_LINES, NewOrder, Order, OrderItem, Payment, RefundStatus, Shipment};
+use super::repo::{self, Changes, CheckoutRefused, Listing, Position};
+use super::state::{self, Action, Actor, OrderStatus};
+use crate::auth::Principal;
+use crate::config::Config;
+use crate::cursor::Page;
+use crate::db::Table;
+use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::ids::Id;
+use crate::mail::{MailJob, MailQueue};
+use crate::payments::PaymentProvider;
+use crate::payments::webhook::Event;
+use crate::secrets::Keys;
+
+/// The orders service. What takes or gives back money is handed the payment provider, and what
+/// sends email the mail queue, by the function that needs them: reading orders needs neither.
+#[derive(Debug, Clone)]
+pub struct Orders {
+    table: Table,
+    currency: String,
+    payment_timeout_secs: i64,
+}
+
+/// `{"order": ...}`, as every route that returns one order answers.
+#[derive(Debug, serde::Serialize)]
+pub struct OrderEnvelope {
+    pub order: Order,
+}
+
+impl Orders {
+    pub fn new(table: Table, config: &Config) -> Self {
+        Self {
+            table,
+            currency: config.currency.clone(),
+            payment_timeout_secs: config.order_payment_timeout_secs,
+        }
+    }
+
+    /// `POST /orders`: prices copied from the products, a payment asked of the provider, then
+    /// the order written and the stock of every line taken in one transaction. The payment comes
+    /// first so that a provider that cannot be reached takes no stock (503); a payment left
+    /// behind by a refused checkout is withdrawn.
+    pub async fn checkout(
+        &self,
+        principal: &Principal,
+        request: NewOrder,
+        payments: &impl PaymentProvider,
+        now: i64,
+    ) -> Result<OrderEnvelope, ApiError> {
+        let mut errors = Vec::new();
+        if request.items.is_empty() || request.items.len() > MAX_LINES {
+            errors.push(FieldError::new("items", "must have 1 to 50 lines"));
+        }
+        let mut seen = HashSet::new();
+        for (index, line) in request.items.iter().enumerate() {
+            if !seen.insert(line.product_id.as_str()) {
+                errors.push(FieldError::new(
+                    format!("items[{index}].product_id"),
+                    "is listed twice; put the quantities on one line",
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        let ids: Vec<String> = request
+            .items
+            .iter()
+            .map(|l| l.product_id.to_string())
+            .collect();
+        let products = repo::products(&self.table, &ids).await?;
+        let mut lines = Vec::with_capacity(request.items.len());
+        let mut unavailable = Vec::new();
+        for (index, wanted) in request.items.iter().enumerate() {
+            match products.get(wanted.product_id.as_str()) {
+                Some(product) if product.active => {
+                    let quantity = wanted.quantity.get();
+                    lines.push(Line {
+                        product_id: product.id.clone(),
+                        sku: product.sku.clone(),
+                        name: product.name.clone(),
+                        unit_price_cents: product.price_cents,
+                        quantity,
+                        line_total_cents: product.price_cents * quantity,
+                    });
+                }
+                _ => unavailable.push(FieldError::new(
+                    format!("items[{index}].product_id"),
+                    "is not a product for sale",
+                )),
+            }
+        }
+        if !unavailable.is_empty() {
+            return Err(ApiError::Unprocessable(unavailable));
+        }
+        // Known before the transaction, this saves asking for a payment that cannot be kept.
+        let short: Vec<(usize, i64)> = lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, line)| {
+                let left = products.get(&line.product_id).map_or(0, |p| p.stock);
+                (left < line.quantity).then_some((i, left.max(0)))
+            })
+            .collect();
+        if !short.is_empty() {
+            return Err(out_of_stock(&lines, &short));
+        }
+
+        let id = Id::new();
+        let total: i64 = lines.iter().map(|l| l.line_total_cents).sum();
+        let intent = payments
+            .create_intent(id.as_str(), total, &self.currency)
+            .await?;
+        let prices: Vec<i64> = lines.iter().map(|l| l.unit_price_cents).collect();
+        let order = OrderItem::new(
+            &id,
+            &principal.user_id,
+            lines,
+            &self.currency,
+            request.shipping_address,
+            Payment {
+                provider: payments.name().to_owned(),
+                payment_intent_id: intent.id.clone(),
+                client_secret: intent.client_secret,
+                status: intent.status,
+            },
+            now,
+            now + self.payment_timeout_secs,
+        );
+        let refused = match repo::place(&self.table, &order, &prices).await {
+            Ok(Ok(())) => {
+                return Ok(OrderEnvelope {
+                    order: order.view(),
+                });
+            }
+            Ok(Err(refused)) => Ok(refused),
+            Err(err) => Err(err),
+        };
+        if let Err(err) = payments.cancel_intent(&intent.id).await {
+            tracing::warn!(error = %crate::error::cause_chain(&err), "payment of a refused checkout not withdrawn");
+        }
+        match refused? {
+            CheckoutRefused::OutOfStock(short) => Err(out_of_stock(&order.lines, &short)),
+            CheckoutRefused::Changed(changed) => Err(ApiError::Conflict {
+                code: ErrorCode::Conflict,
+                detail: format!(
+                    "{} changed while the order was placed; read the products again.",
+                    changed
+                        .iter()
+                        .map(|i| format!("items[{i}]"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }),
+        }
+    }
+
+    /// The order `id` if `principal` may see it (its owner, or an admin); else `404`.
+    async fn visible(&self, principal: &Principal, id: &Id) -> Result<OrderItem, ApiError> {
+        match repo::get(&self.table, id.as_str()).await? {
+            Some(order) if order.user_id == principal.user_id || principal.is_admin() => Ok(order),
+            _ => Err(ApiError::NotFound),
+        }
+    }
+
+    /// `GET /orders/{id}`.
+    pub async fn get(&self, principal: &Principal, id: &Id) -> Result<OrderEnvelope, ApiError> {
+        Ok(OrderEnvelope {
+            order: self.visible(principal, id).await?.view(),
+        })
+    }
+
+    /// `GET /orders` (the caller's) or `GET /admin/orders` (`listing` chosen by the caller).
+    pub async fn list(
+        &self,
+        listing: Listing,
+        limit: u32,
+        cursor: Option<&str>,
+        keys: &Keys,
+        now: i64,
+    ) -> Result<Page<Order>, ApiError> {
+        let scope = match &listing {
+            Listing::Customer(user) => format!("orders|customer|{user}"),
+            Listing::Status(status) => format!("orders|status|{}", status.as_str()),
+            Listing::All => "orders|all".to_owned(),
+        };
+        let start = cursor
+            .map(|c| keys.cursors().decode::<Position>(&scope, c, now))
+            .transpose()?;
+        let (items, next) = repo::list(&self.table, &listing, limit as usize, start).await?;
+        let next_cursor = next
+            .map(|position| keys.cursors().encode(&scope, &position, now))
+            .transpose()?;
+        Ok(Page {
+            items: items.iter().map(OrderItem::view).collect(),
+            next_cursor,
+        })
+    }
+
+    /// `POST /orders/{id}/cancel`: by its owner while unpaid, by an admin until it ships. The
+    /// stock comes back in the same transaction; a paid order's money is refunded.
+    pub async fn cancel(
+        &self,
+        principal: &Principal,
+        id: &Id,
+        payments: &impl PaymentProvider,
+        now: i64,
+    ) -> Result<OrderEnvelope, ApiError> {
+        let order = self.visible(principal, id).await?;
+        let actor = if principal.is_admin() {
+            Actor::Shop
+        } else {
+            Actor::Owner
+        };
+        let transition = state::next(order.status, Action::Cancel(actor)).map_err(invalid)?;
+        let changes = Changes {
+            refund_status: transition.refunds.then_some(RefundStatus::Pending),
+            ..Changes::default()
+        };
+        let mut cancelled = self.moved(&order, transition, &changes, now).await?;
+        if transition.refunds {
+            match payments
+                .refund(&order.payment.payment_intent_id, &order.id)
+                .await
+            {
+                Ok(refund_id) => {
+                    repo::set_refund(
+                        &self.table,
+                        &order.id,
+                        RefundStatus::Pending,
+                        Some(&refund_id),
+                        now,
+                    )
+                    .await?;
+                    cancelled.refund_id = Some(refund_id);
+                }
+                // The order is cancelled and says a refund is pending; asking again is safe
+                // (the provider's idempotency key is the order's).
+                Err(err) => {
+                    tracing::error!(error = %crate::error::cause_chain(&err), order_id = %order.id, "refund not requested");
+                }
+            }
+        }
+        Ok(OrderEnvelope {
+            order: cancelled.view(),
+        })
+    }
+
+    /// `POST /admin/orders/{id}/ship`: `paid` → `shipped`, and the shipping notice queued.
+    pub async fn ship(
+        &self,
+        id: &Id,
+        shipment: Shipment,
+        mail: &MailQueue,
+        now: i64,
+    ) -> Result<OrderEnvelope, ApiError> {
+        let order = repo::get(&self.table, id.as_str())
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let transition = state::next(order.status, Action::Ship).map_err(invalid)?;
+        let changes = Changes {
+            tracking_number: Some(shipment.tracking_number.as_str().to_owned()),
+            ..Changes::default()
+        };
+        let shipped = self.moved(&order, transition, &changes, now).await?;
+        queue(
+            mail,
+            MailJob::ShippingNotice {
+                order_id: order.id.clone(),
+            },
+        )
+        .await;
+        Ok(OrderEnvelope {
+            order: shipped.view(),
+        })
+    }
+
+    /// `POST /admin/orders/{id}/deliver`: `shipped` → `delivered`.
+    pub async fn deliver(&self, id: &Id, now: i64) -> Result<OrderEnvelope, ApiError> {
+        let order = repo::get(&self.table, id.as_str())
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let transition = state::next(order.status, Action::Deliver).map_err(invalid)?;
+        let delivered = self
+            .moved(&order, transition, &Changes::default(), now)
+            .await?;
+        Ok(OrderEnvelope {
+            order: delivered.view(),
+        })
+    }
+
+    /// Applies a move; one that lost a race to another is reported from the state that won.
+    async fn moved(
+        &self,
+        order: &OrderItem,
+        transition: state::Transition,
+        changes: &Changes,
+        now: i64,
+    ) -> Result<OrderItem, ApiError> {
+        match repo::apply(&self.table, order, transition, changes, now).await? {
+            Some(moved) => Ok(moved),
+            None => {
+                let current = repo::get(&self.table, &order.id)
+                    .await?
+                    .map_or(transition.from, |o| o.status);
+                let action = match transition.to {
+                    OrderStatus::Paid => Action::Pay,
+                    OrderStatus::Shipped => Action::Ship,
+                    OrderStatus::Delivered => Action::Deliver,
+                    OrderStatus::Expired => Action::Expire,
+                    _ => Action::Cancel(Actor::Shop),
+                };
+                Err(invalid(state::InvalidTransition {
+                    from: current,
+                    action,
+                }))
+            }
+        }
+    }
+
+    /// What a provider's event does, once per event id. `Ok` means handled (or nothing to do);
+    /// an error makes the provider deliver the event again, so the delivery is forgotten first.
+    pub async fn handle_event(
+        &self,
+        event: &Event,
+        payments: &impl PaymentProvider,
+        mail: &MailQueue,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        if !repo::first_delivery(&self.table, &event.id, now).await? {
+            tracing::info!(event.kind = %event.kind, "event already handled");
+            return Ok(());
+        }
+        let handled = self.act_on(event, payments, mail, now).await;
+        if handled.is_err() {
+            repo::forget_delivery(&self.table, &event.id).await?;
+        }
+        handled
+    }
+
+    async fn act_on(
+        &self,
+        event: &Event,
+        payments: &impl PaymentProvider,
+        mail: &MailQueue,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let object = &event.data.object;
+        let intent_id = match event.kind.as_str() {
+            "charge.refunded" => object.payment_intent.clone().unwrap_or_default(),
+            _ => object.id.clone(),
+        };
+        let Some(order_id) = object.metadata.order_id.as_deref().and_then(Id::parse) else {
+            tracing::info!(event.kind = %event.kind, "event names no order of ours");
+            return Ok(());
+        };
+        let Some(order) = repo::get(&self.table, order_id.as_str()).await? else {
+            tracing::warn!(event.kind = %event.kind, "event names an unknown order");
+            return Ok(());
+        };
+        if order.payment.payment_intent_id != intent_id {
+            tracing::warn!(event.kind = %event.kind, "event's payment is not the order's");
+            return Ok(());
+        }
+        match event.kind.as_str() {
+            "payment_intent.succeeded" => self.paid(&order, event, payments, mail, now).await,
+            "payment_intent.payment_failed" => {
+                let status = object.status.as_deref().unwrap_or("payment_failed");
+                repo::record_payment_status(&self.table, &order.id, &intent_id, status, now).await
+            }
+            "charge.refunded" => {
+                repo::set_refund(&self.table, &order.id, RefundStatus::Refunded, None, now).await
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Money arrived: the order is paid if it still waits for it, with the right amount and
+    /// currency; for an order that has expired or been cancelled it is refunded.
+    async fn paid(
+        &self,
+        order: &OrderItem,
+        event: &Event,
+        payments: &impl PaymentProvider,
+        mail: &MailQueue,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let object = &event.data.object;
+        let amount_matches = object.amount == Some(order.total_cents)
+            && object
+                .currency
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case(&order.currency));
+        if !amount_matches {
+            tracing::error!(order_id = %order.id, "payment does not match the order's total; not marked paid");
+            return Ok(());
+        }
+        match order.status {
+            OrderStatus::PendingPayment => {
+                let transition = state::next(order.status, Action::Pay).map_err(invalid)?;
+                let changes = Changes {
+                    payment_status: Some("succeeded".to_owned()),
+                    ..Changes::default()
+                };
+                match repo::apply(&self.table, order, transition, &changes, now).await? {
+                    Some(_) => {
+                        queue(
+                            mail,
+                            MailJob::OrderConfirmation {
+                                order_id: order.id.clone(),
+                            },
+                        )
+                        .await;
+                        Ok(())
+                    }
+                    // Expired or cancelled meanwhile: act on what it is now.
+                    None => match repo::get(&self.table, &order.id).await? {
+                        Some(now_order) if now_order.status != OrderStatus::Paid => {
+                            Box::pin(self.paid(&now_order, event, payments, mail, now)).await
+                        }
+                        _ => Ok(()),
+                    },
+                }
+            }
+            OrderStatus::Expired | OrderStatus::Cancelled if order.refund_status.is_none() => {
+                // Money came in for stock no longer held: it goes back.
+                let refund_id = payments
+                    .refund(&order.payment.payment_intent_id, &order.id)
+                    .await?;
+                repo::set_refund(
+                    &self.table,
+                    &order.id,
+                    RefundStatus::Pending,
+                    Some(&refund_id),
+                    now,
+                )
+                .await
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Queues an email; a failure is logged and never undoes what was done.
+async fn queue(mail: &MailQueue, job: MailJob) {
+    if let Err(err) = mail.send(&job).await {
+        tracing::error!(mail.kind = job.kind(), error = %crate::error::cause_chain(&err), "email not queued");
+    }
+}
+
+fn invalid(err: state::InvalidTransition) -> ApiError {
+    ApiError::Conflict {
+        code: ErrorCode::InvalidTransition,
+        detail: err.detail(),
+    }
+}
+
+fn out_of_stock(lines: &[Line], short: &[(usize, i64)]) -> ApiError {
+    ApiError::OutOfStock(
+        short
+            .iter()
+            .map(|&(index, left)| {
+                let product = lines.get(index).map_or("", |l| l.product_id.as_str());
+                FieldError::new(
+                    format!("items[{index}].product_id"),
+                    format!("{product}: {left} left"),
+                )
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,268 @@
+//! Stripe's webhook signature: `Stripe-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>...]`,
+//! each `v1` the hex HMAC-SHA256 of `"<t>.<raw body>"` under a webhook secret. Any listed `v1`
+//! may match any of the secrets tried (the current one and, during a rotation, the previous);
+//! `t` must be within the tolerance of now. The comparison is the MAC's own constant-time one.
+
+use hmac::{Hmac, KeyInit, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
+
+/// How far `t` may be from now, either way.
+pub const TOLERANCE_SECONDS: i64 = 300;
+
+/// Why a delivery is refused (the webhook answers 400 to all of them alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureError {
+    Missing,
+    Malformed,
+    Stale,
+    NoMatch,
+}
+
+impl SignatureError {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Missing => "no Stripe-Signature header",
+            Self::Malformed => "the Stripe-Signature header is not t=...,v1=...",
+            Self::Stale => "the signature's time is outside the tolerance",
+            Self::NoMatch => "no signature matches the body",
+        }
+    }
+}
+
+/// Checks `header` against the raw `body` with each of `secrets`.
+pub fn verify(
+    header: Option<&str>,
+    body: &[u8],
+    secrets: &[&str],
+    now: i64,
+) -> Result<(), SignatureError> {
+    let header = header.ok_or(SignatureError::Missing)?;
+    let mut timestamp = None;
+    let mut signatures = Vec::new();
+    for part in header.split(',') {
+        let (name, value) = part
+            .trim()
+            .split_once('=')
+            .ok_or(SignatureError::Malformed)?;
+        match name {
+            "t" => {
+                timestamp = Some(
+                    value
+                        .parse::<i64>()
+                        .map_err(|_| SignatureError::Malformed)?,
+                )
+            }
+            "v1" => signatures.push(decode_hex(value).ok_or(SignatureError::Malformed)?),
+            // Other schemes (`v0`, test-mode extras) are not ours to check.
+            _ => {}
+        }
+    }
+    let timestamp = timestamp.ok_or(SignatureError::Malformed)?;
+    if signatures.is_empty() {
+        return Err(SignatureError::Malformed);
+    }
+    if (now - timestamp).abs() > TOLERANCE_SECONDS {
+        return Err(SignatureError::Stale);
+    }
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        for signature in &signatures {
+            let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()) else {
+                continue;
+            };
+            mac.update(timestamp.to_string().as_bytes());
+            mac.update(b".");
+            mac.update(body);
+            if mac.verify_slice(signature).is_ok() {
+                return Ok(());
+            }
+        }
+    }
+    Err(SignatureError::NoMatch)
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// The webhook's signing secrets: the current one and, during a rotation, the previous one.
+/// Read from the secret `STRIPE_WEBHOOK_SECRET_ARN` names: `{"current": ..., "previous": ...}`.
+#[derive(Clone, Deserialize)]
+pub struct WebhookSecrets {
+    current: String,
+    #[serde(default)]
+    previous: Option<String>,
+}
+
+impl std::fmt::Debug for WebhookSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebhookSecrets(..)")
+    }
+}
+
+impl WebhookSecrets {
+    pub async fn load(
+        sdk: &aws_config::SdkConfig,
+        config: &crate::config::Config,
+    ) -> Result<Self, crate::secrets::SecretError> {
+        let arn = config.required(
+            &config.stripe_webhook_secret_arn,
+            "STRIPE_WEBHOOK_SECRET_ARN",
+        )?;
+        let secrets: Self = crate::secrets::read_json(sdk, &arn).await?;
+        if secrets.current.is_empty() {
+            return Err(crate::secrets::SecretError::Invalid(
+                arn,
+                "`current` is empty",
+            ));
+        }
+        Ok(secrets)
+    }
+
+    pub fn new(current: &str, previous: Option<&str>) -> Self {
+        Self {
+            current: current.to_owned(),
+            previous: previous.map(str::to_owned),
+        }
+    }
+
+    /// The secrets to try, current first.
+    pub fn all(&self) -> Vec<&str> {
+        std::iter::once(self.current.as_str())
+            .chain(self.previous.as_deref())
+            .collect()
+    }
+}
+
+/// The parts of a Stripe event the shop acts on.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Event {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub data: EventData,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventData {
+    pub object: EventObject,
+}
+
+/// A PaymentIntent (`payment_intent.*`) or a Charge (`charge.refunded`): the fields of both that
+/// matter here.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventObject {
+    pub id: String,
+    #[serde(default)]
+    pub amount: Option<i64>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub metadata: Metadata,
+    /// A charge's PaymentIntent.
+    #[serde(default)]
+    pub payment_intent: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Metadata {
+    #[serde(default)]
+    pub order_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sign(secret: &str, t: i64, body: &[u8]) -> String {
+        let mut mac =
+            <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| {
+                panic!("any key length works for HMAC");
+            });
+        mac.update(format!("{t}.").as_bytes());
+        mac.update(body);
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    const NOW: i64 = 1_795_000_000;
+    const BODY: &[u8] = br#"{"id":"evt_1","type":"payment_intent.succeeded"}"#;
+
+    #[test]
+    fn a_genuine_signature_passes_with_the_current_or_the_previous_secret() {
+        let header = format!("t={NOW},v1={}", sign("whsec_old", NOW, BODY));
+        assert_eq!(
+            verify(Some(&header), BODY, &["whsec_new", "whsec_old"], NOW),
+            Ok(())
+        );
+        let header = format!(
+            "t={NOW},v1={},v1={}",
+            "00".repeat(32),
+            sign("whsec_new", NOW, BODY)
+        );
+        assert_eq!(
+            verify(Some(&header), BODY, &["whsec_new"], NOW + 299),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn forged_stale_altered_and_missing_signatures_are_refused() {
+        let good = sign("whsec_new", NOW, BODY);
+        let header = format!("t={NOW},v1={good}");
+        let secrets = ["whsec_new"];
+        assert_eq!(
+            verify(None, BODY, &secrets, NOW),
+            Err(SignatureError::Missing)
+        );
+        assert_eq!(
+            verify(Some(&header), b"{\"id\":\"evt_2\"}", &secrets, NOW),
+            Err(SignatureError::NoMatch)
+        );
+        assert_eq!(
+            verify(Some(&header), BODY, &["whsec_other"], NOW),
+            Err(SignatureError::NoMatch)
+        );
+        assert_eq!(
+            verify(Some(&header), BODY, &secrets, NOW + 301),
+            Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            verify(Some(&header), BODY, &secrets, NOW - 301),
+            Err(SignatureError::Stale)
+        );
+        let moved = format!("t={},v1={good}", NOW + 1);
+        assert_eq!(
+            verify(Some(&moved), BODY, &secrets, NOW),
+            Err(SignatureError::NoMatch)
+        );
+        for bad in [
+            "",
+            "t=abc,v1=00",
+            &format!("t={NOW}"),
+            &format!("t={NOW},v1=zz"),
+            "v1=00",
+        ] {
+            assert_eq!(
+                verify(Some(bad), BODY, &secrets, NOW),
+                Err(SignatureError::Malformed),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            verify(Some(&header), BODY, &[""], NOW),
+            Err(SignatureError::NoMatch)
+        );
+    }
+}
