@@ -49,6 +49,7 @@ mod tests {
         assert_eq!(call(&signed_in).await.0, 503);
         let mut garbled: serde_json::Value = serde_json::from_str(&signed_in).unwrap();
         garbled["queryStringParameters"]["cursor"] = "AAAA".into();
+        garbled["rawQueryString"] = "limit=20&cursor=AAAA".into();
         let garbled = garbled.to_string();
         let (status, problem) = call(&garbled).await;
         assert_eq!(
