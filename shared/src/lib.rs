@@ -31,4 +31,12 @@ pub mod text;
 pub mod values;
 
 pub use config::Config;
+
+/// What every function does first at cold start: logging on, its configuration read (a missing
+/// or malformed variable stops it here, named), and the AWS SDK's configuration loaded.
+pub async fn start() -> Result<(Config, aws_config::SdkConfig), config::ConfigError> {
+    telemetry::init();
+    let config = Config::from_env()?;
+    Ok((config, aws::sdk_config().await))
+}
 pub use error::{ApiError, ErrorCode};

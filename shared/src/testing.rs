@@ -67,6 +67,23 @@ pub async fn accounts() -> Accounts {
     Accounts::new(table().await, &config())
 }
 
+/// Orders on [`table`].
+pub async fn orders() -> crate::orders::service::Orders {
+    crate::orders::service::Orders::new(table().await, &config())
+}
+
+/// The mail queue of the test configuration, on clients that reach no service.
+pub async fn mail_queue() -> crate::mail::MailQueue {
+    crate::mail::MailQueue::from_config(&unreachable_sdk().await, &config())
+        .unwrap_or_else(|e| panic!("the test configuration names a mail queue: {e}"))
+}
+
+/// Stripe at an address where nothing listens.
+pub fn stripe() -> crate::payments::stripe::Stripe {
+    crate::payments::stripe::Stripe::new("http://127.0.0.1:9", "sk_test_unit".to_owned())
+        .unwrap_or_else(|e| panic!("a test Stripe client: {e}"))
+}
+
 /// Idempotency keys kept in [`table`].
 pub async fn idempotent() -> crate::http::idempotency::Idempotent {
     crate::http::idempotency::Idempotent::new(table().await)
@@ -184,8 +201,8 @@ pub mod localstripe {
     const KEY: &str = "sk_test_storefront_local";
     /// Stripe's test card that always succeeds.
     pub const CARD_OK: &str = "4242424242424242";
-    /// Stripe's test card that is always declined.
-    pub const CARD_DECLINED: &str = "4000000000000002";
+    /// Stripe's test card that is accepted, then declined when charged.
+    pub const CARD_DECLINED: &str = "4000000000000341";
 
     async fn call(
         base: &str,

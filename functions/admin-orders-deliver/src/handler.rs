@@ -36,11 +36,7 @@ mod tests {
 
     async fn call(event: &str) -> u16 {
         let (accounts, keys) = (testing::accounts().await, testing::keys());
-        let config = testing::config();
-        let sdk = testing::unreachable_sdk().await;
-        let table = shared::db::Table::from_config(&sdk, &config).unwrap();
-        let orders = Orders::new(table.clone(), &config);
-        let idempotent = Idempotent::new(table);
+        let (orders, idempotent) = (testing::orders().await, testing::idempotent().await);
         testing::call(event, |r| {
             deliver(&orders, &accounts, &idempotent, keys.verifier(), r)
         })

@@ -52,12 +52,7 @@ mod tests {
 
     async fn call(event: &str) -> u16 {
         let (accounts, keys) = (testing::accounts().await, testing::keys());
-        let config = testing::config();
-        let sdk = testing::unreachable_sdk().await;
-        let orders = Orders::new(
-            shared::db::Table::from_config(&sdk, &config).unwrap(),
-            &config,
-        );
+        let orders = testing::orders().await;
         testing::call(event, |r| list(&orders, &accounts, &keys, r))
             .await
             .0

@@ -42,12 +42,8 @@ mod tests {
 
     async fn call(event: &str) -> u16 {
         let (accounts, keys) = (testing::accounts().await, testing::keys());
-        let config = testing::config();
-        let sdk = testing::unreachable_sdk().await;
-        let table = shared::db::Table::from_config(&sdk, &config).unwrap();
-        let orders = Orders::new(table.clone(), &config);
-        let idempotent = Idempotent::new(table);
-        let mail = MailQueue::from_config(&sdk, &config).unwrap();
+        let (orders, idempotent) = (testing::orders().await, testing::idempotent().await);
+        let mail = testing::mail_queue().await;
         testing::call(event, |r| {
             ship(&orders, &accounts, &mail, &idempotent, keys.verifier(), r)
         })

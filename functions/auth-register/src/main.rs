@@ -8,9 +8,7 @@ use shared::http::idempotency::Idempotent;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init();
-    let config = shared::Config::from_env()?;
-    let sdk = shared::aws::sdk_config().await;
+    let (config, sdk) = shared::start().await?;
     let table = Table::from_config(&sdk, &config)?;
     let (accounts, idempotent) = (
         Accounts::new(table.clone(), &config),

@@ -12,9 +12,7 @@ use shared::catalog::images::ImagePipeline;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::telemetry::init();
-    let config = shared::Config::from_env()?;
-    let sdk = shared::aws::sdk_config().await;
+    let (config, sdk) = shared::start().await?;
     let pipeline = ImagePipeline::from_config(&sdk, &config, codec::Codec)?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<_>| {
         handler::handle(&pipeline, event.payload)

@@ -12,9 +12,7 @@ use shared::orders::emails::OrderMail;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::telemetry::init();
-    let config = shared::Config::from_env()?;
-    let sdk = shared::aws::sdk_config().await;
+    let (config, sdk) = shared::start().await?;
     let table = Table::from_config(&sdk, &config)?;
     let (accounts, orders) = (Accounts::new(table.clone(), &config), OrderMail::new(table));
     let mailer = Mailer::from_config(&sdk, &config)?;

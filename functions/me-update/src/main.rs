@@ -8,9 +8,7 @@ use shared::secrets::Keys;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init();
-    let config = shared::Config::from_env()?;
-    let sdk = shared::aws::sdk_config().await;
+    let (config, sdk) = shared::start().await?;
     let accounts = Accounts::new(Table::from_config(&sdk, &config)?, &config);
     let keys = Keys::load(&sdk, &config).await?;
     shared::http::run(config, |request| {

@@ -36,21 +36,14 @@ pub async fn cancel(
 mod tests {
     use super::*;
     use shared::auth::Role;
-    use shared::db::Table;
-    use shared::payments::stripe::Stripe;
     use shared::testing;
 
     const SAMPLE: &str = include_str!("../../../events/orders-cancel/cancel.json");
 
     async fn call(event: &str) -> u16 {
-        let sdk = testing::unreachable_sdk().await;
-        let config = testing::config();
-        let table = Table::from_config(&sdk, &config).unwrap();
-        let orders = Orders::new(table.clone(), &config);
-        let accounts = testing::accounts().await;
-        let idempotent = Idempotent::new(table);
-        let stripe = Stripe::new("http://127.0.0.1:9", "sk_test_unit".to_owned()).unwrap();
-        let keys = testing::keys();
+        let (accounts, keys) = (testing::accounts().await, testing::keys());
+        let (orders, idempotent) = (testing::orders().await, testing::idempotent().await);
+        let stripe = testing::stripe();
         testing::call(event, |r| {
             cancel(&orders, &accounts, &stripe, &idempotent, keys.verifier(), r)
         })

@@ -35,20 +35,13 @@ pub async fn create(
 mod tests {
     use super::*;
     use shared::auth::Role;
-    use shared::db::Table;
-    use shared::payments::stripe::Stripe;
     use shared::testing;
 
     const SAMPLE: &str = include_str!("../../../events/orders-create/create.json");
 
     async fn call(event: &str) -> (u16, serde_json::Value) {
-        let sdk = testing::unreachable_sdk().await;
-        let config = testing::config();
-        let table = Table::from_config(&sdk, &config).unwrap();
-        let orders = Orders::new(table.clone(), &config);
-        let idempotent = Idempotent::new(table);
-        let stripe = Stripe::new("http://127.0.0.1:9", "sk_test_unit".to_owned()).unwrap();
-        let keys = testing::keys();
+        let (orders, idempotent) = (testing::orders().await, testing::idempotent().await);
+        let (stripe, keys) = (testing::stripe(), testing::keys());
         testing::call(event, |r| {
             create(&orders, &stripe, &idempotent, keys.verifier(), r)
         })

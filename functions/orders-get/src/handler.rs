@@ -28,12 +28,7 @@ mod tests {
 
     async fn call(event: &str) -> u16 {
         let (accounts, keys) = (testing::accounts().await, testing::keys());
-        let config = testing::config();
-        let sdk = testing::unreachable_sdk().await;
-        let orders = Orders::new(
-            shared::db::Table::from_config(&sdk, &config).unwrap(),
-            &config,
-        );
+        let orders = testing::orders().await;
         testing::call(event, |r| get(&orders, &accounts, keys.verifier(), r))
             .await
             .0

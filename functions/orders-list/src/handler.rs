@@ -32,13 +32,7 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/orders-list/list.json");
 
     async fn call(event: &str) -> (u16, serde_json::Value) {
-        let sdk = testing::unreachable_sdk().await;
-        let config = testing::config();
-        let orders = Orders::new(
-            shared::db::Table::from_config(&sdk, &config).unwrap(),
-            &config,
-        );
-        let keys = testing::keys();
+        let (orders, keys) = (testing::orders().await, testing::keys());
         testing::call(event, |r| list(&orders, &keys, r)).await
     }
 

@@ -42,17 +42,8 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/payments-webhook/succeeded.json");
 
     async fn call(event: &str) -> (u16, serde_json::Value) {
-        let sdk = testing::unreachable_sdk().await;
-        let config = testing::config();
-        let orders = Orders::new(
-            shared::db::Table::from_config(&sdk, &config).unwrap(),
-            &config,
-        );
-        let mail = MailQueue::from_config(&sdk, &config).unwrap();
-        let stripe =
-            shared::payments::stripe::Stripe::new("http://127.0.0.1:9", "sk_test_unit".to_owned())
-                .unwrap();
-        let secrets = WebhookSecrets::new("whsec_unit", None);
+        let (orders, mail) = (testing::orders().await, testing::mail_queue().await);
+        let (stripe, secrets) = (testing::stripe(), WebhookSecrets::new("whsec_unit", None));
         testing::call(event, |r| receive(&orders, &stripe, &mail, &secrets, r)).await
     }
 

@@ -10,9 +10,7 @@ use shared::payments::webhook::WebhookSecrets;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init();
-    let config = shared::Config::from_env()?;
-    let sdk = shared::aws::sdk_config().await;
+    let (config, sdk) = shared::start().await?;
     let orders = Orders::new(Table::from_config(&sdk, &config)?, &config);
     let mail = MailQueue::from_config(&sdk, &config)?;
     let stripe = Stripe::load(&sdk, &config).await?;

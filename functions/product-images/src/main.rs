@@ -10,9 +10,7 @@ use shared::secrets::Keys;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init();
-    let config = shared::Config::from_env()?;
-    let sdk = shared::aws::sdk_config().await;
+    let (config, sdk) = shared::start().await?;
     let table = Table::from_config(&sdk, &config)?;
     let (accounts, catalog) = (
         Accounts::new(table.clone(), &config),

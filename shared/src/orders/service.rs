@@ -224,22 +224,18 @@ impl Orders {
             ..Changes::default()
         };
         let mut cancelled = self.moved(&order, transition, &changes, now).await?;
-        if transition.refunds {
-            match payments
-                .refund(&order.payment.payment_intent_id, &order.id)
+        if !transition.refunds {
+            // Nobody can pay it any more. If the withdrawal fails and money still arrives, the
+            // webhook refunds it (money for a cancelled order goes back).
+            if let Err(err) = payments
+                .cancel_intent(&order.payment.payment_intent_id)
                 .await
             {
-                Ok(refund_id) => {
-                    repo::set_refund(
-                        &self.table,
-                        &order.id,
-                        RefundStatus::Pending,
-                        Some(&refund_id),
-                        now,
-                    )
-                    .await?;
-                    cancelled.refund_id = Some(refund_id);
-                }
+                tracing::warn!(error = %crate::error::cause_chain(&err), order_id = %order.id, "payment of a cancelled order not withdrawn");
+            }
+        } else {
+            match self.refund(&order, payments, now).await {
+                Ok(refund_id) => cancelled.refund_id = Some(refund_id),
                 // The order is cancelled and says a refund is pending; asking again is safe
                 // (the provider's idempotency key is the order's).
                 Err(err) => {
@@ -370,9 +366,17 @@ impl Orders {
         }
         match event.kind.as_str() {
             "payment_intent.succeeded" => self.paid(&order, event, payments, mail, now).await,
+            // Stripe's own status after a failure is `requires_payment_method`, the same as
+            // before any attempt: the order says what happened instead.
             "payment_intent.payment_failed" => {
-                let status = object.status.as_deref().unwrap_or("payment_failed");
-                repo::record_payment_status(&self.table, &order.id, &intent_id, status, now).await
+                repo::record_payment_status(
+                    &self.table,
+                    &order.id,
+                    &intent_id,
+                    "payment_failed",
+                    now,
+                )
+                .await
             }
             "charge.refunded" => {
                 repo::set_refund(&self.table, &order.id, RefundStatus::Refunded, None, now).await
@@ -430,20 +434,33 @@ impl Orders {
             }
             OrderStatus::Expired | OrderStatus::Cancelled if order.refund_status.is_none() => {
                 // Money came in for stock no longer held: it goes back.
-                let refund_id = payments
-                    .refund(&order.payment.payment_intent_id, &order.id)
-                    .await?;
-                repo::set_refund(
-                    &self.table,
-                    &order.id,
-                    RefundStatus::Pending,
-                    Some(&refund_id),
-                    now,
-                )
-                .await
+                self.refund(order, payments, now).await.map(|_| ())
             }
             _ => Ok(()),
         }
+    }
+}
+
+impl Orders {
+    /// Asks the provider to give an order's money back, and records the refund as pending.
+    async fn refund(
+        &self,
+        order: &OrderItem,
+        payments: &impl PaymentProvider,
+        now: i64,
+    ) -> Result<String, ApiError> {
+        let refund_id = payments
+            .refund(&order.payment.payment_intent_id, &order.id)
+            .await?;
+        repo::set_refund(
+            &self.table,
+            &order.id,
+            RefundStatus::Pending,
+            Some(&refund_id),
+            now,
+        )
+        .await?;
+        Ok(refund_id)
     }
 }
 

@@ -623,3 +623,33 @@ async fn a_paid_order_cancelled_by_the_shop_is_refunded_and_its_stock_comes_back
     assert_eq!(refunds.len(), 1, "{refunds:?}");
     assert_eq!(refunds[0]["amount"], 2997);
 }
+
+#[tokio::test]
+async fn a_declined_card_is_recorded_and_the_order_keeps_waiting_with_its_stock() {
+    let admin = admin_token().await;
+    let product = product(&admin, 3, 650).await;
+    let customer = customer_token().await;
+    let order = placed(&customer, &[(&product, 1)]).await;
+    let (id, intent) = (s(&order["id"]), s(&order["payment"]["payment_intent_id"]));
+    let declined = localstripe::pay(&env("STRIPE_URL"), &intent, localstripe::CARD_DECLINED).await;
+    assert!(declined.as_deref() != Ok("succeeded"), "{declined:?}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut current = Value::Null;
+    while std::time::Instant::now() < deadline {
+        current = read_order(&customer, &id).await.json()["order"].clone();
+        if current["payment"]["status"] == "payment_failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(current["payment"]["status"], "payment_failed", "{current}");
+    assert_eq!(current["status"], "pending_payment");
+    assert_eq!(
+        stock(&admin, &product).await,
+        2,
+        "the stock stays with the order"
+    );
+
+    // (A second attempt with another card cannot be made here: localstripe refuses to confirm
+    // a PaymentIntent whose first charge failed, where Stripe would take a new payment method.)
+}
