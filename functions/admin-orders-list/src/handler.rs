@@ -5,7 +5,6 @@ use lambda_http::{Request, RequestExt};
 use shared::ApiError;
 use shared::accounts::Accounts;
 use shared::http::{HandlerResult, PageRequest, auth, json};
-use shared::orders::repo::Listing;
 use shared::orders::service::Orders;
 use shared::orders::state::OrderStatus;
 use shared::secrets::Keys;
@@ -16,24 +15,26 @@ pub async fn list(
     keys: &Keys,
     request: Request,
 ) -> HandlerResult {
-    auth::admin(&request, keys.verifier(), accounts).await?;
+    let admin = auth::admin(&request, keys.verifier(), accounts).await?;
     let page = PageRequest::from_request(&request)?;
     let status = request
         .query_string_parameters_ref()
         .and_then(|q| q.first("status"))
         .map(str::to_owned);
-    let listing = match status.as_deref() {
-        None => Listing::All,
-        Some(text) => Listing::Status(OrderStatus::parse(text).ok_or_else(|| {
-            ApiError::validation(
-                "status",
-                "must be pending_payment, paid, shipped, delivered, cancelled or expired",
-            )
-        })?),
-    };
+    let status = status
+        .map(|text| {
+            OrderStatus::parse(&text).ok_or_else(|| {
+                ApiError::validation(
+                    "status",
+                    "must be pending_payment, paid, shipped, delivered, cancelled or expired",
+                )
+            })
+        })
+        .transpose()?;
     let found = orders
-        .list(
-            listing,
+        .list_all(
+            &admin,
+            status,
             page.limit,
             page.cursor.as_deref(),
             keys,

@@ -3,17 +3,15 @@
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use shared::http::{HandlerResult, PageRequest, auth, json};
-use shared::orders::repo::Listing;
 use shared::orders::service::Orders;
 use shared::secrets::Keys;
 
 pub async fn list(orders: &Orders, keys: &Keys, request: Request) -> HandlerResult {
     let principal = auth::principal(&request, keys.verifier())?;
     let page = PageRequest::from_request(&request)?;
-    let listing = Listing::Customer(principal.user_id);
     let found = orders
-        .list(
-            listing,
+        .list_mine(
+            &principal,
             page.limit,
             page.cursor.as_deref(),
             keys,

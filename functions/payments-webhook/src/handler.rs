@@ -7,7 +7,7 @@ use shared::http::{HandlerResult, body_bytes, header_str, json};
 use shared::mail::MailQueue;
 use shared::orders::service::Orders;
 use shared::payments::PaymentProvider;
-use shared::payments::webhook::{Event, WebhookSecrets, verify};
+use shared::payments::webhook::{Event, WebhookSecrets};
 
 pub async fn receive(
     orders: &Orders,
@@ -18,12 +18,10 @@ pub async fn receive(
 ) -> HandlerResult {
     let now = shared::clock::now();
     let body = body_bytes(&request)?;
-    if let Err(refused) = verify(
-        header_str(&request, "stripe-signature"),
-        body,
-        &secrets.all(),
-        now,
-    ) {
+    if let Err(refused) = secrets
+        .verify(header_str(&request, "stripe-signature"), body, now)
+        .await
+    {
         tracing::warn!(reason = refused.reason(), "webhook delivery refused");
         return Err(ApiError::validation("Stripe-Signature", refused.reason()));
     }
@@ -43,7 +41,7 @@ mod tests {
 
     async fn call(event: &str) -> (u16, serde_json::Value) {
         let (orders, mail) = (testing::orders().await, testing::mail_queue().await);
-        let (stripe, secrets) = (testing::stripe(), WebhookSecrets::new("whsec_unit", None));
+        let (stripe, secrets) = (testing::stripe(), WebhookSecrets::fixed("whsec_unit", None));
         testing::call(event, |r| receive(&orders, &stripe, &mail, &secrets, r)).await
     }
 

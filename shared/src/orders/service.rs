@@ -176,8 +176,36 @@ impl Orders {
         })
     }
 
-    /// `GET /orders` (the caller's) or `GET /admin/orders` (`listing` chosen by the caller).
-    pub async fn list(
+    /// `GET /orders`: the caller's own orders, newest first.
+    pub async fn list_mine(
+        &self,
+        principal: &Principal,
+        limit: u32,
+        cursor: Option<&str>,
+        keys: &Keys,
+        now: i64,
+    ) -> Result<Page<Order>, ApiError> {
+        let listing = Listing::Customer(principal.user_id.clone());
+        self.page(listing, limit, cursor, keys, now).await
+    }
+
+    /// `GET /admin/orders`: every order, or those in `status`, newest first; admins only.
+    pub async fn list_all(
+        &self,
+        principal: &Principal,
+        status: Option<OrderStatus>,
+        limit: u32,
+        cursor: Option<&str>,
+        keys: &Keys,
+        now: i64,
+    ) -> Result<Page<Order>, ApiError> {
+        principal.require_admin()?;
+        let listing = status.map_or(Listing::All, Listing::Status);
+        self.page(listing, limit, cursor, keys, now).await
+    }
+
+    /// One page of a listing; a cursor is valid only for the listing that issued it.
+    async fn page(
         &self,
         listing: Listing,
         limit: u32,

@@ -91,13 +91,38 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// The webhook's signing secrets: the current one and, during a rotation, the previous one.
-/// Read from the secret `STRIPE_WEBHOOK_SECRET_ARN` names: `{"current": ..., "previous": ...}`.
+/// The secret `STRIPE_WEBHOOK_SECRET_ARN` names: `{"current": ..., "previous": ...}`.
 #[derive(Clone, Deserialize)]
-pub struct WebhookSecrets {
+struct SecretPair {
     current: String,
     #[serde(default)]
     previous: Option<String>,
+}
+
+impl SecretPair {
+    fn all(&self) -> Vec<&str> {
+        std::iter::once(self.current.as_str())
+            .chain(self.previous.as_deref())
+            .collect()
+    }
+}
+
+/// How often a function may read the secret again because a delivery matched none of its
+/// secrets: often enough that a rotation takes effect at once, rarely enough that forged
+/// deliveries cannot turn into a stream of Secrets Manager reads.
+const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+struct Cached {
+    secrets: SecretPair,
+    read_at: std::time::Instant,
+}
+
+/// The webhook's signing secrets: the current one and, during a rotation, the previous one.
+/// Read at cold start; a delivery that matches neither makes the function read the secret
+/// again (at most once per [`REFRESH_EVERY`]), so a rotation needs no new processes.
+pub struct WebhookSecrets {
+    source: Option<(aws_sdk_secretsmanager::Client, String)>,
+    cached: tokio::sync::Mutex<Cached>,
 }
 
 impl std::fmt::Debug for WebhookSecrets {
@@ -115,28 +140,73 @@ impl WebhookSecrets {
             &config.stripe_webhook_secret_arn,
             "STRIPE_WEBHOOK_SECRET_ARN",
         )?;
-        let secrets: Self = crate::secrets::read_json(sdk, &arn).await?;
-        if secrets.current.is_empty() {
+        let client = aws_sdk_secretsmanager::Client::new(sdk);
+        let secrets = Self::read(&client, &arn).await?;
+        Ok(Self {
+            source: Some((client, arn)),
+            cached: tokio::sync::Mutex::new(Cached {
+                secrets,
+                read_at: std::time::Instant::now(),
+            }),
+        })
+    }
+
+    /// Secrets that are never read again (handler tests).
+    pub fn fixed(current: &str, previous: Option<&str>) -> Self {
+        Self {
+            source: None,
+            cached: tokio::sync::Mutex::new(Cached {
+                secrets: SecretPair {
+                    current: current.to_owned(),
+                    previous: previous.map(str::to_owned),
+                },
+                read_at: std::time::Instant::now(),
+            }),
+        }
+    }
+
+    async fn read(
+        client: &aws_sdk_secretsmanager::Client,
+        arn: &str,
+    ) -> Result<SecretPair, crate::secrets::SecretError> {
+        let text = crate::secrets::read_string(client, arn).await?;
+        let pair: SecretPair = serde_json::from_str(&text).map_err(|_| {
+            crate::secrets::SecretError::Invalid(arn.to_owned(), "not the expected JSON")
+        })?;
+        if pair.current.is_empty() {
             return Err(crate::secrets::SecretError::Invalid(
-                arn,
+                arn.to_owned(),
                 "`current` is empty",
             ));
         }
-        Ok(secrets)
+        Ok(pair)
     }
 
-    pub fn new(current: &str, previous: Option<&str>) -> Self {
-        Self {
-            current: current.to_owned(),
-            previous: previous.map(str::to_owned),
+    /// Checks a delivery's signature (see [`verify`]), reading the secret again once if
+    /// nothing matches.
+    pub async fn verify(
+        &self,
+        header: Option<&str>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<(), SignatureError> {
+        let mut cached = self.cached.lock().await;
+        let first = verify(header, body, &cached.secrets.all(), now);
+        let Some((client, arn)) = &self.source else {
+            return first;
+        };
+        if first != Err(SignatureError::NoMatch) || cached.read_at.elapsed() < REFRESH_EVERY {
+            return first;
         }
-    }
-
-    /// The secrets to try, current first.
-    pub fn all(&self) -> Vec<&str> {
-        std::iter::once(self.current.as_str())
-            .chain(self.previous.as_deref())
-            .collect()
+        cached.read_at = std::time::Instant::now();
+        match Self::read(client, arn).await {
+            Ok(secrets) => cached.secrets = secrets,
+            Err(err) => {
+                tracing::warn!(error = %crate::error::cause_chain(&err), "webhook secret not read again");
+                return first;
+            }
+        }
+        verify(header, body, &cached.secrets.all(), now)
     }
 }
 

@@ -363,8 +363,35 @@ async fn every_move_the_state_machine_does_not_allow_is_an_invalid_transition() 
     assert_eq!(stock(&admin, &product).await, 10);
 }
 
-/// The webhook's current secret, as the local stack generated it.
+/// The webhook's secret as the local stack generated it (and registered with localstripe).
+/// While the rotation test runs it is the `previous` one; otherwise the `current`.
 async fn webhook_secret() -> String {
+    let (client, name) = webhook_secret_name().await;
+    let text = client
+        .get_secret_value()
+        .secret_id(&name)
+        .send()
+        .await
+        .unwrap()
+        .secret_string()
+        .unwrap()
+        .to_owned();
+    let value: Value = serde_json::from_str(&text).unwrap();
+    s(value.get("previous").unwrap_or(&value["current"]))
+}
+
+async fn put_webhook_secret(value: &Value) {
+    let (client, name) = webhook_secret_name().await;
+    client
+        .put_secret_value()
+        .secret_id(&name)
+        .secret_string(value.to_string())
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn webhook_secret_name() -> (aws_sdk_secretsmanager::Client, String) {
     let sdk = crate::helpers::moto_config().await;
     let client = aws_sdk_secretsmanager::Client::new(&sdk);
     let names: Vec<String> = client
@@ -378,16 +405,7 @@ async fn webhook_secret() -> String {
         .filter(|n| n.contains("stripe-webhook"))
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
-    let text = client
-        .get_secret_value()
-        .secret_id(&names[0])
-        .send()
-        .await
-        .unwrap()
-        .secret_string()
-        .unwrap()
-        .to_owned();
-    s(&serde_json::from_str::<Value>(&text).unwrap()["current"])
+    (client, names[0].clone())
 }
 
 fn signature(secret: &str, t: i64, body: &str) -> String {
@@ -522,7 +540,7 @@ async fn paying_at_localstripe_marks_the_order_paid_once_and_emails_once() {
 }
 
 #[tokio::test]
-async fn forged_stale_altered_unsigned_and_wrong_amount_events_change_nothing() {
+async fn rotated_forged_stale_altered_unsigned_and_wrong_amount_events() {
     let admin = admin_token().await;
     let product = product(&admin, 10, 800).await;
     let customer = customer_token().await;
@@ -536,8 +554,36 @@ async fn forged_stale_altered_unsigned_and_wrong_amount_events_change_nothing() 
         .to_string()
     };
     let secret = webhook_secret().await;
-    let body = event(800, &unique("evt_"));
     let t = now();
+
+    // A rotation takes effect at once: the new secret is accepted (a delivery that matches no
+    // secret makes the function read the secret again), and so is the previous one while the
+    // secret lists it. Events for an order that does not exist change nothing.
+    let rotated = format!("whsec_{}", unique("rotated"));
+    put_webhook_secret(&json!({"current": rotated, "previous": secret})).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let probe = || {
+        json!({"id": unique("evt_"), "object": "event", "type": "payment_intent.payment_failed",
+               "data": {"object": {"id": "pi_probe", "object": "payment_intent",
+                                   "metadata": {"order_id": "01JD5X8Y9Z0A1B2C3D4E5F6G7H"}}}})
+        .to_string()
+    };
+    for (key, expected) in [
+        (&rotated, 200),
+        (&secret, 200),
+        (&"whsec_other".to_owned(), 400),
+    ] {
+        let body = probe();
+        let header = format!("t={t},v1={}", signature(key, t, &body));
+        assert_eq!(
+            deliver(&body, Some(&header)).await.status,
+            expected,
+            "{key}"
+        );
+    }
+    put_webhook_secret(&json!({"current": secret})).await;
+
+    let body = event(800, &unique("evt_"));
     let good = signature(&secret, t, &body);
     let cases = [
         (
