@@ -230,6 +230,7 @@ async fn black_box(
         .env("STOREFRONT_INVOKE", format!("http://{}", main.invoke))
         .env("STOREFRONT_LOG_FILE", &log_file)
         .env("STOREFRONT_SECRET", secret)
+        .env("STOREFRONT_TABLE", &table)
         .env("STOREFRONT_UPLOADS_BUCKET", uploads_bucket)
         .env("STOREFRONT_ADMIN_EMAIL", admin_email)
         .env("STOREFRONT_ADMIN_PASSWORD", admin_password)

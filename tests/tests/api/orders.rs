@@ -699,3 +699,34 @@ async fn a_declined_card_is_recorded_and_the_order_keeps_waiting_with_its_stock(
     // (A second attempt with another card cannot be made here: localstripe refuses to confirm
     // a PaymentIntent whose first charge failed, where Stripe would take a new payment method.)
 }
+
+/// The deployed checkout cannot be pointed at a Stripe that is down without a second stack, so
+/// this drives the same service over the run's DynamoDB Local with a Stripe client whose address
+/// answers nothing: the checkout is a 503 and the stock is untouched.
+#[tokio::test]
+async fn when_stripe_cannot_be_reached_the_checkout_is_a_503_and_takes_no_stock() {
+    let admin = admin_token().await;
+    let product = product(&admin, 5, 300).await;
+    let sdk = shared::aws::local_config(&env("DYNAMODB_URL")).await;
+    let table =
+        shared::db::Table::new(aws_sdk_dynamodb::Client::new(&sdk), env("STOREFRONT_TABLE"));
+    let config = shared::Config::from_lookup(|_| None).unwrap();
+    let orders = shared::orders::service::Orders::new(table, &config);
+    let unreachable =
+        shared::payments::stripe::Stripe::new("http://127.0.0.1:9", "sk_test_down".to_owned())
+            .unwrap();
+    let customer = shared::auth::Principal {
+        user_id: shared::ids::Id::new().to_string(),
+        role: shared::auth::Role::Customer,
+        issued_at: now(),
+    };
+    let request = serde_json::from_value(order_body(&[(&product, 2)])).unwrap();
+    let err = orders
+        .checkout(&customer, request, &unreachable, now())
+        .await
+        .expect_err("no order without a payment");
+    assert_eq!(err.status(), 503);
+    let problem = serde_json::to_value(err.problem()).unwrap();
+    assert!(!problem.to_string().contains("127.0.0.1"), "{problem}");
+    assert_eq!(stock(&admin, &product).await, 5);
+}
