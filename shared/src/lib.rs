@@ -11,6 +11,7 @@ pub mod aws;
 pub mod catalog;
 pub mod clock;
 pub mod config;
+pub mod contact;
 pub mod cursor;
 pub mod db;
 pub mod error;

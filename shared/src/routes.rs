@@ -34,6 +34,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/orders/{id}/ship"),
     ("POST", "/admin/orders/{id}/deliver"),
     ("POST", "/payments/stripe/webhook"),
+    ("POST", "/contact"),
+    ("GET", "/admin/messages"),
+    ("GET", "/admin/stats"),
 ];
 
 /// The path parameters a concrete path gives a route's path template, decoded, or `None` when

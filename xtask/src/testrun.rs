@@ -222,26 +222,37 @@ async fn black_box(
         .bucket("DropBucket")
         .map(|b| b.name.clone())
         .unwrap_or_default();
-    let mut command = Command::new(cargo);
-    command
-        .current_dir(root)
-        .args(["test", "--workspace", "--test", "api"])
-        .env("STOREFRONT_API", format!("http://{}", main.api))
-        .env("STOREFRONT_INVOKE", format!("http://{}", main.invoke))
-        .env("STOREFRONT_LOG_FILE", &log_file)
-        .env("STOREFRONT_SECRET", secret)
-        .env("STOREFRONT_TABLE", &table)
-        .env("STOREFRONT_UPLOADS_BUCKET", uploads_bucket)
-        .env("STOREFRONT_ADMIN_EMAIL", admin_email)
-        .env("STOREFRONT_ADMIN_PASSWORD", admin_password)
-        .env("FIXTURE_API", format!("http://{}", fixture.api))
-        .env("FIXTURE_INVOKE", format!("http://{}", fixture.invoke))
-        .env("FIXTURE_RECORD_DIR", &record_dir)
-        .env("FIXTURE_DROP_BUCKET", drop_bucket)
-        .env("MOTO_URL", &stand_ins.moto_url)
-        .env("STRIPE_URL", &stand_ins.stripe_url)
-        .env("DYNAMODB_URL", &stand_ins.dynamodb_url);
-    let outcome = run_counting(command, totals).await;
+    let environment: Vec<(&str, String)> = vec![
+        ("STOREFRONT_API", format!("http://{}", main.api)),
+        ("STOREFRONT_INVOKE", format!("http://{}", main.invoke)),
+        ("STOREFRONT_LOG_FILE", log_file.display().to_string()),
+        ("STOREFRONT_SECRET", secret),
+        ("STOREFRONT_TABLE", table.clone()),
+        ("STOREFRONT_UPLOADS_BUCKET", uploads_bucket),
+        ("STOREFRONT_ADMIN_EMAIL", admin_email),
+        ("STOREFRONT_ADMIN_PASSWORD", admin_password),
+        ("FIXTURE_API", format!("http://{}", fixture.api)),
+        ("FIXTURE_INVOKE", format!("http://{}", fixture.invoke)),
+        ("FIXTURE_RECORD_DIR", record_dir.display().to_string()),
+        ("FIXTURE_DROP_BUCKET", drop_bucket),
+        ("MOTO_URL", stand_ins.moto_url.clone()),
+        ("STRIPE_URL", stand_ins.stripe_url.clone()),
+        ("DYNAMODB_URL", stand_ins.dynamodb_url.clone()),
+    ];
+    let tests = |target: &str, extra: &[&str]| {
+        let mut command = Command::new(cargo);
+        command
+            .current_dir(root)
+            .args(["test", "--workspace", "--test", target, "--"])
+            .args(extra)
+            .envs(environment.iter().map(|(k, v)| (*k, v)));
+        command
+    };
+    let mut outcome = run_counting(tests("api", &[]), totals).await;
+    if outcome.is_ok() {
+        // Then the tests that read figures of the whole shop: alone, and one at a time.
+        outcome = run_counting(tests("quiet", &["--test-threads=1"]), totals).await;
+    }
     main.stop();
     fixture.stop();
     if let Err(err) = outcome {

@@ -349,6 +349,47 @@ pub fn checked_position(position: Position, listing: &Listing) -> Result<Positio
     }
 }
 
+/// A product at or below a stock level.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct LowStock {
+    #[serde(rename = "product_id", alias = "id")]
+    pub product_id: String,
+    pub sku: String,
+    pub stock: i64,
+}
+
+/// Active products with at most `max` units, in creation order: the whole catalog read through
+/// its index with a filter, page by page (only the three fields are returned).
+pub async fn low_stock(table: &Table, max: i64) -> Result<Vec<LowStock>, ApiError> {
+    let index = ProductIndex::Catalog;
+    let (pk_name, _) = index.key_attributes();
+    let mut found = Vec::new();
+    let mut start = None;
+    loop {
+        let output = table
+            .client
+            .query()
+            .table_name(&table.name)
+            .index_name(index.name())
+            .key_condition_expression(format!("{pk_name} = :pk"))
+            .filter_expression("active = :true AND stock <= :max")
+            .expression_attribute_values(":pk", string(keys::partition(index, "")))
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .expression_attribute_values(":max", number(max))
+            .projection_expression("id, sku, stock")
+            .set_exclusive_start_key(start)
+            .send()
+            .await?;
+        for item in output.items.unwrap_or_default() {
+            found.push(from_item(item)?);
+        }
+        match output.last_evaluated_key {
+            Some(key) => start = Some(key),
+            None => return Ok(found),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -64,6 +64,9 @@ pub struct ListParams {
 
 pub use crate::cursor::Page;
 
+/// At or below this many units a product is low on stock.
+pub const LOW_STOCK: i64 = 5;
+
 /// The answer to `POST /products/{id}/images`.
 #[derive(Debug, Serialize)]
 pub struct Upload {
@@ -215,6 +218,12 @@ impl Catalog {
             items: items.iter().map(|item| self.view(item).product).collect(),
             next_cursor,
         })
+    }
+
+    /// The products `GET /admin/stats` warns about: active, five units or fewer; admins only.
+    pub async fn low_stock(&self, principal: &Principal) -> Result<Vec<repo::LowStock>, ApiError> {
+        principal.require_admin()?;
+        repo::low_stock(&self.table, LOW_STOCK).await
     }
 
     /// `GET /products/{id}`: inactive products only for admins.

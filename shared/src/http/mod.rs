@@ -26,7 +26,7 @@ use crate::config::{Config, Cors};
 use crate::error::{ApiError, cause_chain};
 
 pub use request::{
-    MAX_BODY_BYTES, PageRequest, body_bytes, header_str, json_body, path_id, query_param,
+    MAX_BODY_BYTES, PageRequest, body_bytes, header_str, json_body, path_id, query_param, source_ip,
 };
 
 /// What a handler returns.

@@ -21,6 +21,20 @@ pub fn header_str(request: &Request, name: impl header::AsHeaderName) -> Option<
     request.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
+/// The client's IP as API Gateway saw the connection (`requestContext.http.sourceIp`): never a
+/// header, which the client could set. A request without it (not from API Gateway) shares one
+/// `unknown` address.
+pub fn source_ip(request: &Request) -> String {
+    match request.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
+            context.http.source_ip.clone()
+        }
+        _ => None,
+    }
+    .filter(|ip| !ip.is_empty())
+    .unwrap_or_else(|| "unknown".to_owned())
+}
+
 /// The raw body bytes (API Gateway's base64 already decoded), at most [`MAX_BODY_BYTES`].
 pub fn body_bytes(request: &Request) -> Result<&[u8], ApiError> {
     let bytes: &[u8] = match request.body() {

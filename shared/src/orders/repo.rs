@@ -456,6 +456,72 @@ pub async fn list(
     Ok((items, next))
 }
 
+/// How many orders a listing holds (`Select=COUNT`, page by page: nothing is read but keys).
+pub async fn count(table: &Table, listing: &Listing) -> Result<u64, ApiError> {
+    let (index, partition) = listing.index();
+    let (pk_name, _) = index.key_attributes();
+    let mut total = 0u64;
+    let mut start = None;
+    loop {
+        let output = table
+            .client
+            .query()
+            .table_name(&table.name)
+            .index_name(index.name())
+            .key_condition_expression(format!("{pk_name} = :pk"))
+            .expression_attribute_values(":pk", string(&partition))
+            .select(aws_sdk_dynamodb::types::Select::Count)
+            .set_exclusive_start_key(start)
+            .send()
+            .await?;
+        total += u64::try_from(output.count).unwrap_or(0);
+        match output.last_evaluated_key {
+            Some(key) => start = Some(key),
+            None => return Ok(total),
+        }
+    }
+}
+
+/// The status and total of every order created at or after `since_ms` (ids are ULIDs, so the
+/// index range of ids from that millisecond on is exactly those orders).
+pub async fn created_since(
+    table: &Table,
+    since_ms: u64,
+) -> Result<Vec<(OrderStatus, i64)>, ApiError> {
+    #[derive(Deserialize)]
+    struct Brief {
+        status: OrderStatus,
+        total_cents: i64,
+    }
+    let (pk_name, sk_name) = Index::Gsi3.key_attributes();
+    let lower = ulid::Ulid::from_parts(since_ms, 0).to_string();
+    let mut found = Vec::new();
+    let mut start = None;
+    loop {
+        let output = table
+            .client
+            .query()
+            .table_name(&table.name)
+            .index_name(Index::Gsi3.name())
+            .key_condition_expression(format!("{pk_name} = :pk AND {sk_name} >= :lower"))
+            .expression_attribute_values(":pk", string(keys::ALL))
+            .expression_attribute_values(":lower", string(lower.clone()))
+            .projection_expression("#status, total_cents")
+            .expression_attribute_names("#status", "status")
+            .set_exclusive_start_key(start)
+            .send()
+            .await?;
+        for item in output.items.unwrap_or_default() {
+            let brief: Brief = from_item(item)?;
+            found.push((brief.status, brief.total_cents));
+        }
+        match output.last_evaluated_key {
+            Some(key) => start = Some(key),
+            None => return Ok(found),
+        }
+    }
+}
+
 fn refund_status(status: RefundStatus) -> &'static str {
     match status {
         RefundStatus::Pending => "pending",

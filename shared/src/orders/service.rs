@@ -27,6 +27,17 @@ pub struct Orders {
     payment_timeout_secs: i64,
 }
 
+/// The orders part of `GET /admin/stats`.
+#[derive(Debug, serde::Serialize)]
+pub struct OrderStats {
+    /// Orders created since 00:00 UTC today.
+    pub orders_today: u64,
+    /// What today's orders that are paid, shipped or delivered brought in.
+    pub revenue_today_cents: i64,
+    /// Every order, by status.
+    pub orders_by_status: std::collections::BTreeMap<&'static str, u64>,
+}
+
 /// `{"order": ...}`, as every route that returns one order answers.
 #[derive(Debug, serde::Serialize)]
 pub struct OrderEnvelope {
@@ -202,6 +213,37 @@ impl Orders {
         principal.require_admin()?;
         let listing = status.map_or(Listing::All, Listing::Status);
         self.page(listing, limit, cursor, keys, now).await
+    }
+
+    /// `GET /admin/stats`'s figures about orders; admins only.
+    pub async fn stats(&self, principal: &Principal, now: i64) -> Result<OrderStats, ApiError> {
+        principal.require_admin()?;
+        let midnight = now - now.rem_euclid(86_400);
+        let today = repo::created_since(
+            &self.table,
+            u64::try_from(midnight).unwrap_or(0).saturating_mul(1000),
+        )
+        .await?;
+        let revenue_today_cents = today
+            .iter()
+            .filter(|(status, _)| {
+                matches!(
+                    status,
+                    OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Delivered
+                )
+            })
+            .map(|(_, total)| total)
+            .sum();
+        let mut orders_by_status = std::collections::BTreeMap::new();
+        for status in OrderStatus::ALL {
+            let count = repo::count(&self.table, &Listing::Status(status)).await?;
+            orders_by_status.insert(status.as_str(), count);
+        }
+        Ok(OrderStats {
+            orders_today: today.len() as u64,
+            revenue_today_cents,
+            orders_by_status,
+        })
     }
 
     /// One page of a listing; a cursor is valid only for the listing that issued it.

@@ -10,6 +10,7 @@ mod helpers;
 
 mod accounts;
 mod catalog;
+mod contact;
 mod defects;
 mod errors;
 mod health;
