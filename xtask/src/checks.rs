@@ -225,10 +225,36 @@ pub fn event_fits(function: &Function, text: &str) -> Result<(), String> {
             Err(err) => reasons.push(format!("not an SQS event: {err}")),
         }
     }
-    if function
+    let inputs: Vec<&str> = function
         .events
         .iter()
-        .any(|e| matches!(e, Event::Schedule { .. }))
+        .filter_map(|e| match e {
+            Event::Schedule {
+                input: Some(input), ..
+            } => Some(input.as_str()),
+            _ => None,
+        })
+        .collect();
+    for input in &inputs {
+        // A schedule with an `Input` delivers that JSON (placeholders filled in): the sample
+        // must have its fields.
+        let keys = |text: &str| {
+            serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()))
+        };
+        match (keys(input), keys(text)) {
+            (Some(expected), Some(found)) if expected == found => return Ok(()),
+            _ => reasons.push(format!(
+                "the schedule delivers {input}; the sample has other fields"
+            )),
+        }
+    }
+    if inputs.is_empty()
+        && function
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Schedule { .. }))
     {
         match serde_json::from_str::<EventBridgeEvent>(text) {
             Ok(event) if event.detail_type == "Scheduled Event" => return Ok(()),

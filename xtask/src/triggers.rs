@@ -462,7 +462,7 @@ async fn run_schedule(
             tokio::time::sleep(wait.unsigned_abs()).await;
         }
         let payload = match &input {
-            Some(text) => Bytes::from(text.clone()),
+            Some(text) => Bytes::from(scheduler_input(text, &rule, at)),
             None => Bytes::from(scheduled_event(&rule, at).to_string()),
         };
         let pool = Arc::clone(&pool);
@@ -477,6 +477,23 @@ async fn run_schedule(
 }
 
 /// The event EventBridge delivers for a scheduled rule.
+/// A schedule's `Input` with EventBridge Scheduler's context attributes filled in, as the
+/// service does before it invokes the target.
+pub fn scheduler_input(input: &str, schedule: &str, at: OffsetDateTime) -> String {
+    let time = at.format(&Rfc3339).unwrap_or_default();
+    input
+        .replace("<aws.scheduler.scheduled-time>", &time)
+        .replace(
+            "<aws.scheduler.schedule-arn>",
+            &format!("arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule/default/{schedule}"),
+        )
+        .replace(
+            "<aws.scheduler.execution-id>",
+            &ulid::Ulid::new().to_string().to_ascii_lowercase(),
+        )
+        .replace("<aws.scheduler.attempt-number>", "1")
+}
+
 pub fn scheduled_event(rule: &str, at: OffsetDateTime) -> Value {
     let id = format!("{:032x}", u128::from(ulid::Ulid::new()));
     json!({

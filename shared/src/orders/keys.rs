@@ -2,7 +2,7 @@
 //!
 //! | item | pk | sk | indexes |
 //! |---|---|---|---|
-//! | order | `ORDER#<id>` | `ORDER` | gsi1 `CUSTOMER#<user id>`/id, gsi2 `ORDERS#<status>`/id, gsi3 `ORDERS`/id |
+//! | order | `ORDER#<id>` | `ORDER` | gsi1 `CUSTOMER#<user id>`/id, gsi2 `ORDERS#<status>`/[status sort key](status_sort_key), gsi3 `ORDERS`/id |
 //! | a Stripe event handled | `STRIPE_EVENT#<event id>` | `STRIPE_EVENT` | |
 //!
 //! Order ids are ULIDs, so an index sorted by id is sorted by creation time.
@@ -22,6 +22,21 @@ pub fn customer(user_id: &str) -> String {
 /// The partition of the orders in one status (in gsi2).
 pub fn status(status: OrderStatus) -> String {
     format!("ORDERS#{}", status.as_str())
+}
+
+/// An order's sort key in its status partition: while it waits for its payment, its expiry
+/// first (`<expires_at, 12 digits>#<id>`), so the expiry job finds the orders that are due with
+/// one key range; in every other status, its id.
+pub fn status_sort_key(status: OrderStatus, id: &str, expires_at: i64) -> String {
+    match status {
+        OrderStatus::PendingPayment => format!("{}#{id}", due_bound(expires_at)),
+        _ => id.to_owned(),
+    }
+}
+
+/// The sort key below which every pending order has expired by `now`.
+pub fn due_bound(now: i64) -> String {
+    format!("{:012}", now.max(0))
 }
 
 /// The partition of every order (in gsi3).

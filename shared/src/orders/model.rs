@@ -197,7 +197,7 @@ impl OrderItem {
             gsi1pk: keys::customer(user_id),
             gsi1sk: id.to_owned(),
             gsi2pk: keys::status(OrderStatus::PendingPayment),
-            gsi2sk: id.to_owned(),
+            gsi2sk: keys::status_sort_key(OrderStatus::PendingPayment, id, expires_at),
             gsi3pk: keys::ALL.to_owned(),
             gsi3sk: id.to_owned(),
             id: id.to_owned(),

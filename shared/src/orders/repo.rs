@@ -197,11 +197,24 @@ pub async fn apply(
     changes: &Changes,
     now: i64,
 ) -> Result<Option<OrderItem>, ApiError> {
-    let mut set = vec!["#status = :to", "gsi2pk = :status_pk", "updated_at = :now"];
+    let mut set = vec![
+        "#status = :to",
+        "gsi2pk = :status_pk",
+        "gsi2sk = :status_sk",
+        "updated_at = :now",
+    ];
     let mut values = HashMap::from([
         (":to".to_owned(), string(transition.to.as_str())),
         (":from".to_owned(), string(transition.from.as_str())),
         (":status_pk".to_owned(), string(keys::status(transition.to))),
+        (
+            ":status_sk".to_owned(),
+            string(keys::status_sort_key(
+                transition.to,
+                &order.id,
+                order.expires_at,
+            )),
+        ),
         (":now".to_owned(), number(now)),
         (
             ":intent".to_owned(),
@@ -211,6 +224,7 @@ pub async fn apply(
     let mut after = order.clone();
     after.status = transition.to;
     after.gsi2pk = keys::status(transition.to);
+    after.gsi2sk = keys::status_sort_key(transition.to, &order.id, order.expires_at);
     after.updated_at = now;
     if let Some(refund) = changes.refund_status {
         set.push("refund_status = :refund");
@@ -454,6 +468,36 @@ pub async fn list(
         ])
     });
     Ok((items, next))
+}
+
+/// Up to `limit` orders still waiting for their payment whose `expires_at` is before `now`,
+/// oldest expiry first, and where the next page starts.
+pub async fn due(
+    table: &Table,
+    now: i64,
+    limit: i32,
+    start: Option<Item>,
+) -> Result<(Vec<OrderItem>, Option<Item>), ApiError> {
+    let (pk_name, sk_name) = Index::Gsi2.key_attributes();
+    let output = table
+        .client
+        .query()
+        .table_name(&table.name)
+        .index_name(Index::Gsi2.name())
+        .key_condition_expression(format!("{pk_name} = :pk AND {sk_name} < :bound"))
+        .expression_attribute_values(":pk", string(keys::status(OrderStatus::PendingPayment)))
+        .expression_attribute_values(":bound", string(keys::due_bound(now)))
+        .limit(limit)
+        .set_exclusive_start_key(start)
+        .send()
+        .await?;
+    let orders = output
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .map(from_item)
+        .collect::<Result<Vec<OrderItem>, _>>()?;
+    Ok((orders, output.last_evaluated_key))
 }
 
 /// How many orders a listing holds (`Select=COUNT`, page by page: nothing is read but keys).

@@ -27,6 +27,17 @@ pub struct Orders {
     payment_timeout_secs: i64,
 }
 
+/// What one run of the expiry job did.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct ExpiryRun {
+    /// Orders moved to `expired`, their stock given back.
+    pub expired: u64,
+    /// Orders that another request moved first (paid or cancelled meanwhile).
+    pub lost_races: u64,
+    /// Whether the run stopped for lack of time with due orders left for the next run.
+    pub stopped_early: bool,
+}
+
 /// The orders part of `GET /admin/stats`.
 #[derive(Debug, serde::Serialize)]
 pub struct OrderStats {
@@ -213,6 +224,40 @@ impl Orders {
         principal.require_admin()?;
         let listing = status.map_or(Listing::All, Listing::Status);
         self.page(listing, limit, cursor, keys, now).await
+    }
+
+    /// The expiry job: every order still waiting for its payment at `now` past its `expires_at`
+    /// becomes `expired` and gives its stock back, each in its own transaction conditional on
+    /// it still waiting, page by page. It stops while `time_left` says there is time for a
+    /// page more; the next run picks up the rest. Two runs at once, or a run racing a payment,
+    /// each move an order at most once: the loser's condition fails.
+    pub async fn expire_due(
+        &self,
+        now: i64,
+        time_left: impl Fn() -> std::time::Duration,
+    ) -> Result<ExpiryRun, ApiError> {
+        /// A page's worth of transactions, with room to spare.
+        const MARGIN: std::time::Duration = std::time::Duration::from_secs(3);
+        let mut run = ExpiryRun::default();
+        let mut start = None;
+        loop {
+            if time_left() < MARGIN {
+                run.stopped_early = true;
+                return Ok(run);
+            }
+            let (due, next) = repo::due(&self.table, now, 25, start).await?;
+            for order in &due {
+                let transition = state::next(order.status, Action::Expire).map_err(invalid)?;
+                match repo::apply(&self.table, order, transition, &Changes::default(), now).await? {
+                    Some(_) => run.expired += 1,
+                    None => run.lost_races += 1,
+                }
+            }
+            match next {
+                Some(key) => start = Some(key),
+                None => return Ok(run),
+            }
+        }
     }
 
     /// `GET /admin/stats`'s figures about orders; admins only.

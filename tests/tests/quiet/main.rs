@@ -122,3 +122,164 @@ async fn the_dashboard_counts_exactly_what_was_created() {
     let refused = authorized(Method::GET, "/admin/stats", &customer, None, &[]).await;
     assert_problem(&refused, 403, "forbidden");
 }
+
+/// Runs the expiry job through the Invoke API as its schedule would, at `time`.
+async fn expire_at(time: i64) -> Value {
+    let body = json!({"time": shared::clock::rfc3339(time)}).to_string();
+    let reply = helpers::invoke_api()
+        .send(
+            Method::POST,
+            "/2015-03-31/functions/ExpireOrdersFunction/invocations",
+            &[("content-type", "application/json")],
+            body,
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    reply.json()
+}
+
+async fn stock(admin: &str, product: &str) -> i64 {
+    let reply = authorized(
+        Method::GET,
+        &format!("/products/{product}"),
+        admin,
+        None,
+        &[],
+    )
+    .await;
+    reply.json()["product"]["stock"].as_i64().unwrap()
+}
+
+async fn order(token: &str, id: &str) -> Value {
+    authorized(Method::GET, &format!("/orders/{id}"), token, None, &[])
+        .await
+        .json()["order"]
+        .clone()
+}
+
+async fn wait_for(token: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let current = order(token, id).await;
+        if done(&current) || std::time::Instant::now() > deadline {
+            return current;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn new_customer() -> String {
+    let email = format!("{}@example.com", unique("exp"));
+    let body = json!({"email": email, "password": "correct horse battery", "name": "Exp"});
+    assert_eq!(api().post_json("/auth/register", &body).await.status, 201);
+    token(&email, "correct horse battery").await
+}
+
+/// The job is run at a time past the orders' payment window (the stack's window is the
+/// default 30 minutes) instead of waiting for it: its "now" is the time it was scheduled for.
+#[tokio::test]
+async fn the_expiry_job_expires_the_unpaid_gives_their_stock_back_and_a_second_run_changes_nothing()
+{
+    let admin = token(
+        &env("STOREFRONT_ADMIN_EMAIL"),
+        &env("STOREFRONT_ADMIN_PASSWORD"),
+    )
+    .await;
+    let product = product(&admin, 10, 500).await;
+    let customer = new_customer().await;
+    let unpaid = [
+        checkout(&customer, &product, 2).await,
+        checkout(&customer, &product, 2).await,
+    ];
+    let paid = checkout(&customer, &product, 2).await;
+    let intent = paid["payment"]["payment_intent_id"].as_str().unwrap();
+    localstripe::pay(&env("STRIPE_URL"), intent, localstripe::CARD_OK)
+        .await
+        .unwrap();
+    let paid_id = paid["id"].as_str().unwrap();
+    assert_eq!(
+        wait_for(&customer, paid_id, |o| o["status"] == "paid").await["status"],
+        "paid"
+    );
+    assert_eq!(stock(&admin, &product).await, 4);
+
+    // Not yet due: nothing happens.
+    let early = expire_at(shared::clock::now()).await;
+    assert_eq!(stock(&admin, &product).await, 4, "{early}");
+
+    let run = expire_at(shared::clock::now() + 3600).await;
+    assert!(run["expired"].as_u64().unwrap() >= 2, "{run}");
+    for order_json in &unpaid {
+        let current = order(&customer, order_json["id"].as_str().unwrap()).await;
+        assert_eq!(current["status"], "expired");
+    }
+    assert_eq!(order(&customer, paid_id).await["status"], "paid");
+    assert_eq!(stock(&admin, &product).await, 8);
+
+    // Twice at once: nothing more moves.
+    let later = shared::clock::now() + 3600;
+    let (a, b) = tokio::join!(expire_at(later), expire_at(later));
+    assert_eq!(
+        (a["expired"].as_u64(), b["expired"].as_u64()),
+        (Some(0), Some(0)),
+        "{a} {b}"
+    );
+    assert_eq!(stock(&admin, &product).await, 8);
+}
+
+#[tokio::test]
+async fn a_payment_racing_the_expiry_job_has_exactly_one_outcome_and_the_stock_follows_it() {
+    let admin = token(
+        &env("STOREFRONT_ADMIN_EMAIL"),
+        &env("STOREFRONT_ADMIN_PASSWORD"),
+    )
+    .await;
+    let product = product(&admin, 5, 900).await;
+    let customer = new_customer().await;
+    let placed = checkout(&customer, &product, 3).await;
+    let (id, intent) = (
+        placed["id"].as_str().unwrap().to_owned(),
+        placed["payment"]["payment_intent_id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    // localstripe sends its webhook a second after the payment; the job runs meanwhile.
+    let stripe = env("STRIPE_URL");
+    let (paid, run) = tokio::join!(
+        localstripe::pay(&stripe, &intent, localstripe::CARD_OK),
+        async {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            expire_at(shared::clock::now() + 3600).await
+        }
+    );
+    assert_eq!(paid.unwrap(), "succeeded", "{run}");
+    let settled = wait_for(&customer, &id, |o| {
+        o["status"] == "paid" || (o["status"] == "expired" && o["refund_status"] == "pending")
+    })
+    .await;
+    match settled["status"].as_str() {
+        Some("paid") => assert_eq!(stock(&admin, &product).await, 2),
+        Some("expired") => {
+            // The stock came back; the money that arrived for it goes back too.
+            assert_eq!(stock(&admin, &product).await, 5);
+            let refunds = localstripe::get(
+                &env("STRIPE_URL"),
+                &format!("/v1/refunds?payment_intent={intent}"),
+            )
+            .await
+            .unwrap();
+            assert_eq!(
+                refunds["data"].as_array().map(Vec::len),
+                Some(1),
+                "{refunds}"
+            );
+        }
+        other => panic!("neither paid nor expired and refunded: {other:?} {settled}"),
+    }
+}
