@@ -40,6 +40,8 @@ pub struct Config {
     pub uploads_bucket: Option<String>,
     /// `IMAGES_BUCKET`: where processed images are published.
     pub images_bucket: Option<String>,
+    /// `REPORTS_BUCKET`: where the daily sales reports are written.
+    pub reports_bucket: Option<String>,
     /// `IMAGES_BASE_URL`: where image URLs point (a CDN); empty derives the images bucket's URL.
     pub images_base_url: Option<String>,
     /// `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL`: a local stand-in, which serves buckets by path.
@@ -125,6 +127,7 @@ impl Config {
             uploads_bucket: text("UPLOADS_BUCKET"),
             images_bucket: text("IMAGES_BUCKET"),
             images_base_url: text("IMAGES_BASE_URL"),
+            reports_bucket: text("REPORTS_BUCKET"),
             s3_endpoint: text("AWS_ENDPOINT_URL_S3").or_else(|| text("AWS_ENDPOINT_URL")),
             region: or("AWS_REGION", "us-east-1"),
             refresh_ttl_secs: whole("REFRESH_TOKEN_TTL_SECONDS", 30 * 86_400)?,

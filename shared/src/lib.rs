@@ -24,6 +24,7 @@ pub mod orders;
 pub mod payments;
 pub mod percent;
 pub mod rate_limit;
+pub mod reports;
 pub mod routes;
 pub mod secrets;
 pub mod telemetry;

@@ -37,6 +37,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/contact"),
     ("GET", "/admin/messages"),
     ("GET", "/admin/stats"),
+    ("GET", "/admin/reports/{date}"),
 ];
 
 /// The path parameters a concrete path gives a route's path template, decoded, or `None` when

@@ -31,6 +31,7 @@ pub fn config() -> Config {
             "MAIL_FROM" => "shop@example.com",
             "UPLOADS_BUCKET" => "uploads",
             "IMAGES_BUCKET" => "images",
+            "REPORTS_BUCKET" => "reports",
             _ => return None,
         };
         Some(value.to_owned())

@@ -500,6 +500,48 @@ pub async fn due(
     Ok((orders, output.last_evaluated_key))
 }
 
+/// Every order created from `from_ms` (included) to `to_ms` (excluded), a page at a time:
+/// `each` sees each page and nothing keeps them all.
+pub async fn created_between(
+    table: &Table,
+    from_ms: u64,
+    to_ms: u64,
+    mut each: impl FnMut(Vec<OrderItem>),
+) -> Result<(), ApiError> {
+    let (pk_name, sk_name) = Index::Gsi3.key_attributes();
+    let lower = ulid::Ulid::from_parts(from_ms, 0).to_string();
+    let upper = ulid::Ulid::from_parts(to_ms, 0).to_string();
+    let mut start = None;
+    loop {
+        let output = table
+            .client
+            .query()
+            .table_name(&table.name)
+            .index_name(Index::Gsi3.name())
+            .key_condition_expression(format!(
+                "{pk_name} = :pk AND {sk_name} BETWEEN :lower AND :upper"
+            ))
+            .expression_attribute_values(":pk", string(keys::ALL))
+            .expression_attribute_values(":lower", string(lower.clone()))
+            .expression_attribute_values(":upper", string(upper.clone()))
+            .set_exclusive_start_key(start)
+            .send()
+            .await?;
+        let page = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<Vec<OrderItem>, _>>()?;
+        // `BETWEEN` includes the upper bound: the first id of `to_ms` is not this range's.
+        each(page.into_iter().filter(|o| o.id < upper).collect());
+        match output.last_evaluated_key {
+            Some(key) => start = Some(key),
+            None => return Ok(()),
+        }
+    }
+}
+
 /// How many orders a listing holds (`Select=COUNT`, page by page: nothing is read but keys).
 pub async fn count(table: &Table, listing: &Listing) -> Result<u64, ApiError> {
     let (index, partition) = listing.index();

@@ -283,3 +283,194 @@ async fn a_payment_racing_the_expiry_job_has_exactly_one_outcome_and_the_stock_f
         other => panic!("neither paid nor expired and refunded: {other:?} {settled}"),
     }
 }
+
+/// Every order, through the admin listing, page by page.
+async fn all_orders(admin: &str) -> Vec<Value> {
+    let mut orders = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/admin/orders?limit=100&cursor={c}"),
+            None => "/admin/orders?limit=100".to_owned(),
+        };
+        let page = authorized(Method::GET, &path, admin, None, &[])
+            .await
+            .json();
+        orders.extend(page["items"].as_array().cloned().unwrap_or_default());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return orders,
+        }
+    }
+}
+
+async fn download(url: &str) -> Vec<u8> {
+    let uri: http::Uri = url.parse().unwrap();
+    let base = format!(
+        "{}://{}",
+        uri.scheme_str().unwrap(),
+        uri.authority().unwrap()
+    );
+    let path = uri.path_and_query().unwrap().as_str().to_owned();
+    let reply = helpers::Client::new(base).get(&path).await;
+    assert_eq!(reply.status, 200, "{url}");
+    reply.body.to_vec()
+}
+
+async fn run_report(time: &str) -> Value {
+    let reply = helpers::invoke_api()
+        .send(
+            Method::POST,
+            "/2015-03-31/functions/ReportsFunction/invocations",
+            &[("content-type", "application/json")],
+            json!({"time": time}).to_string(),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    reply.json()
+}
+
+#[tokio::test]
+async fn the_daily_report_holds_exactly_the_days_orders_and_a_rerun_writes_the_same_bytes() {
+    let admin = token(
+        &env("STOREFRONT_ADMIN_EMAIL"),
+        &env("STOREFRONT_ADMIN_PASSWORD"),
+    )
+    .await;
+    // A sale of its own, so that the day has one whatever ran before.
+    let product = product(&admin, 20, 1234).await;
+    let customer = new_customer().await;
+    let sold = checkout(&customer, &product, 3).await;
+    let intent = sold["payment"]["payment_intent_id"].as_str().unwrap();
+    localstripe::pay(&env("STRIPE_URL"), intent, localstripe::CARD_OK)
+        .await
+        .unwrap();
+    let sold_id = sold["id"].as_str().unwrap();
+    wait_for(&customer, sold_id, |o| o["status"] == "paid").await;
+
+    let now = shared::clock::now();
+    let today = &shared::clock::rfc3339(now)[..10];
+    let tomorrow_two = shared::clock::rfc3339(now - now.rem_euclid(86_400) + 86_400 + 7_200);
+    let written = run_report(&tomorrow_two).await;
+    assert_eq!(written["date"], today);
+
+    // The oracle: the same figures from the public API.
+    let orders: Vec<Value> = all_orders(&admin)
+        .await
+        .into_iter()
+        .filter(|o| {
+            o["created_at"]
+                .as_str()
+                .is_some_and(|c| c.starts_with(today))
+        })
+        .collect();
+    let mut products: std::collections::BTreeMap<String, (String, String, i64, i64)> =
+        Default::default();
+    let mut by_status: std::collections::BTreeMap<String, (u64, i64)> = Default::default();
+    let mut revenue = 0;
+    for order in &orders {
+        let status = order["status"].as_str().unwrap().to_owned();
+        let total = order["total_cents"].as_i64().unwrap();
+        let entry = by_status.entry(status.clone()).or_default();
+        entry.0 += 1;
+        entry.1 += total;
+        if ["paid", "shipped", "delivered"].contains(&status.as_str()) {
+            revenue += total;
+            for line in order["items"].as_array().unwrap() {
+                let row = products
+                    .entry(line["product_id"].as_str().unwrap().to_owned())
+                    .or_insert_with(|| {
+                        (
+                            line["sku"].as_str().unwrap().to_owned(),
+                            line["name"].as_str().unwrap().to_owned(),
+                            0,
+                            0,
+                        )
+                    });
+                row.2 += line["quantity"].as_i64().unwrap();
+                row.3 += line["line_total_cents"].as_i64().unwrap();
+            }
+        }
+    }
+    assert!(products.contains_key(&product));
+    let mut expected_csv = String::from("product_id,sku,name,units,revenue_cents\n");
+    for (id, (sku, name, units, cents)) in &products {
+        expected_csv.push_str(&format!("{id},{sku},{name},{units},{cents}\n"));
+    }
+
+    let links = authorized(
+        Method::GET,
+        &format!("/admin/reports/{today}"),
+        &admin,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        links.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&links.body)
+    );
+    let links = links.json();
+    let csv = download(links["csv_url"].as_str().unwrap()).await;
+    let json_bytes = download(links["json_url"].as_str().unwrap()).await;
+    assert_eq!(String::from_utf8(csv.clone()).unwrap(), expected_csv);
+    let report: Value = serde_json::from_slice(&json_bytes).unwrap();
+    assert_eq!(report["orders"].as_u64(), Some(orders.len() as u64));
+    assert_eq!(report["revenue_cents"].as_i64(), Some(revenue));
+    for (status, (count, total)) in &by_status {
+        assert_eq!(
+            report["totals_by_status"][status]["orders"].as_u64(),
+            Some(*count),
+            "{status}"
+        );
+        assert_eq!(
+            report["totals_by_status"][status]["total_cents"].as_i64(),
+            Some(*total)
+        );
+    }
+
+    // Again: the same bytes.
+    run_report(&tomorrow_two).await;
+    let links = authorized(
+        Method::GET,
+        &format!("/admin/reports/{today}"),
+        &admin,
+        None,
+        &[],
+    )
+    .await
+    .json();
+    assert_eq!(download(links["csv_url"].as_str().unwrap()).await, csv);
+    assert_eq!(
+        download(links["json_url"].as_str().unwrap()).await,
+        json_bytes
+    );
+
+    for (date, status) in [("2001-01-01", 404), ("2026-13-45", 400), ("yesterday", 400)] {
+        let reply = authorized(
+            Method::GET,
+            &format!("/admin/reports/{date}"),
+            &admin,
+            None,
+            &[],
+        )
+        .await;
+        assert_eq!(reply.status, status, "{date}");
+    }
+    let refused = authorized(
+        Method::GET,
+        &format!("/admin/reports/{today}"),
+        &customer,
+        None,
+        &[],
+    )
+    .await;
+    assert_problem(&refused, 403, "forbidden");
+}
