@@ -154,8 +154,15 @@ async fn black_box(
             names: NameOptions {
                 stack_name: "storefront-test".into(),
                 suffix: suffix.clone(),
-                // A short lockout window, so a test can see it end.
-                parameters: [("LoginLockoutWindowSeconds".to_owned(), "5".to_owned())].into(),
+                parameters: [
+                    // A short lockout window, so a test can see it end.
+                    ("LoginLockoutWindowSeconds".to_owned(), "5".to_owned()),
+                    // A short payment window, so that the expiry job has orders to expire; the
+                    // jobs run when a test invokes them, never on their schedules.
+                    ("OrderPaymentTimeoutSeconds".to_owned(), "2".to_owned()),
+                    ("SchedulesState".to_owned(), "DISABLED".to_owned()),
+                ]
+                .into(),
                 queue_endpoint: None,
             },
             api_port: 0,
