@@ -97,6 +97,24 @@ impl Table {
     }
 }
 
+/// Runs `query` to its end, a page at a time: `each` sees every page's output (its items, or
+/// its count), and nothing keeps the pages.
+pub async fn for_each_page(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    mut each: impl FnMut(aws_sdk_dynamodb::operation::query::QueryOutput) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
+    let mut start = None;
+    loop {
+        let mut output = query.clone().set_exclusive_start_key(start).send().await?;
+        let next = output.last_evaluated_key.take();
+        each(output)?;
+        match next {
+            Some(key) => start = Some(key),
+            None => return Ok(()),
+        }
+    }
+}
+
 /// A transaction's put of `item` if `condition` holds (`attribute_not_exists(pk)` for "new").
 pub fn put_if<T: Serialize>(
     table: &Table,

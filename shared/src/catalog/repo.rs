@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::keys::{self, ProductIndex};
 use super::model::{ImageItem, ImageStatus, ProductFields, ProductItem, index_attributes};
 use crate::db::{
-    Table, any_condition_failed, condition_failed_at, from_item, number, put_if, string, to_item,
-    transaction_failed,
+    Table, any_condition_failed, condition_failed_at, for_each_page, from_item, number, put_if,
+    string, to_item, transaction_failed,
 };
 use crate::error::{ApiError, ErrorCode};
 
@@ -363,31 +363,26 @@ pub struct LowStock {
 pub async fn low_stock(table: &Table, max: i64) -> Result<Vec<LowStock>, ApiError> {
     let index = ProductIndex::Catalog;
     let (pk_name, _) = index.key_attributes();
+    let query = table
+        .client
+        .query()
+        .table_name(&table.name)
+        .index_name(index.name())
+        .key_condition_expression(format!("{pk_name} = :pk"))
+        .filter_expression("active = :true AND stock <= :max")
+        .expression_attribute_values(":pk", string(keys::partition(index, "")))
+        .expression_attribute_values(":true", AttributeValue::Bool(true))
+        .expression_attribute_values(":max", number(max))
+        .projection_expression("id, sku, stock");
     let mut found = Vec::new();
-    let mut start = None;
-    loop {
-        let output = table
-            .client
-            .query()
-            .table_name(&table.name)
-            .index_name(index.name())
-            .key_condition_expression(format!("{pk_name} = :pk"))
-            .filter_expression("active = :true AND stock <= :max")
-            .expression_attribute_values(":pk", string(keys::partition(index, "")))
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .expression_attribute_values(":max", number(max))
-            .projection_expression("id, sku, stock")
-            .set_exclusive_start_key(start)
-            .send()
-            .await?;
-        for item in output.items.unwrap_or_default() {
+    for_each_page(query, |page| {
+        for item in page.items.unwrap_or_default() {
             found.push(from_item(item)?);
         }
-        match output.last_evaluated_key {
-            Some(key) => start = Some(key),
-            None => return Ok(found),
-        }
-    }
+        Ok(())
+    })
+    .await?;
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use super::keys;
 use super::model::{OrderItem, RefundStatus};
 use super::state::{OrderStatus, Transition};
 use crate::catalog::keys as catalog_keys;
-use crate::db::{Index, Item, Table, from_item, number, string, to_item};
+use crate::db::{Index, Item, Table, for_each_page, from_item, number, string, to_item};
 use crate::error::ApiError;
 
 /// How often a transaction cancelled by a concurrent one on the same products is tried again.
@@ -511,61 +511,50 @@ pub async fn created_between(
     let (pk_name, sk_name) = Index::Gsi3.key_attributes();
     let lower = ulid::Ulid::from_parts(from_ms, 0).to_string();
     let upper = ulid::Ulid::from_parts(to_ms, 0).to_string();
-    let mut start = None;
-    loop {
-        let output = table
-            .client
-            .query()
-            .table_name(&table.name)
-            .index_name(Index::Gsi3.name())
-            .key_condition_expression(format!(
-                "{pk_name} = :pk AND {sk_name} BETWEEN :lower AND :upper"
-            ))
-            .expression_attribute_values(":pk", string(keys::ALL))
-            .expression_attribute_values(":lower", string(lower.clone()))
-            .expression_attribute_values(":upper", string(upper.clone()))
-            .set_exclusive_start_key(start)
-            .send()
-            .await?;
-        let page = output
+    let query = table
+        .client
+        .query()
+        .table_name(&table.name)
+        .index_name(Index::Gsi3.name())
+        .key_condition_expression(format!(
+            "{pk_name} = :pk AND {sk_name} BETWEEN :lower AND :upper"
+        ))
+        .expression_attribute_values(":pk", string(keys::ALL))
+        .expression_attribute_values(":lower", string(lower))
+        .expression_attribute_values(":upper", string(upper.clone()));
+    for_each_page(query, |page| {
+        let orders = page
             .items
             .unwrap_or_default()
             .into_iter()
             .map(from_item)
             .collect::<Result<Vec<OrderItem>, _>>()?;
         // `BETWEEN` includes the upper bound: the first id of `to_ms` is not this range's.
-        each(page.into_iter().filter(|o| o.id < upper).collect());
-        match output.last_evaluated_key {
-            Some(key) => start = Some(key),
-            None => return Ok(()),
-        }
-    }
+        each(orders.into_iter().filter(|o| o.id < upper).collect());
+        Ok(())
+    })
+    .await
 }
 
 /// How many orders a listing holds (`Select=COUNT`, page by page: nothing is read but keys).
 pub async fn count(table: &Table, listing: &Listing) -> Result<u64, ApiError> {
     let (index, partition) = listing.index();
     let (pk_name, _) = index.key_attributes();
+    let query = table
+        .client
+        .query()
+        .table_name(&table.name)
+        .index_name(index.name())
+        .key_condition_expression(format!("{pk_name} = :pk"))
+        .expression_attribute_values(":pk", string(&partition))
+        .select(aws_sdk_dynamodb::types::Select::Count);
     let mut total = 0u64;
-    let mut start = None;
-    loop {
-        let output = table
-            .client
-            .query()
-            .table_name(&table.name)
-            .index_name(index.name())
-            .key_condition_expression(format!("{pk_name} = :pk"))
-            .expression_attribute_values(":pk", string(&partition))
-            .select(aws_sdk_dynamodb::types::Select::Count)
-            .set_exclusive_start_key(start)
-            .send()
-            .await?;
-        total += u64::try_from(output.count).unwrap_or(0);
-        match output.last_evaluated_key {
-            Some(key) => start = Some(key),
-            None => return Ok(total),
-        }
-    }
+    for_each_page(query, |page| {
+        total += u64::try_from(page.count).unwrap_or(0);
+        Ok(())
+    })
+    .await?;
+    Ok(total)
 }
 
 /// The status and total of every order created at or after `since_ms` (ids are ULIDs, so the
@@ -581,31 +570,26 @@ pub async fn created_since(
     }
     let (pk_name, sk_name) = Index::Gsi3.key_attributes();
     let lower = ulid::Ulid::from_parts(since_ms, 0).to_string();
+    let query = table
+        .client
+        .query()
+        .table_name(&table.name)
+        .index_name(Index::Gsi3.name())
+        .key_condition_expression(format!("{pk_name} = :pk AND {sk_name} >= :lower"))
+        .expression_attribute_values(":pk", string(keys::ALL))
+        .expression_attribute_values(":lower", string(lower))
+        .projection_expression("#status, total_cents")
+        .expression_attribute_names("#status", "status");
     let mut found = Vec::new();
-    let mut start = None;
-    loop {
-        let output = table
-            .client
-            .query()
-            .table_name(&table.name)
-            .index_name(Index::Gsi3.name())
-            .key_condition_expression(format!("{pk_name} = :pk AND {sk_name} >= :lower"))
-            .expression_attribute_values(":pk", string(keys::ALL))
-            .expression_attribute_values(":lower", string(lower.clone()))
-            .projection_expression("#status, total_cents")
-            .expression_attribute_names("#status", "status")
-            .set_exclusive_start_key(start)
-            .send()
-            .await?;
-        for item in output.items.unwrap_or_default() {
+    for_each_page(query, |page| {
+        for item in page.items.unwrap_or_default() {
             let brief: Brief = from_item(item)?;
             found.push((brief.status, brief.total_cents));
         }
-        match output.last_evaluated_key {
-            Some(key) => start = Some(key),
-            None => return Ok(found),
-        }
-    }
+        Ok(())
+    })
+    .await?;
+    Ok(found)
 }
 
 fn refund_status(status: RefundStatus) -> &'static str {

@@ -123,15 +123,14 @@ async fn the_dashboard_counts_exactly_what_was_created() {
     assert_problem(&refused, 403, "forbidden");
 }
 
-/// Runs the expiry job through the Invoke API as its schedule would, at `time`.
-async fn expire_at(time: i64) -> Value {
-    let body = json!({"time": shared::clock::rfc3339(time)}).to_string();
+/// Invokes a job through the Invoke API with `body`, as its schedule would; its answer.
+async fn invoke(function: &str, body: Value) -> Value {
     let reply = helpers::invoke_api()
         .send(
             Method::POST,
-            "/2015-03-31/functions/ExpireOrdersFunction/invocations",
+            &format!("/2015-03-31/functions/{function}/invocations"),
             &[("content-type", "application/json")],
-            body,
+            body.to_string(),
         )
         .await;
     assert_eq!(
@@ -141,6 +140,15 @@ async fn expire_at(time: i64) -> Value {
         String::from_utf8_lossy(&reply.body)
     );
     reply.json()
+}
+
+/// Runs the expiry job as if scheduled for `time`.
+async fn expire_at(time: i64) -> Value {
+    invoke(
+        "ExpireOrdersFunction",
+        json!({"time": shared::clock::rfc3339(time)}),
+    )
+    .await
 }
 
 async fn stock(admin: &str, product: &str) -> i64 {
@@ -322,21 +330,7 @@ async fn download(url: &str) -> Vec<u8> {
 }
 
 async fn run_report(time: &str) -> Value {
-    let reply = helpers::invoke_api()
-        .send(
-            Method::POST,
-            "/2015-03-31/functions/ReportsFunction/invocations",
-            &[("content-type", "application/json")],
-            json!({"time": time}).to_string(),
-        )
-        .await;
-    assert_eq!(
-        reply.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    reply.json()
+    invoke("ReportsFunction", json!({ "time": time })).await
 }
 
 #[tokio::test]
