@@ -261,9 +261,11 @@ impl PageRequest {
                 ));
             }
         };
+        // `cursor=` with nothing after it asks for the first page, as no cursor does.
         let cursor = request
             .query_string_parameters_ref()
             .and_then(|params| params.first("cursor"))
+            .filter(|cursor| !cursor.is_empty())
             .map(str::to_owned);
         Ok(Self { limit, cursor })
     }

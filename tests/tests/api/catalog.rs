@@ -458,6 +458,18 @@ async fn forged_or_misplaced_cursors_are_400_and_unknown_products_404() {
     );
 }
 
+#[tokio::test]
+async fn an_empty_cursor_asks_for_the_first_page() {
+    let reply = api().get("/products?limit=1&cursor=").await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert!(reply.json()["items"].is_array());
+}
+
 /// A category of its own with `count` products, named after `tag`.
 pub async fn new_category(admin: &str, tag: &str, count: usize) -> String {
     let category = unique(tag);
