@@ -64,6 +64,8 @@ struct Figures {
     peak_mb: f64,
     binary_mb: f64,
     zip_mb: f64,
+    /// Instructions for the start and the first invocation, and per warm invocation.
+    instructions: Option<(u64, u64)>,
 }
 
 /// `cargo xtask bench`'s options.
@@ -75,12 +77,21 @@ pub struct BenchOptions {
     /// Cold starts per function.
     #[arg(long, default_value_t = 20)]
     cold_starts: usize,
+    /// Measure this function only (its logical id).
+    #[arg(long, value_name = "NAME")]
+    only: Option<String>,
+    /// Also count instructions under valgrind's callgrind: per warm invocation, and for the
+    /// start plus the first invocation. Repeatable whatever else the machine does.
+    #[arg(long)]
+    callgrind: bool,
 }
 
 pub async fn bench(root: &Path, options: BenchOptions) -> Result<()> {
     let BenchOptions {
         invocations,
         cold_starts,
+        only,
+        callgrind,
     } = options;
     let tools = Tools::new(root);
     let stand_in_tools = tools.ensure_stand_ins().await?;
@@ -93,6 +104,7 @@ pub async fn bench(root: &Path, options: BenchOptions) -> Result<()> {
     let built = Template::load(&root.join("template.yaml"), &names)?;
     let functions: Vec<_> = SUBJECTS
         .iter()
+        .filter(|(id, _)| only.as_deref().is_none_or(|o| o == *id))
         .map(|(id, event)| {
             built
                 .functions
@@ -141,6 +153,7 @@ pub async fn bench(root: &Path, options: BenchOptions) -> Result<()> {
         &release,
         invocations,
         cold_starts,
+        callgrind.then(|| tools.local.join("bench/callgrind")),
     )
     .await;
     stand_ins.stop().await;
@@ -156,6 +169,21 @@ pub async fn bench(root: &Path, options: BenchOptions) -> Result<()> {
             "| {} | {:.1} ms | {:.2} ms | {:.2} ms | {:.3} ms | {:.1} MB | {:.1} MB | {:.2} MB |\n",
             f.function, f.init_ms, f.p50_ms, f.p99_ms, f.cpu_ms, f.peak_mb, f.binary_mb, f.zip_mb
         ));
+    }
+    if figures.iter().any(|f| f.instructions.is_some()) {
+        report.push_str(
+            "\nInstructions (callgrind):\n\n| function | start + first invocation | per warm invocation |\n|---|---|---|\n",
+        );
+        for f in &figures {
+            if let Some((first, warm)) = f.instructions {
+                report.push_str(&format!(
+                    "| {} | {:.1} M | {:.0} k |\n",
+                    f.function,
+                    first as f64 / 1e6,
+                    warm as f64 / 1e3
+                ));
+            }
+        }
     }
     if let Some(read) = figures.iter().find(|f| f.function == "ProductsGetFunction") {
         report.push_str(&format!(
@@ -196,6 +224,7 @@ async fn measure(
     release: &Path,
     invocations: usize,
     cold_starts: usize,
+    callgrind: Option<std::path::PathBuf>,
 ) -> Result<(Vec<Figures>, f64)> {
     let logs = Logs::new(None, false)?;
     let clients = provision::Clients {
@@ -288,8 +317,17 @@ async fn measure(
         let peak_kb = peak_memory_kb(pid)?;
         pool.shutdown();
 
+        let instructions = match &callgrind {
+            Some(dir) => Some(
+                count_instructions(&spec, dir, &logs, |i| event_for(&format!("cg-{i}")))
+                    .await
+                    .with_context(|| format!("callgrind of {}", function.logical_id))?,
+            ),
+            None => None,
+        };
         let binary = std::fs::read(&spec.executable)?;
         figures.push(Figures {
+            instructions,
             function: function.logical_id.clone(),
             init_ms: median(&inits),
             p50_ms: percentile(&durations, 0.50),
@@ -501,6 +539,101 @@ async fn customer_token(
         shared::auth::Role::Customer,
         shared::clock::now(),
     ))
+}
+
+/// Warm invocations counted under callgrind.
+const CALLGRIND_RUNS: usize = 50;
+
+/// Runs the function under callgrind: instructions from its start through its first
+/// invocation, and per warm invocation after a warm-up (counters zeroed, then dumped after
+/// [`CALLGRIND_RUNS`] invocations), read from the dumps' `summary:` lines.
+async fn count_instructions(
+    spec: &crate::lambda::FunctionSpec,
+    dir: &Path,
+    logs: &Logs,
+    event: impl Fn(usize) -> Bytes,
+) -> Result<(u64, u64)> {
+    std::fs::create_dir_all(dir)?;
+    let base = dir.join(&spec.logical_id);
+    for entry in std::fs::read_dir(dir)?.flatten() {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(&spec.logical_id)
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    let wrapper = dir.join(format!("{}.sh", spec.logical_id));
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file={}.%p {}\n",
+            base.display(),
+            spec.executable.display()
+        ),
+    )?;
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))?;
+    }
+    let mut traced = spec.clone();
+    traced.executable = wrapper;
+    traced.timeout = Duration::from_secs(120);
+    // valgrind is found through the PATH the function is given.
+    traced
+        .environment
+        .push(("PATH".into(), "/usr/local/bin:/usr/bin:/bin".into()));
+    let pool = Pool::new(traced, logs.clone());
+    let first = pool.invoke(event(0), "callgrind-first").await;
+    expect_ok(&spec.logical_id, &first.outcome)?;
+    let pid = pool.idle_pids().first().copied().context("no process")?;
+    let control = |argument: &str| {
+        std::process::Command::new("callgrind_control")
+            .arg(argument)
+            .arg(pid.to_string())
+            .output()
+            .map_err(anyhow::Error::from)
+            .and_then(|o| {
+                if o.status.success() {
+                    Ok(())
+                } else {
+                    bail!("callgrind_control {argument} failed")
+                }
+            })
+    };
+    control("--dump")?;
+    let start = newest_summary(dir, &spec.logical_id)?;
+    for i in 1..=20 {
+        let warm = pool.invoke(event(i), "callgrind-warmup").await;
+        expect_ok(&spec.logical_id, &warm.outcome)?;
+    }
+    control("--zero")?;
+    for i in 0..CALLGRIND_RUNS {
+        let warm = pool.invoke(event(100 + i), "callgrind").await;
+        expect_ok(&spec.logical_id, &warm.outcome)?;
+    }
+    control("--dump")?;
+    let warm = newest_summary(dir, &spec.logical_id)?;
+    pool.shutdown();
+    Ok((start, warm / CALLGRIND_RUNS as u64))
+}
+
+/// The `summary:` (instructions) of the newest callgrind dump of `function` in `dir`.
+fn newest_summary(dir: &Path, function: &str) -> Result<u64> {
+    let newest = std::fs::read_dir(dir)?
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with(function) && !name.ends_with(".sh")
+        })
+        .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok())
+        .context("no callgrind dump")?;
+    std::fs::read_to_string(newest.path())?
+        .lines()
+        .find_map(|l| l.strip_prefix("summary:"))
+        .and_then(|n| n.trim().parse().ok())
+        .context("a callgrind dump without a summary")
 }
 
 fn median(durations: &[Duration]) -> f64 {
