@@ -7,7 +7,7 @@ use shared::contact::Contact;
 use shared::db::Table;
 use shared::secrets::Keys;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let (config, sdk) = shared::start().await?;
     let table = Table::from_config(&sdk, &config)?;

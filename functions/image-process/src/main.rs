@@ -10,7 +10,7 @@ mod handler;
 use lambda_runtime::{LambdaEvent, service_fn};
 use shared::catalog::images::ImagePipeline;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let (config, sdk) = shared::start().await?;
     let pipeline = ImagePipeline::from_config(&sdk, &config, codec::Codec)?;

@@ -10,7 +10,7 @@ use shared::db::Table;
 use shared::mail::Mailer;
 use shared::orders::emails::OrderMail;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let (config, sdk) = shared::start().await?;
     let table = Table::from_config(&sdk, &config)?;

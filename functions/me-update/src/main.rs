@@ -6,7 +6,7 @@ use shared::accounts::Accounts;
 use shared::db::Table;
 use shared::secrets::Keys;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let (config, sdk) = shared::start().await?;
     let accounts = Accounts::new(Table::from_config(&sdk, &config)?, &config);

@@ -8,7 +8,7 @@ use shared::orders::service::Orders;
 use shared::payments::stripe::Stripe;
 use shared::secrets::Keys;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let (config, sdk) = shared::start().await?;
     let table = Table::from_config(&sdk, &config)?;

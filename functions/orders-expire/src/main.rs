@@ -7,7 +7,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use shared::db::Table;
 use shared::orders::service::Orders;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let (config, sdk) = shared::start().await?;
     let orders = Orders::new(Table::from_config(&sdk, &config)?, &config);

@@ -8,7 +8,7 @@ use shared::orders::service::Orders;
 use shared::payments::stripe::Stripe;
 use shared::payments::webhook::WebhookSecrets;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let (config, sdk) = shared::start().await?;
     let orders = Orders::new(Table::from_config(&sdk, &config)?, &config);

@@ -7,7 +7,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use shared::db::Table;
 use shared::reports::Reports;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let (config, sdk) = shared::start().await?;
     let reports = Reports::from_config(&sdk, &config, Table::from_config(&sdk, &config)?)?;
