@@ -84,6 +84,10 @@ pub struct BenchOptions {
     /// start plus the first invocation. Repeatable whatever else the machine does.
     #[arg(long)]
     callgrind: bool,
+    /// Measure the binaries already built in DIR instead of building release ones (a build
+    /// with symbols, to read a callgrind profile by function).
+    #[arg(long, value_name = "DIR")]
+    binaries: Option<std::path::PathBuf>,
 }
 
 pub async fn bench(root: &Path, options: BenchOptions) -> Result<()> {
@@ -92,6 +96,7 @@ pub async fn bench(root: &Path, options: BenchOptions) -> Result<()> {
         cold_starts,
         only,
         callgrind,
+        binaries: prebuilt,
     } = options;
     let tools = Tools::new(root);
     let stand_in_tools = tools.ensure_stand_ins().await?;
@@ -115,8 +120,13 @@ pub async fn bench(root: &Path, options: BenchOptions) -> Result<()> {
         })
         .collect::<Result<_>>()?;
     let binaries: Vec<String> = functions.iter().map(|(f, _)| f.binary.clone()).collect();
-    build_binaries(root, &binaries, true).await?;
-    let release = crate::checks::target_dir(root)?.join("release");
+    let release = match prebuilt {
+        Some(dir) => dir,
+        None => {
+            build_binaries(root, &binaries, true).await?;
+            crate::checks::target_dir(root)?.join("release")
+        }
+    };
 
     let stand_ins = StandIns::start(
         &StandInOptions {
