@@ -35,12 +35,15 @@ struct KeySecret {
     secret_key: String,
 }
 
-/// The Stripe API, with the shop's secret key.
-#[derive(Clone)]
+type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// The Stripe API, with the shop's secret key. The HTTPS client (and the system's root
+/// certificates it loads, most of a cold start's instructions) is made on the first call, so
+/// a function whose invocation needs no Stripe call never pays for it.
 pub struct Stripe {
     base: String,
     secret_key: String,
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: std::sync::OnceLock<HttpsClient>,
 }
 
 impl std::fmt::Debug for Stripe {
@@ -89,17 +92,26 @@ impl Stripe {
         if !secret_key.starts_with("sk_") && !secret_key.starts_with("rk_") {
             return Err("the Stripe key must be a secret (sk_) or restricted (rk_) key");
         }
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
-            .map_err(|_| "no TLS root certificates")?
-            .https_or_http()
-            .enable_http1()
-            .build();
         Ok(Self {
             base: base.trim_end_matches('/').to_owned(),
             secret_key,
-            client: Client::builder(TokioExecutor::new()).build(https),
+            client: std::sync::OnceLock::new(),
         })
+    }
+
+    fn client(&self) -> Result<&HttpsClient, ApiError> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
+            .map_err(|e| ApiError::internal(StripeError(format!("no TLS roots: {e}"))))?
+            .https_or_http()
+            .enable_http1()
+            .build();
+        Ok(self
+            .client
+            .get_or_init(|| Client::builder(TokioExecutor::new()).build(https)))
     }
 
     async fn post<T: DeserializeOwned>(
@@ -118,7 +130,7 @@ impl Stripe {
             .body(Full::new(Bytes::from(body)))
             .map_err(ApiError::internal)?;
         let call = async {
-            let response = self.client.request(request).await?;
+            let response = self.client()?.request(request).await?;
             let status = response.status();
             let bytes = response.into_body().collect().await?.to_bytes();
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>((status, bytes))
