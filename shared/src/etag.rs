@@ -7,8 +7,7 @@ use sha2::{Digest, Sha256};
 pub fn of<T: Serialize>(representation: &T) -> String {
     let bytes = serde_json::to_vec(representation).unwrap_or_default();
     let digest = Sha256::digest(&bytes);
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+    format!("\"{}\"", crate::auth::tokens::hex(&digest[..16]))
 }
 
 /// `If-Match`: strong comparison (§13.1.1). A weak tag (`W/"..."`) never matches, since a

@@ -26,6 +26,7 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::auth::tokens::hex;
 use crate::db::{self, Table, number, string};
 use crate::error::ApiError;
 
@@ -272,14 +273,6 @@ fn unseal(key: &[u8; 32], sealed: &str) -> Result<StoredResponse, ApiError> {
         .decrypt(XNonce::from_slice(nonce), sealed)
         .map_err(|_| ApiError::internal("a kept response does not open with its key"))?;
     serde_json::from_slice(&plain).map_err(ApiError::internal)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
 }
 
 #[cfg(test)]

@@ -16,8 +16,12 @@ pub fn new_token() -> Result<String, ApiError> {
 
 /// The hash a token is stored and looked up by.
 pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Bytes as lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// SHA-256 of any text, hex: for keys that must not reveal what they count (an email).

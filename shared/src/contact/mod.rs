@@ -9,7 +9,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::accounts::model::Email;
 use crate::auth::Principal;
@@ -116,12 +115,9 @@ impl Contact {
         message: NewMessage,
         now: i64,
     ) -> Result<Received, ApiError> {
-        let ip_hash = Sha256::digest(source_ip.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>();
+        let ip_key = crate::auth::tokens::opaque_key(source_ip);
         PER_IP
-            .acquire(&self.table, &format!("contact#{ip_hash}"), now)
+            .acquire(&self.table, &format!("contact#{ip_key}"), now)
             .await?;
         let id = Id::new().to_string();
         let item = MessageItem {

@@ -8,36 +8,9 @@ use http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Client, Reply, api, assert_problem, authorized, env, error_fields, invoke_api, login,
+    Client, Reply, api, assert_problem, authorized, env, error_fields, invoke_api, token,
 };
-
-/// Something no other test's names or categories contain.
-pub fn unique(tag: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("{tag}{}", nanos % 10_000_000_000)
-}
-
-async fn token(email: &str, password: &str) -> String {
-    let reply = login(email, password).await;
-    assert_eq!(
-        reply.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    reply.json()["access_token"].as_str().unwrap().to_owned()
-}
-
-pub async fn admin_token() -> String {
-    token(
-        &env("STOREFRONT_ADMIN_EMAIL"),
-        &env("STOREFRONT_ADMIN_PASSWORD"),
-    )
-    .await
-}
+pub use crate::helpers::{admin_token, unique};
 
 pub async fn customer_token() -> String {
     let email = format!("{}@example.com", unique("shopper"));

@@ -242,3 +242,31 @@ pub async fn moto_config() -> aws_config::SdkConfig {
 pub async fn moto_s3() -> aws_sdk_s3::Client {
     shared::aws::local_s3(&moto_config().await)
 }
+
+/// Something no other test's names or categories contain.
+pub fn unique(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{tag}{}", nanos % 10_000_000_000)
+}
+
+pub async fn token(email: &str, password: &str) -> String {
+    let reply = login(email, password).await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    reply.json()["access_token"].as_str().unwrap().to_owned()
+}
+
+pub async fn admin_token() -> String {
+    token(
+        &env("STOREFRONT_ADMIN_EMAIL"),
+        &env("STOREFRONT_ADMIN_PASSWORD"),
+    )
+    .await
+}

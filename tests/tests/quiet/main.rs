@@ -14,17 +14,7 @@ use http::Method;
 use serde_json::{Value, json};
 use shared::testing::localstripe;
 
-use helpers::{api, assert_problem, authorized, env, login};
-
-async fn token(email: &str, password: &str) -> String {
-    let reply = login(email, password).await;
-    assert_eq!(reply.status, 200);
-    reply.json()["access_token"].as_str().unwrap().to_owned()
-}
-
-fn unique(tag: &str) -> String {
-    format!("{tag}{}", shared::ids::Id::new().as_str().to_lowercase())
-}
+use helpers::{admin_token, api, assert_problem, authorized, env, token, unique};
 
 async fn product(admin: &str, stock: i64, price_cents: i64) -> String {
     let sku = unique("Q");
@@ -74,11 +64,7 @@ fn count(stats: &Value, status: &str) -> i64 {
 
 #[tokio::test]
 async fn the_dashboard_counts_exactly_what_was_created() {
-    let admin = token(
-        &env("STOREFRONT_ADMIN_EMAIL"),
-        &env("STOREFRONT_ADMIN_PASSWORD"),
-    )
-    .await;
+    let admin = admin_token().await;
     let before = stats(&admin).await;
 
     let low = product(&admin, 4, 250).await;
@@ -194,11 +180,7 @@ const PAYMENT_WINDOW: Duration = Duration::from_millis(2500);
 #[tokio::test]
 async fn the_expiry_job_expires_the_unpaid_gives_their_stock_back_and_a_second_run_changes_nothing()
 {
-    let admin = token(
-        &env("STOREFRONT_ADMIN_EMAIL"),
-        &env("STOREFRONT_ADMIN_PASSWORD"),
-    )
-    .await;
+    let admin = admin_token().await;
     let product = product(&admin, 10, 500).await;
     let customer = new_customer().await;
     let unpaid = [
@@ -244,11 +226,7 @@ async fn the_expiry_job_expires_the_unpaid_gives_their_stock_back_and_a_second_r
 
 #[tokio::test]
 async fn a_payment_racing_the_expiry_job_has_exactly_one_outcome_and_the_stock_follows_it() {
-    let admin = token(
-        &env("STOREFRONT_ADMIN_EMAIL"),
-        &env("STOREFRONT_ADMIN_PASSWORD"),
-    )
-    .await;
+    let admin = admin_token().await;
     let product = product(&admin, 5, 900).await;
     let customer = new_customer().await;
     let placed = checkout(&customer, &product, 3).await;
@@ -335,11 +313,7 @@ async fn run_report(time: &str) -> Value {
 
 #[tokio::test]
 async fn the_daily_report_holds_exactly_the_days_orders_and_a_rerun_writes_the_same_bytes() {
-    let admin = token(
-        &env("STOREFRONT_ADMIN_EMAIL"),
-        &env("STOREFRONT_ADMIN_PASSWORD"),
-    )
-    .await;
+    let admin = admin_token().await;
     // A sale of its own, so that the day has one whatever ran before.
     let product = product(&admin, 20, 1234).await;
     let customer = new_customer().await;
