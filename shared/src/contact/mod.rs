@@ -6,15 +6,13 @@
 //! | a message | `MESSAGE#<id>` | `MESSAGE` | gsi1 `MESSAGES`/id |
 //! | its sender's hourly count | `RATE#contact#<sha256 of the IP>` | `RATE` | |
 
-use std::collections::{BTreeMap, HashMap};
-
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::model::Email;
 use crate::auth::Principal;
 use crate::clock::rfc3339;
 use crate::cursor::Page;
-use crate::db::{Index, Table, from_item, string, to_item};
+use crate::db::{Index, Position, Table, from_item, newest_first, to_item};
 use crate::error::ApiError;
 use crate::ids::Id;
 use crate::rate_limit::Window;
@@ -154,62 +152,15 @@ impl Contact {
     ) -> Result<Page<Message>, ApiError> {
         principal.require_admin()?;
         const SCOPE: &str = "messages";
-        let (pk_name, sk_name) = Index::Gsi1.key_attributes();
-        let start = match cursor {
-            Some(cursor) => {
-                let position: BTreeMap<String, String> =
-                    keys.cursors().decode(SCOPE, cursor, now)?;
-                let expected = ["pk", "sk", pk_name, sk_name];
-                if position.len() != expected.len()
-                    || !expected.iter().all(|k| position.contains_key(*k))
-                    || position.get(pk_name).map(String::as_str) != Some(ALL)
-                {
-                    return Err(ApiError::InvalidCursor);
-                }
-                Some(
-                    position
-                        .into_iter()
-                        .map(|(k, v)| (k, string(v)))
-                        .collect::<HashMap<_, _>>(),
-                )
-            }
-            None => None,
-        };
-        // One more than the page, to know whether another page follows.
-        let output = self
-            .table
-            .client
-            .query()
-            .table_name(&self.table.name)
-            .index_name(Index::Gsi1.name())
-            .key_condition_expression(format!("{pk_name} = :pk"))
-            .expression_attribute_values(":pk", string(ALL))
-            .scan_index_forward(false)
-            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
-            .set_exclusive_start_key(start)
-            .send()
-            .await?;
-        let mut items: Vec<MessageItem> = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<_, _>>()?;
-        let more = items.len() > limit as usize;
-        items.truncate(limit as usize);
-        let next_cursor = match items.last() {
-            Some(last) if more => Some(keys.cursors().encode(
-                SCOPE,
-                &BTreeMap::from([
-                    ("pk".to_owned(), last.pk.clone()),
-                    ("sk".to_owned(), last.sk.clone()),
-                    (pk_name.to_owned(), last.gsi1pk.clone()),
-                    (sk_name.to_owned(), last.gsi1sk.clone()),
-                ]),
-                now,
-            )?),
-            _ => None,
-        };
+        let start = cursor
+            .map(|c| keys.cursors().decode::<Position>(SCOPE, c, now))
+            .transpose()?;
+        let (items, next) =
+            newest_first(&self.table, Index::Gsi1, ALL, limit as usize, start).await?;
+        let items: Vec<MessageItem> = items.into_iter().map(from_item).collect::<Result<_, _>>()?;
+        let next_cursor = next
+            .map(|position| keys.cursors().encode(SCOPE, &position, now))
+            .transpose()?;
         Ok(Page {
             items: items
                 .into_iter()

@@ -2,7 +2,7 @@
 //! the order and the stock of its products change together or not at all, and each is
 //! conditional on what it read (stock enough, the order still in the state it moves from).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::http::HttpResponse;
@@ -399,8 +399,7 @@ impl Listing {
     }
 }
 
-/// A listing's position: the table and index keys of the last order returned.
-pub type Position = BTreeMap<String, String>;
+pub use crate::db::Position;
 
 /// Up to `limit` orders after `start`, newest first, and where to continue if there are more.
 pub async fn list(
@@ -410,64 +409,9 @@ pub async fn list(
     start: Option<Position>,
 ) -> Result<(Vec<OrderItem>, Option<Position>), ApiError> {
     let (index, partition) = listing.index();
-    let (pk_name, sk_name) = index.key_attributes();
-    if let Some(position) = &start {
-        let expected = ["pk", "sk", pk_name, sk_name];
-        let valid = position.len() == expected.len()
-            && expected.iter().all(|k| position.contains_key(*k))
-            && position.get(pk_name) == Some(&partition);
-        if !valid {
-            return Err(ApiError::InvalidCursor);
-        }
-    }
-    let mut items: Vec<OrderItem> = Vec::new();
-    let mut exclusive_start = start.map(|p| {
-        p.into_iter()
-            .map(|(k, v)| (k, string(v)))
-            .collect::<HashMap<_, _>>()
-    });
-    // One item beyond the page tells whether there are more: a page with a cursor is never
-    // empty, the last page never has one.
-    while items.len() <= limit {
-        let wanted = limit + 1 - items.len();
-        let output = table
-            .client
-            .query()
-            .table_name(&table.name)
-            .index_name(index.name())
-            .key_condition_expression(format!("{pk_name} = :pk"))
-            .expression_attribute_values(":pk", string(&partition))
-            .scan_index_forward(false)
-            .limit(i32::try_from(wanted).unwrap_or(i32::MAX))
-            .set_exclusive_start_key(exclusive_start.take())
-            .send()
-            .await?;
-        for item in output.items.unwrap_or_default() {
-            items.push(from_item(item)?);
-        }
-        match output.last_evaluated_key {
-            Some(key) if items.len() <= limit => exclusive_start = Some(key),
-            _ => break,
-        }
-    }
-    if items.len() <= limit {
-        return Ok((items, None));
-    }
-    items.truncate(limit);
-    let next = items.last().map(|last| {
-        let (pk_value, sk_value) = match listing {
-            Listing::Customer(_) => (last.gsi1pk.clone(), last.gsi1sk.clone()),
-            Listing::Status(_) => (last.gsi2pk.clone(), last.gsi2sk.clone()),
-            Listing::All => (last.gsi3pk.clone(), last.gsi3sk.clone()),
-        };
-        BTreeMap::from([
-            ("pk".to_owned(), last.pk.clone()),
-            ("sk".to_owned(), last.sk.clone()),
-            (pk_name.to_owned(), pk_value),
-            (sk_name.to_owned(), sk_value),
-        ])
-    });
-    Ok((items, next))
+    let (items, next) = crate::db::newest_first(table, index, &partition, limit, start).await?;
+    let orders = items.into_iter().map(from_item).collect::<Result<_, _>>()?;
+    Ok((orders, next))
 }
 
 /// Up to `limit` orders still waiting for their payment whose `expires_at` is before `now`,
