@@ -22,24 +22,33 @@ const AMAZON_ROOTS: &[u8] = include_bytes!("../certs/amazon-roots.pem");
 /// certificate in the system's store; together 18.4 M of the 22.8 M instructions the function
 /// spent to start and answer once.
 pub async fn sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .credentials_provider(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        )
+        .region(aws_config::environment::EnvironmentVariableRegionProvider::new())
+        .http_client(http_client())
+        .load()
+        .await
+}
+
+/// The HTTP client of every SDK client: hyper on rustls with ring, trusting the Amazon roots.
+/// The SDK crates are built without their default client (rustls on aws-lc-rs), so this is the
+/// only one there is.
+fn http_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
     use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
     let trust = TrustStore::empty()
         .with_native_roots(false)
         .with_pem_certificate(AMAZON_ROOTS);
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .credentials_provider(
-            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
-        )
-        .region(aws_config::environment::EnvironmentVariableRegionProvider::new());
-    // The context is built from constants; should it ever fail, the SDK's own client is used.
-    if let Ok(context) = TlsContext::builder().with_trust_store(trust).build() {
-        let client = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-            .tls_context(context)
-            .build_https();
-        loader = loader.http_client(client);
+    let builder = aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(
+        CryptoMode::Ring,
+    ));
+    // The context is built from constants; should it ever fail, no root is trusted and every
+    // HTTPS call fails, which the functions answer with 503.
+    match TlsContext::builder().with_trust_store(trust).build() {
+        Ok(context) => builder.tls_context(context).build_https(),
+        Err(_) => builder.build_https(),
     }
-    loader.load().await
 }
 
 /// The SDK configuration of the local stand-in at `endpoint` (the runner, the tests and the
@@ -51,6 +60,7 @@ pub async fn local_config(endpoint: &str) -> SdkConfig {
             "local", "local", None, None, "local",
         ))
         .endpoint_url(endpoint)
+        .http_client(http_client())
         .load()
         .await
 }

@@ -31,6 +31,7 @@ pub async fn expire(
     tracing::info!(
         orders.expired = done.expired,
         orders.lost_races = done.lost_races,
+        orders.skipped = done.skipped,
         stopped_early = done.stopped_early,
         "expiry run"
     );

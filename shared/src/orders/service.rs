@@ -34,6 +34,9 @@ pub struct ExpiryRun {
     pub expired: u64,
     /// Orders that another request moved first (paid or cancelled meanwhile).
     pub lost_races: u64,
+    /// Orders listed as due whose own status cannot expire (an item edited by hand): logged
+    /// and left, so that one such item cannot stop every later run.
+    pub skipped: u64,
     /// Whether the run stopped for lack of time with due orders left for the next run.
     pub stopped_early: bool,
 }
@@ -247,7 +250,11 @@ impl Orders {
             }
             let (due, next) = repo::due(&self.table, now, 25, start).await?;
             for order in &due {
-                let transition = state::next(order.status, Action::Expire).map_err(invalid)?;
+                let Ok(transition) = state::next(order.status, Action::Expire) else {
+                    tracing::warn!(order_id = %order.id, order.status = ?order.status, "listed as due but not pending; skipped");
+                    run.skipped += 1;
+                    continue;
+                };
                 match repo::apply(&self.table, order, transition, &Changes::default(), now).await? {
                     Some(_) => run.expired += 1,
                     None => run.lost_races += 1,

@@ -104,7 +104,7 @@ impl Stripe {
             return Ok(client);
         }
         let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
+            .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
             .map_err(|e| ApiError::internal(StripeError(format!("no TLS roots: {e}"))))?
             .https_or_http()
             .enable_http1()

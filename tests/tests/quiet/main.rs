@@ -446,3 +446,46 @@ async fn the_daily_report_holds_exactly_the_days_orders_and_a_rerun_writes_the_s
     .await;
     assert_problem(&refused, 403, "forbidden");
 }
+
+/// An item listed as due whose own status cannot expire (here: one edited by hand to `paid`,
+/// its index keys left pending) is logged and left; the run still expires the others, and every
+/// later run is not stopped by it.
+#[tokio::test]
+async fn an_order_listed_as_due_that_cannot_expire_does_not_stop_the_expiry_job() {
+    let admin = admin_token().await;
+    let product = product(&admin, 10, 500).await;
+    let customer = new_customer().await;
+    let edited = checkout(&customer, &product, 1).await;
+    let unpaid = checkout(&customer, &product, 1).await;
+    let edited_id = edited["id"].as_str().unwrap();
+    let sdk = shared::aws::local_config(&env("DYNAMODB_URL")).await;
+    aws_sdk_dynamodb::Client::new(&sdk)
+        .update_item()
+        .table_name(env("STOREFRONT_TABLE"))
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(shared::orders::keys::order(edited_id)),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S(shared::orders::keys::ORDER_SK.to_owned()),
+        )
+        .update_expression("SET #status = :paid")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(
+            ":paid",
+            aws_sdk_dynamodb::types::AttributeValue::S("paid".to_owned()),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    tokio::time::sleep(PAYMENT_WINDOW).await;
+    let run = expire_at(shared::clock::now()).await;
+    assert!(run["skipped"].as_u64().unwrap() >= 1, "{run}");
+    let unpaid_id = unpaid["id"].as_str().unwrap();
+    assert_eq!(order(&customer, unpaid_id).await["status"], "expired");
+    assert_eq!(order(&customer, edited_id).await["status"], "paid");
+    // The edited order kept its unit; the expired one gave its unit back.
+    assert_eq!(stock(&admin, &product).await, 9);
+}
