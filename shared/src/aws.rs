@@ -40,9 +40,8 @@ fn http_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
     let trust = TrustStore::empty()
         .with_native_roots(false)
         .with_pem_certificate(AMAZON_ROOTS);
-    let builder = aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(
-        CryptoMode::Ring,
-    ));
+    let builder = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring));
     // The context is built from constants; should it ever fail, no root is trusted and every
     // HTTPS call fails, which the functions answer with 503.
     match TlsContext::builder().with_trust_store(trust).build() {

@@ -5,9 +5,44 @@ use sha2::{Digest, Sha256};
 
 /// A strong ETag of a representation (a product, a page of products).
 pub fn of<T: Serialize>(representation: &T) -> String {
-    let bytes = serde_json::to_vec(representation).unwrap_or_default();
-    let digest = Sha256::digest(&bytes);
+    of_json(&serde_json::to_vec(representation).unwrap_or_default())
+}
+
+/// The strong ETag of a representation's JSON bytes.
+pub fn of_json(json: &[u8]) -> String {
+    let digest = Sha256::digest(json);
     format!("\"{}\"", crate::auth::tokens::hex(&digest[..16]))
+}
+
+/// A representation serialised once, and the ETag of those bytes: a read answers with both
+/// without serialising twice.
+#[derive(Debug, Clone)]
+pub struct Tagged {
+    pub json: Vec<u8>,
+    pub etag: String,
+}
+
+impl Tagged {
+    pub fn of<T: Serialize>(representation: &T) -> Result<Self, serde_json::Error> {
+        let json = serde_json::to_vec(representation)?;
+        Ok(Self {
+            etag: of_json(&json),
+            json,
+        })
+    }
+
+    /// `{"<name>": <this>}`, keeping this representation's ETag.
+    pub fn wrapped(self, name: &str) -> Result<Self, serde_json::Error> {
+        let mut json = serde_json::to_vec(&std::collections::BTreeMap::from([(name, ())]))?;
+        // `{"name":null}`: the representation takes null's place.
+        json.truncate(json.len() - "null}".len());
+        json.extend_from_slice(&self.json);
+        json.push(b'}');
+        Ok(Self {
+            json,
+            etag: self.etag,
+        })
+    }
 }
 
 /// `If-Match`: strong comparison (§13.1.1). A weak tag (`W/"..."`) never matches, since a
@@ -41,6 +76,19 @@ mod tests {
         assert!(if_none_match("\"x\", W/\"abc\"", "\"abc\""));
         assert!(if_none_match("*", "\"abc\""));
         assert!(!if_none_match("\"abd\"", "\"abc\""));
+    }
+
+    #[test]
+    fn a_wrapped_representation_is_the_envelope_with_the_inner_tag() {
+        let inner = serde_json::json!({"id": "p1", "name": "Mug \"blue\""});
+        let tagged = Tagged::of(&inner).unwrap_or_else(|e| panic!("{e}"));
+        let wrapped = tagged.wrapped("product").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            wrapped.json,
+            serde_json::to_vec(&serde_json::json!({ "product": inner }))
+                .unwrap_or_else(|e| panic!("{e}"))
+        );
+        assert_eq!(wrapped.etag, of(&inner));
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub async fn create(
             |request| async move {
                 let fields: ProductFields = json_body(&request, ProductFields::REQUIRED)?;
                 let product = catalog.create(fields, shared::clock::now()).await?;
-                json_with_etag(StatusCode::CREATED, &product, &product.etag())
+                json_with_etag(StatusCode::CREATED, product.tagged()?)
             },
         )
         .await

@@ -15,7 +15,7 @@ pub async fn get(
     let id = path_id(&request, "id")?;
     let principal = auth::optional_principal(&request, keys, accounts).await?;
     let product = catalog.get(principal.as_ref(), &id).await?;
-    cacheable_json(&request, &product.etag(), &product)
+    cacheable_json(&request, product.tagged()?)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use lambda_http::Request;
 use shared::accounts::Accounts;
 use shared::catalog::Catalog;
 use shared::catalog::service::ListParams;
+use shared::error::ApiError;
 use shared::etag;
 use shared::http::{HandlerResult, PageRequest, auth, cacheable_json, query_param};
 use shared::secrets::LazyKeys;
@@ -26,7 +27,10 @@ pub async fn list(
     let page = catalog
         .list(principal.as_ref(), keys, params, shared::clock::now())
         .await?;
-    cacheable_json(&request, &etag::of(&page), &page)
+    cacheable_json(
+        &request,
+        etag::Tagged::of(&page).map_err(ApiError::internal)?,
+    )
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ pub async fn update(
     let product = catalog
         .update(&id, fields, if_match, shared::clock::now())
         .await?;
-    json_with_etag(StatusCode::OK, &product, &product.etag())
+    json_with_etag(StatusCode::OK, product.tagged()?)
 }
 
 #[cfg(test)]

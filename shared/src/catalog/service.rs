@@ -110,6 +110,13 @@ impl ProductEnvelope {
     pub fn etag(&self) -> String {
         etag::of(&self.product)
     }
+
+    /// The envelope's JSON and the product's ETag, the product serialised once.
+    pub fn tagged(&self) -> Result<etag::Tagged, ApiError> {
+        etag::Tagged::of(&self.product)
+            .and_then(|product| product.wrapped("product"))
+            .map_err(ApiError::internal)
+    }
 }
 
 pub struct Catalog {

@@ -142,7 +142,14 @@ pub fn cors_headers(headers: &mut http::HeaderMap, cors: &Cors, origin: Option<&
 
 /// A JSON response.
 pub fn json<T: Serialize>(status: StatusCode, value: &T) -> HandlerResult {
-    let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
+    json_bytes(
+        status,
+        serde_json::to_vec(value).map_err(ApiError::internal)?,
+    )
+}
+
+/// A response of JSON already serialised.
+fn json_bytes(status: StatusCode, body: Vec<u8>) -> HandlerResult {
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "application/json")
@@ -153,34 +160,34 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> HandlerResult {
 /// A cacheable JSON read: `ETag` and `Cache-Control`, and `304 Not Modified` when the client's
 /// `If-None-Match` already has this representation. Requests with a token are `private`: what an
 /// admin sees must not land in a shared cache.
-pub fn cacheable_json<T: Serialize>(request: &Request, etag: &str, value: &T) -> HandlerResult {
+pub fn cacheable_json(request: &Request, tagged: crate::etag::Tagged) -> HandlerResult {
     let cache_control = if request.headers().contains_key(header::AUTHORIZATION) {
         "private, no-cache"
     } else {
         "public, max-age=60"
     };
     let not_modified = header_str(request, header::IF_NONE_MATCH)
-        .is_some_and(|h| crate::etag::if_none_match(h, etag));
+        .is_some_and(|h| crate::etag::if_none_match(h, &tagged.etag));
     let mut response = if not_modified {
         empty(StatusCode::NOT_MODIFIED)?
     } else {
-        json(StatusCode::OK, value)?
+        json_bytes(StatusCode::OK, tagged.json)?
     };
     let headers = response.headers_mut();
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(cache_control),
     );
-    if let Ok(value) = HeaderValue::from_str(etag) {
+    if let Ok(value) = HeaderValue::from_str(&tagged.etag) {
         headers.insert(header::ETAG, value);
     }
     Ok(response)
 }
 
 /// A JSON response with an `ETag` (a representation just written).
-pub fn json_with_etag<T: Serialize>(status: StatusCode, value: &T, etag: &str) -> HandlerResult {
-    let mut response = json(status, value)?;
-    if let Ok(value) = HeaderValue::from_str(etag) {
+pub fn json_with_etag(status: StatusCode, tagged: crate::etag::Tagged) -> HandlerResult {
+    let mut response = json_bytes(status, tagged.json)?;
+    if let Ok(value) = HeaderValue::from_str(&tagged.etag) {
         response.headers_mut().insert(header::ETAG, value);
     }
     Ok(response)

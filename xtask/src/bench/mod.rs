@@ -94,9 +94,7 @@ pub async fn bench(root: &Path, options: BenchOptions) -> Result<()> {
     };
     let chosen: Vec<&'static Subject> = SUBJECTS
         .iter()
-        .filter(|s| {
-            s.id == FLOOR || options.only.as_deref().is_none_or(|only| only == s.id)
-        })
+        .filter(|s| s.id == FLOOR || options.only.as_deref().is_none_or(|only| only == s.id))
         .collect();
     if let Some(only) = &options.only
         && !chosen.iter().any(|s| s.id == only)

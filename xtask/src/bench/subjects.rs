@@ -78,8 +78,16 @@ const fn heavy(id: &'static str, sample: &'static str, does: &'static str) -> Su
 
 /// Every function of the template, the floor first; the report is made before it is fetched.
 pub const SUBJECTS: &[Subject] = &[
-    light(FLOOR, "events/health/get.json", "a constant 200 (the floor)"),
-    light("HealthFunction", "events/health/get.json", "a constant 200, logged"),
+    light(
+        FLOOR,
+        "events/health/get.json",
+        "a constant 200 (the floor)",
+    ),
+    light(
+        "HealthFunction",
+        "events/health/get.json",
+        "a constant 200, logged",
+    ),
     Subject {
         answer: Answer::Status(404),
         ..light(
@@ -185,7 +193,11 @@ pub const SUBJECTS: &[Subject] = &[
         "events/orders-list/list.json",
         "a customer's orders",
     ),
-    light("OrdersGetFunction", "events/orders-get/get.json", "one order"),
+    light(
+        "OrdersGetFunction",
+        "events/orders-get/get.json",
+        "one order",
+    ),
     light(
         "OrdersCancelFunction",
         "events/orders-cancel/cancel.json",
@@ -377,7 +389,13 @@ impl Shop {
         let resetting = register("bench-reset@example.com").await?;
         let other_user = register("bench-other@example.com").await?;
         let admin = match accounts
-            .ensure_admin("bench-admin@example.com", PASSWORD, "Bench Admin", false, now)
+            .ensure_admin(
+                "bench-admin@example.com",
+                PASSWORD,
+                "Bench Admin",
+                false,
+                now,
+            )
             .await
             .map_err(|e| anyhow::anyhow!("cannot make the admin: {e}"))?
         {
@@ -515,10 +533,7 @@ impl Shop {
                 header(&mut event, "authorization", &admin);
                 remove_header(&mut event, "if-match");
                 path(&mut event, "id", &self.updated_product.clone());
-                body(
-                    &mut event,
-                    json!({"price_cents": 1490 + (n % 10) as i64}),
-                );
+                body(&mut event, json!({"price_cents": 1490 + (n % 10) as i64}));
             }
             "ProductsDeleteFunction" => {
                 let id = self.product(&format!("BENCH-GONE-{n}"), 1).await?;
@@ -566,9 +581,9 @@ impl Shop {
                 header(&mut event, "authorization", &customer);
                 path(&mut event, "id", &id);
             }
-            "AdminOrdersListFunction"
-            | "AdminStatsFunction"
-            | "AdminMessagesFunction" => header(&mut event, "authorization", &admin),
+            "AdminOrdersListFunction" | "AdminStatsFunction" | "AdminMessagesFunction" => {
+                header(&mut event, "authorization", &admin)
+            }
             "AdminOrdersShipFunction" => {
                 let id = self.order(OrderStatus::Paid, None).await?;
                 header(&mut event, "authorization", &admin);
@@ -611,11 +626,10 @@ impl Shop {
     }
 
     async fn product(&self, sku: &str, stock: i64) -> Result<String> {
-        let fields: shared::catalog::model::ProductFields =
-            serde_json::from_value(json!({
-                "sku": sku, "name": "Benchmark mug", "description": "A product for the benchmark.",
-                "price_cents": 1490, "category": "mugs", "stock": stock, "active": true
-            }))?;
+        let fields: shared::catalog::model::ProductFields = serde_json::from_value(json!({
+            "sku": sku, "name": "Benchmark mug", "description": "A product for the benchmark.",
+            "price_cents": 1490, "category": "mugs", "stock": stock, "active": true
+        }))?;
         let product = self
             .catalog
             .create(fields, shared::clock::now())
