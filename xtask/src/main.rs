@@ -2,7 +2,8 @@
 //!
 //! - `dev`   — the whole API on 127.0.0.1:3000 (Invoke API on :3001), on local stand-ins.
 //! - `test`  — everything CI runs: format, lints, unit tests, template checks, black-box tests.
-//! - `bench` — init, warm latency, CPU, memory and zip size of release builds.
+//! - `bench` — every function beside a null one: init, latency, CPU, instructions, memory, zip.
+//! - `load`  — a minute of mixed traffic through the local API, with oha.
 //! - `admin` — creates or promotes an admin account.
 //! - `setup` — installs the project-local tools only (also done by `dev` and `test` on demand).
 
@@ -12,6 +13,7 @@ mod bench;
 mod checks;
 mod invoke;
 mod lambda;
+mod load;
 mod logs;
 mod provision;
 mod schedule;
@@ -54,8 +56,12 @@ enum Command {
     /// Run every check CI runs: fmt, clippy, cargo-deny, unit tests, template checks, black-box
     /// tests.
     Test,
-    /// Measure init, warm latency, CPU, memory and zip size of release builds.
+    /// Measure every function of the template beside a null lambda_http function, on one
+    /// release build: init, warm latency, CPU, instructions, peak memory, zip.
     Bench(bench::BenchOptions),
+    /// A bounded load run through the local API on release builds: product pages, catalogue
+    /// pages, logins and checkouts at fixed rates; fails on any error.
+    Load(load::LoadOptions),
     /// Create or promote an admin; the password comes from ADMIN_PASSWORD.
     Admin(admin::AdminOptions),
     /// Pay an order of `cargo xtask dev` at localstripe with a test card, as the shop's front
@@ -133,6 +139,7 @@ async fn dispatch(command: Command) -> Result<()> {
         Command::Test => testrun::test(&root).await,
         Command::Admin(options) => admin::command(options).await,
         Command::Bench(options) => bench::bench(&root, options).await,
+        Command::Load(options) => load::load(&root, options).await,
         Command::Pay(options) => pay(&root, options).await,
         Command::Setup => {
             let tools = Tools::new(&root);

