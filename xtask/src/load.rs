@@ -75,13 +75,7 @@ pub async fn load(root: &Path, options: LoadOptions) -> Result<()> {
     let binaries = crate::checks::target_dir(root)?.join("release");
     let dir = tools.local.join("load");
     let stand_ins = StandIns::start(
-        &StandInOptions {
-            dynamodb_port: 0,
-            moto_port: 0,
-            stripe_port: 0,
-            data_dir: None,
-            log_dir: dir.join("stand-ins"),
-        },
+        &StandInOptions::ephemeral(dir.join("stand-ins")),
         &stand_in_tools,
     )
     .await?;
@@ -157,13 +151,7 @@ async fn drive(
     oha: &Path,
     options: &LoadOptions,
 ) -> Result<Vec<Stream>> {
-    let clients = provision::Clients {
-        sqs: crate::standins::sqs_client(&stand_ins.moto_url).await,
-        dynamodb: crate::standins::dynamodb_client(&stand_ins.dynamodb_url).await,
-        s3: crate::standins::s3_client(&stand_ins.moto_url).await,
-        secrets: crate::standins::secrets_client(&stand_ins.moto_url).await,
-        ses: crate::standins::ses_client(&stand_ins.moto_url).await,
-    };
+    let clients = provision::Clients::of(stand_ins).await;
     let shop = Shop::seed(&stack.template, &clients, &stand_ins.stripe_url).await?;
     let base = format!("http://{}", stack.api);
     let products: Vec<String> = shop

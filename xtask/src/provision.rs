@@ -19,6 +19,20 @@ pub struct Clients {
     pub ses: aws_sdk_sesv2::Client,
 }
 
+impl Clients {
+    /// Clients of the running stand-ins.
+    pub async fn of(stand_ins: &crate::standins::StandIns) -> Self {
+        use crate::standins::{dynamodb_client, s3_client, secrets_client, ses_client, sqs_client};
+        Self {
+            sqs: sqs_client(&stand_ins.moto_url).await,
+            dynamodb: dynamodb_client(&stand_ins.dynamodb_url).await,
+            s3: s3_client(&stand_ins.moto_url).await,
+            secrets: secrets_client(&stand_ins.moto_url).await,
+            ses: ses_client(&stand_ins.moto_url).await,
+        }
+    }
+}
+
 pub async fn provision(template: &Template, clients: &Clients, logs: &Logs) -> Result<()> {
     let Clients {
         sqs,

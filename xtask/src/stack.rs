@@ -16,7 +16,7 @@ use crate::api::{Api, Router};
 use crate::invoke::Invoker;
 use crate::lambda::{FunctionSpec, Pool};
 use crate::logs::{Logs, emit};
-use crate::standins::{StandIns, dynamodb_client, s3_client, sqs_client};
+use crate::standins::{StandIns, sqs_client};
 use crate::template::{NameOptions, Template};
 use crate::{provision, triggers};
 
@@ -59,13 +59,7 @@ impl Stack {
         let api_listener = bind(options.api_port, "the API").await?;
         let invoke_listener = bind(options.invoke_port, "the Invoke API").await?;
 
-        let clients = provision::Clients {
-            sqs: sqs_client(&stand_ins.moto_url).await,
-            dynamodb: dynamodb_client(&stand_ins.dynamodb_url).await,
-            s3: s3_client(&stand_ins.moto_url).await,
-            secrets: crate::standins::secrets_client(&stand_ins.moto_url).await,
-            ses: crate::standins::ses_client(&stand_ins.moto_url).await,
-        };
+        let clients = provision::Clients::of(stand_ins).await;
         let sqs = sqs_client(&stand_ins.moto_url).await;
         provision::provision(&template, &clients, logs).await?;
         let wirings =

@@ -35,6 +35,19 @@ pub struct StandInOptions {
     pub log_dir: PathBuf,
 }
 
+impl StandInOptions {
+    /// Stand-ins on free ports with their data in memory: a run that leaves nothing behind.
+    pub fn ephemeral(log_dir: PathBuf) -> Self {
+        Self {
+            dynamodb_port: 0,
+            moto_port: 0,
+            stripe_port: 0,
+            data_dir: None,
+            log_dir,
+        }
+    }
+}
+
 pub struct StandIns {
     pub dynamodb_url: String,
     pub moto_url: String,

@@ -93,13 +93,7 @@ pub async fn test(root: &Path) -> Result<()> {
     std::fs::create_dir_all(&run_dir)?;
 
     let stand_ins = StandIns::start(
-        &StandInOptions {
-            dynamodb_port: 0,
-            moto_port: 0,
-            stripe_port: 0,
-            data_dir: None,
-            log_dir: run_dir.join("stand-ins"),
-        },
+        &StandInOptions::ephemeral(run_dir.join("stand-ins")),
         &stand_in_tools,
     )
     .await?;

@@ -32,9 +32,7 @@ use crate::lambda::{FunctionSpec, Pool};
 use crate::logs::{Logs, emit};
 use crate::provision;
 use crate::stack::{EnvOverrides, build_binaries, function_spec};
-use crate::standins::{
-    StandInOptions, StandIns, dynamodb_client, s3_client, secrets_client, ses_client,
-};
+use crate::standins::{StandInOptions, StandIns};
 use crate::template::{NameOptions, Template};
 use crate::tools::Tools;
 use subjects::{CHECKOUT_LINES, FLOOR, FLOOR_BINARY, Load, REPORT_ORDERS, SUBJECTS, Subject};
@@ -142,13 +140,7 @@ pub async fn bench(root: &Path, options: BenchOptions) -> Result<()> {
     };
 
     let stand_ins = StandIns::start(
-        &StandInOptions {
-            dynamodb_port: 0,
-            moto_port: 0,
-            stripe_port: 0,
-            data_dir: None,
-            log_dir: tools.local.join("bench/stand-ins"),
-        },
+        &StandInOptions::ephemeral(tools.local.join("bench/stand-ins")),
         &stand_in_tools,
     )
     .await?;
@@ -297,13 +289,7 @@ async fn measure(
     callgrind: Option<std::path::PathBuf>,
 ) -> Result<(Vec<Figures>, f64)> {
     let logs = Logs::new(None, false)?;
-    let clients = provision::Clients {
-        sqs: crate::standins::sqs_client(&stand_ins.moto_url).await,
-        dynamodb: dynamodb_client(&stand_ins.dynamodb_url).await,
-        s3: s3_client(&stand_ins.moto_url).await,
-        secrets: secrets_client(&stand_ins.moto_url).await,
-        ses: ses_client(&stand_ins.moto_url).await,
-    };
+    let clients = provision::Clients::of(stand_ins).await;
     provision::provision(template, &clients, &logs).await?;
     let mut shop = Shop::seed(template, &clients, &stand_ins.stripe_url).await?;
 
