@@ -1009,7 +1009,7 @@ fn tagged_name(tagged: &TaggedValue) -> String {
 /// An intrinsic in either form, as its name without `Fn::` and its argument: `!Sub x` and
 /// `{"Fn::Sub": x}` are both `("Sub", x)`; `!Ref`/`{"Ref": x}` is `("Ref", x)`, and the
 /// condition reference `{"Condition": x}` is `("Condition", x)`.
-fn intrinsic_call(value: &Value) -> Option<(String, &Value)> {
+pub fn intrinsic_call(value: &Value) -> Option<(String, &Value)> {
     match value {
         Value::Tagged(tagged) => Some((tagged_name(tagged), &tagged.value)),
         Value::Mapping(map) if map.len() == 1 => {
