@@ -126,6 +126,9 @@ pub async fn provision(template: &Template, clients: &Clients, logs: &Logs) -> R
     }
     // Policies after their buckets: moto, like S3, applies them to anonymous reads.
     for (bucket, document) in &template.bucket_policies {
+        let Some(document) = local_policy(document) else {
+            continue;
+        };
         s3.put_bucket_policy()
             .bucket(bucket)
             .policy(document.to_string())
@@ -134,6 +137,21 @@ pub async fn provision(template: &Template, clients: &Clients, logs: &Logs) -> R
             .with_context(|| format!("cannot set the policy of {bucket}"))?;
     }
     Ok(())
+}
+
+/// A bucket policy as moto can hold it: without the statements conditioned on
+/// `aws:SecureTransport`. moto applies a `Deny` without reading its condition, so the
+/// TLS-only statement would refuse every request; the local stack speaks plain HTTP on
+/// loopback, where that statement has nothing to do. `None` when nothing is left.
+fn local_policy(document: &serde_json::Value) -> Option<serde_json::Value> {
+    let mut document = document.clone();
+    let statements = document.get_mut("Statement")?.as_array_mut()?;
+    statements.retain(|statement| {
+        !statement["Condition"]
+            .to_string()
+            .contains("aws:SecureTransport")
+    });
+    (!statements.is_empty()).then_some(document)
 }
 
 /// A secret's value, generated as Secrets Manager would for `GenerateSecretString`.
@@ -259,5 +277,20 @@ mod tests {
         let key = json["key"].as_str().unwrap_or_default();
         assert_eq!(key.len(), 64);
         assert!(key.chars().all(|c| c.is_ascii_alphanumeric()), "{key}");
+    }
+
+    #[test]
+    fn tls_only_statements_stay_out_of_the_local_policies() {
+        let tls_only = serde_json::json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": "arn:aws:s3:::b/*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}});
+        let public = serde_json::json!({"Effect": "Allow", "Principal": "*",
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/products/*"});
+        let both = serde_json::json!({"Version": "2012-10-17", "Statement": [public, tls_only]});
+        assert_eq!(
+            super::local_policy(&both),
+            Some(serde_json::json!({"Version": "2012-10-17", "Statement": [public]}))
+        );
+        let only = serde_json::json!({"Version": "2012-10-17", "Statement": [tls_only]});
+        assert_eq!(super::local_policy(&only), None);
     }
 }
