@@ -3,7 +3,7 @@
 //! 1. `cargo fmt --check`, then clippy with `-D warnings` over every target;
 //! 2. cargo-deny over the dependency graph (licenses, duplicate versions, sources, and the
 //!    RustSec advisories when their database can be fetched);
-//! 3. unit tests of every crate;
+//! 3. unit tests of every crate, and `shared`'s property tests;
 //! 4. the template against the project (crates, binaries, events, routes);
 //! 5. `sam validate --lint`, and cfn-lint over the template expanded by SAM's translator;
 //! 6. the black-box tests (`tests/`) against a fresh local stack: in-memory DynamoDB Local and
@@ -63,7 +63,15 @@ pub async fn test(root: &Path) -> Result<()> {
             root,
             // Every package selected, as for the black-box run below: one feature resolution,
             // so the dependencies compiled here serve that run too.
-            &["test", "--workspace", "--lib", "--bins"],
+            // `properties` is shared's property tests (shared/tests/properties.rs).
+            &[
+                "test",
+                "--workspace",
+                "--lib",
+                "--bins",
+                "--test",
+                "properties",
+            ],
         ),
         &mut totals,
     )
