@@ -8,34 +8,12 @@ use http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Client, Reply, api, assert_problem, authorized, env, error_fields, invoke_api, token,
+    Client, Reply, admin_token, api, assert_problem, authorized, create, customer_token, env,
+    error_fields, id, invoke_api, unique,
 };
-pub use crate::helpers::{admin_token, unique};
-
-pub async fn customer_token() -> String {
-    let email = format!("{}@example.com", unique("shopper"));
-    let body = json!({"email": email, "password": "correct horse battery", "name": "Shopper"});
-    assert_eq!(api().post_json("/auth/register", &body).await.status, 201);
-    token(&email, "correct horse battery").await
-}
 
 pub fn product_body(sku: &str, name: &str, category: &str) -> Value {
     json!({"sku": sku, "name": name, "description": "A test product.", "price_cents": 1490, "category": category, "stock": 12})
-}
-
-pub async fn create(admin: &str, body: Value) -> Value {
-    let reply = authorized(Method::POST, "/products", admin, Some(body), &[]).await;
-    assert_eq!(
-        reply.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    reply.json()["product"].clone()
-}
-
-pub fn id(product: &Value) -> String {
-    product["id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]

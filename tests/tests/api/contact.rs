@@ -4,8 +4,9 @@ use http::Method;
 use serde_json::json;
 
 use crate::accounts::futures_join_all;
-use crate::catalog::{admin_token, customer_token, unique};
-use crate::helpers::{api, assert_problem, authorized, error_fields};
+use crate::helpers::{
+    admin_token, api, assert_problem, authorized, customer_token, error_fields, unique,
+};
 
 #[tokio::test]
 async fn ten_messages_at_once_from_one_ip_keep_five_and_a_forged_forwarded_for_does_not_help() {

@@ -12,11 +12,11 @@ use serde_json::json;
 use crate::accounts::{
     PASSWORD, account, futures_join_all, refresh, s, unique_email, wait_for_tokens,
 };
-use crate::catalog::{
-    admin_token, create, customer_token, download, id, jpeg, new_category, product_body,
-    settled_image, unique, upload,
+use crate::catalog::{download, jpeg, new_category, product_body, settled_image, upload};
+use crate::helpers::{
+    admin_token, api, assert_problem, authorized, create, customer_token, error_fields,
+    function_logs, id, login, unique,
 };
-use crate::helpers::{api, assert_problem, authorized, error_fields, function_logs, login};
 
 #[tokio::test]
 async fn a_page_of_one_hundred_is_served_filtered_or_not() {

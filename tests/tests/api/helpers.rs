@@ -10,7 +10,7 @@ use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// A variable `cargo xtask test` sets.
 pub fn env(name: &str) -> String {
@@ -32,6 +32,17 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The JSON body of a reply that must have `status` (the body is shown if not).
+    pub fn expect(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        self.json()
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
@@ -254,13 +265,10 @@ pub fn unique(tag: &str) -> String {
 
 pub async fn token(email: &str, password: &str) -> String {
     let reply = login(email, password).await;
-    assert_eq!(
-        reply.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    reply.json()["access_token"].as_str().unwrap().to_owned()
+    reply.expect(200)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 pub async fn admin_token() -> String {
@@ -269,4 +277,73 @@ pub async fn admin_token() -> String {
         &env("STOREFRONT_ADMIN_PASSWORD"),
     )
     .await
+}
+
+// ------------------------------------------------------------ the shop, as its clients use it
+
+/// A newly registered customer's access token.
+pub async fn customer_token() -> String {
+    let email = format!("{}@example.com", unique("shopper"));
+    let body = json!({"email": email, "password": "correct horse battery", "name": "Shopper"});
+    assert_eq!(api().post_json("/auth/register", &body).await.status, 201);
+    token(&email, "correct horse battery").await
+}
+
+/// `POST /products` as `admin`; the product.
+pub async fn create(admin: &str, body: Value) -> Value {
+    let reply = authorized(Method::POST, "/products", admin, Some(body), &[]).await;
+    reply.expect(201)["product"].clone()
+}
+
+pub fn id(product: &Value) -> String {
+    product["id"].as_str().unwrap().to_owned()
+}
+
+/// A product with `stock` units at `price_cents`.
+pub async fn product(admin: &str, stock: i64, price_cents: i64) -> String {
+    let sku = unique("ORD");
+    id(&create(
+        admin,
+        json!({"sku": sku, "name": format!("Mug {sku}"), "description": "For orders.",
+               "price_cents": price_cents, "category": "orders", "stock": stock}),
+    )
+    .await)
+}
+
+/// A product's stock, as the API shows it.
+pub async fn stock(admin: &str, product: &str) -> i64 {
+    let reply = authorized(
+        Method::GET,
+        &format!("/products/{product}"),
+        admin,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+    reply.json()["product"]["stock"].as_i64().unwrap()
+}
+
+/// A checkout's body: `(product, quantity)` lines, shipped to Berlin.
+pub fn order_body(lines: &[(&str, i64)]) -> Value {
+    let items: Vec<Value> = lines
+        .iter()
+        .map(|(product, quantity)| json!({"product_id": product, "quantity": quantity}))
+        .collect();
+    json!({"items": items, "shipping_address": {"name": "Ada Lovelace", "line1": "1 Main Street",
+           "city": "Berlin", "postal_code": "10115", "country": "DE"}})
+}
+
+/// A checkout of `lines` with a fresh `Idempotency-Key`, which must succeed; the order.
+pub async fn placed(token: &str, lines: &[(&str, i64)]) -> Value {
+    let key = unique("key");
+    let reply = authorized(
+        Method::POST,
+        "/orders",
+        token,
+        Some(order_body(lines)),
+        &[("idempotency-key", &key)],
+    )
+    .await;
+    reply.expect(201)["order"].clone()
 }

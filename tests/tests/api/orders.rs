@@ -10,45 +10,10 @@ use sha2::Sha256;
 use shared::testing::localstripe;
 
 use crate::accounts::futures_join_all;
-use crate::catalog::{admin_token, create, customer_token, id, unique};
-use crate::helpers::{Reply, api, assert_problem, authorized, env, error_fields};
-
-fn address() -> Value {
-    json!({"name": "Ada Lovelace", "line1": "1 Main Street", "city": "Berlin",
-           "postal_code": "10115", "country": "DE"})
-}
-
-fn order_body(lines: &[(&str, i64)]) -> Value {
-    let items: Vec<Value> = lines
-        .iter()
-        .map(|(product, quantity)| json!({"product_id": product, "quantity": quantity}))
-        .collect();
-    json!({"items": items, "shipping_address": address()})
-}
-
-/// A product with `stock` units at `price_cents`.
-async fn product(admin: &str, stock: i64, price_cents: i64) -> String {
-    let sku = unique("ORD");
-    id(&create(
-        admin,
-        json!({"sku": sku, "name": format!("Mug {sku}"), "description": "For orders.",
-               "price_cents": price_cents, "category": "orders", "stock": stock}),
-    )
-    .await)
-}
-
-async fn stock(admin: &str, product: &str) -> i64 {
-    let reply = authorized(
-        Method::GET,
-        &format!("/products/{product}"),
-        admin,
-        None,
-        &[],
-    )
-    .await;
-    assert_eq!(reply.status, 200);
-    reply.json()["product"]["stock"].as_i64().unwrap()
-}
+use crate::helpers::{
+    Reply, admin_token, api, assert_problem, authorized, customer_token, env, error_fields,
+    order_body, placed, product, stock, unique,
+};
 
 async fn checkout(token: &str, key: &str, body: &Value) -> Reply {
     authorized(
@@ -59,17 +24,6 @@ async fn checkout(token: &str, key: &str, body: &Value) -> Reply {
         &[("idempotency-key", key)],
     )
     .await
-}
-
-async fn placed(token: &str, lines: &[(&str, i64)]) -> Value {
-    let reply = checkout(token, &unique("key"), &order_body(lines)).await;
-    assert_eq!(
-        reply.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    reply.json()["order"].clone()
 }
 
 fn s(value: &Value) -> String {

@@ -61,13 +61,7 @@ async fn the_invoke_api_names_an_unknown_function_and_reports_function_errors() 
 
 async fn pid(client: &Client, path: &str) -> u64 {
     let reply = client.get(path).await;
-    assert_eq!(
-        reply.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    reply.json()["pid"].as_u64().unwrap()
+    reply.expect(200)["pid"].as_u64().unwrap()
 }
 
 #[tokio::test]

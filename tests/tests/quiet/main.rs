@@ -14,48 +14,13 @@ use http::Method;
 use serde_json::{Value, json};
 use shared::testing::localstripe;
 
-use helpers::{admin_token, api, assert_problem, authorized, env, token, unique};
-
-async fn product(admin: &str, stock: i64, price_cents: i64) -> String {
-    let sku = unique("Q");
-    let body = json!({"sku": sku, "name": "Dashboard mug", "description": "",
-                      "price_cents": price_cents, "category": "quiet", "stock": stock});
-    let reply = authorized(Method::POST, "/products", admin, Some(body), &[]).await;
-    assert_eq!(reply.status, 201);
-    reply.json()["product"]["id"].as_str().unwrap().to_owned()
-}
+use helpers::{
+    admin_token, assert_problem, authorized, customer_token, env, placed, product, stock,
+};
 
 async fn stats(token: &str) -> Value {
     let reply = authorized(Method::GET, "/admin/stats", token, None, &[]).await;
-    assert_eq!(
-        reply.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    reply.json()
-}
-
-async fn checkout(token: &str, product: &str, quantity: i64) -> Value {
-    let body = json!({"items": [{"product_id": product, "quantity": quantity}],
-                      "shipping_address": {"name": "Ada", "line1": "1 Main Street", "city": "Berlin",
-                                           "postal_code": "10115", "country": "DE"}});
-    let key = unique("k");
-    let reply = authorized(
-        Method::POST,
-        "/orders",
-        token,
-        Some(body),
-        &[("idempotency-key", &key)],
-    )
-    .await;
-    assert_eq!(
-        reply.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    reply.json()["order"].clone()
+    reply.expect(200)
 }
 
 fn count(stats: &Value, status: &str) -> i64 {
@@ -69,25 +34,15 @@ async fn the_dashboard_counts_exactly_what_was_created() {
 
     let low = product(&admin, 4, 250).await;
     let plenty = product(&admin, 50, 700).await;
-    let email = format!("{}@example.com", unique("dash"));
-    let body = json!({"email": email, "password": "correct horse battery", "name": "Dash"});
-    assert_eq!(api().post_json("/auth/register", &body).await.status, 201);
-    let customer = token(&email, "correct horse battery").await;
-    checkout(&customer, &low, 1).await;
-    let paid = checkout(&customer, &plenty, 2).await;
+    let customer = customer_token().await;
+    placed(&customer, &[(&low, 1)]).await;
+    let paid = placed(&customer, &[(&plenty, 2)]).await;
     let intent = paid["payment"]["payment_intent_id"].as_str().unwrap();
     localstripe::pay(&env("STRIPE_URL"), intent, localstripe::CARD_OK)
         .await
         .unwrap();
     let id = paid["id"].as_str().unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while std::time::Instant::now() < deadline {
-        let order = authorized(Method::GET, &format!("/orders/{id}"), &customer, None, &[]).await;
-        if order.json()["order"]["status"] == "paid" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_for(&customer, id, |o| o["status"] == "paid").await;
 
     let after = stats(&admin).await;
     let today = |s: &Value| s["orders_today"].as_i64().unwrap();
@@ -119,13 +74,7 @@ async fn invoke(function: &str, body: Value) -> Value {
             body.to_string(),
         )
         .await;
-    assert_eq!(
-        reply.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    reply.json()
+    reply.expect(200)
 }
 
 /// Runs the expiry job as if scheduled for `time`.
@@ -135,18 +84,6 @@ async fn expire_at(time: i64) -> Value {
         json!({"time": shared::clock::rfc3339(time)}),
     )
     .await
-}
-
-async fn stock(admin: &str, product: &str) -> i64 {
-    let reply = authorized(
-        Method::GET,
-        &format!("/products/{product}"),
-        admin,
-        None,
-        &[],
-    )
-    .await;
-    reply.json()["product"]["stock"].as_i64().unwrap()
 }
 
 async fn order(token: &str, id: &str) -> Value {
@@ -167,13 +104,6 @@ async fn wait_for(token: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value
     }
 }
 
-async fn new_customer() -> String {
-    let email = format!("{}@example.com", unique("exp"));
-    let body = json!({"email": email, "password": "correct horse battery", "name": "Exp"});
-    assert_eq!(api().post_json("/auth/register", &body).await.status, 201);
-    token(&email, "correct horse battery").await
-}
-
 /// The test stack's payment window is 2 seconds (`OrderPaymentTimeoutSeconds`).
 const PAYMENT_WINDOW: Duration = Duration::from_millis(2500);
 
@@ -182,12 +112,12 @@ async fn the_expiry_job_expires_the_unpaid_gives_their_stock_back_and_a_second_r
 {
     let admin = admin_token().await;
     let product = product(&admin, 10, 500).await;
-    let customer = new_customer().await;
+    let customer = customer_token().await;
     let unpaid = [
-        checkout(&customer, &product, 2).await,
-        checkout(&customer, &product, 2).await,
+        placed(&customer, &[(&product, 2)]).await,
+        placed(&customer, &[(&product, 2)]).await,
     ];
-    let paid = checkout(&customer, &product, 2).await;
+    let paid = placed(&customer, &[(&product, 2)]).await;
     let intent = paid["payment"]["payment_intent_id"].as_str().unwrap();
     localstripe::pay(&env("STRIPE_URL"), intent, localstripe::CARD_OK)
         .await
@@ -228,11 +158,11 @@ async fn the_expiry_job_expires_the_unpaid_gives_their_stock_back_and_a_second_r
 async fn a_payment_racing_the_expiry_job_has_exactly_one_outcome_and_the_stock_follows_it() {
     let admin = admin_token().await;
     let product = product(&admin, 5, 900).await;
-    let customer = new_customer().await;
-    let placed = checkout(&customer, &product, 3).await;
+    let customer = customer_token().await;
+    let order_json = placed(&customer, &[(&product, 3)]).await;
     let (id, intent) = (
-        placed["id"].as_str().unwrap().to_owned(),
-        placed["payment"]["payment_intent_id"]
+        order_json["id"].as_str().unwrap().to_owned(),
+        order_json["payment"]["payment_intent_id"]
             .as_str()
             .unwrap()
             .to_owned(),
@@ -316,8 +246,8 @@ async fn the_daily_report_holds_exactly_the_days_orders_and_a_rerun_writes_the_s
     let admin = admin_token().await;
     // A sale of its own, so that the day has one whatever ran before.
     let product = product(&admin, 20, 1234).await;
-    let customer = new_customer().await;
-    let sold = checkout(&customer, &product, 3).await;
+    let customer = customer_token().await;
+    let sold = placed(&customer, &[(&product, 3)]).await;
     let intent = sold["payment"]["payment_intent_id"].as_str().unwrap();
     localstripe::pay(&env("STRIPE_URL"), intent, localstripe::CARD_OK)
         .await
@@ -454,9 +384,9 @@ async fn the_daily_report_holds_exactly_the_days_orders_and_a_rerun_writes_the_s
 async fn an_order_listed_as_due_that_cannot_expire_does_not_stop_the_expiry_job() {
     let admin = admin_token().await;
     let product = product(&admin, 10, 500).await;
-    let customer = new_customer().await;
-    let edited = checkout(&customer, &product, 1).await;
-    let unpaid = checkout(&customer, &product, 1).await;
+    let customer = customer_token().await;
+    let edited = placed(&customer, &[(&product, 1)]).await;
+    let unpaid = placed(&customer, &[(&product, 1)]).await;
     let edited_id = edited["id"].as_str().unwrap();
     let sdk = shared::aws::local_config(&env("DYNAMODB_URL")).await;
     aws_sdk_dynamodb::Client::new(&sdk)
