@@ -1,10 +1,9 @@
 //! The shop's orders for its admins: all of them, or `?status=` one state.
 
+use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use lambda_http::{Request, RequestExt};
-use shared::ApiError;
 use shared::accounts::Accounts;
-use shared::http::{HandlerResult, PageRequest, auth, json};
+use shared::http::{HandlerResult, PageRequest, auth, json, query_param};
 use shared::orders::service::Orders;
 use shared::orders::state::OrderStatus;
 use shared::secrets::Keys;
@@ -17,20 +16,7 @@ pub async fn list(
 ) -> HandlerResult {
     let admin = auth::admin(&request, keys.verifier(), accounts).await?;
     let page = PageRequest::from_request(&request)?;
-    let status = request
-        .query_string_parameters_ref()
-        .and_then(|q| q.first("status"))
-        .map(str::to_owned);
-    let status = status
-        .map(|text| {
-            OrderStatus::parse(&text).ok_or_else(|| {
-                ApiError::validation(
-                    "status",
-                    "must be pending_payment, paid, shipped, delivered, cancelled or expired",
-                )
-            })
-        })
-        .transpose()?;
+    let status = query_param::<OrderStatus>(&request, "status")?;
     let found = orders
         .list_all(
             &admin,

@@ -48,6 +48,16 @@ impl OrderStatus {
     }
 }
 
+/// A status as a query names it (`?status=paid`); the error is the field's message.
+impl std::str::FromStr for OrderStatus {
+    type Err = &'static str;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)
+            .ok_or("must be pending_payment, paid, shipped, delivered, cancelled or expired")
+    }
+}
+
 /// Who asks for a cancellation: the customer may cancel only what is not paid yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
