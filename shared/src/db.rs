@@ -59,6 +59,28 @@ impl Table {
         }
     }
 
+    /// A query of one partition of `index`. `sort`, when given, is the condition on the
+    /// index's sort key after its name (`"< :bound"`, `"BETWEEN :lower AND :upper"`); the
+    /// caller adds its values.
+    pub fn query_partition(
+        &self,
+        index: Index,
+        partition: impl Into<String>,
+        sort: Option<&str>,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        let (pk_name, sk_name) = index.key_attributes();
+        let condition = match sort {
+            Some(sort) => format!("{pk_name} = :pk AND {sk_name} {sort}"),
+            None => format!("{pk_name} = :pk"),
+        };
+        self.client
+            .query()
+            .table_name(&self.name)
+            .index_name(index.name())
+            .key_condition_expression(condition)
+            .expression_attribute_values(":pk", string(partition))
+    }
+
     /// The table `TABLE_NAME` names.
     pub fn from_config(sdk: &aws_config::SdkConfig, config: &Config) -> Result<Self, ConfigError> {
         Ok(Self::new(
@@ -148,12 +170,7 @@ pub async fn newest_first(
     while items.len() <= limit {
         let wanted = limit + 1 - items.len();
         let output = table
-            .client
-            .query()
-            .table_name(&table.name)
-            .index_name(index.name())
-            .key_condition_expression(format!("{pk_name} = :pk"))
-            .expression_attribute_values(":pk", string(partition))
+            .query_partition(index, partition, None)
             .scan_index_forward(false)
             .limit(i32::try_from(wanted).unwrap_or(i32::MAX))
             .set_exclusive_start_key(exclusive_start.take())

@@ -362,15 +362,9 @@ pub struct LowStock {
 /// its index with a filter, page by page (only the three fields are returned).
 pub async fn low_stock(table: &Table, max: i64) -> Result<Vec<LowStock>, ApiError> {
     let index = ProductIndex::Catalog;
-    let (pk_name, _) = index.key_attributes();
     let query = table
-        .client
-        .query()
-        .table_name(&table.name)
-        .index_name(index.name())
-        .key_condition_expression(format!("{pk_name} = :pk"))
+        .query_partition(index.index(), keys::partition(index, ""), None)
         .filter_expression("active = :true AND stock <= :max")
-        .expression_attribute_values(":pk", string(keys::partition(index, "")))
         .expression_attribute_values(":true", AttributeValue::Bool(true))
         .expression_attribute_values(":max", number(max))
         .projection_expression("id, sku, stock");

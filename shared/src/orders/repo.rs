@@ -422,14 +422,12 @@ pub async fn due(
     limit: i32,
     start: Option<Item>,
 ) -> Result<(Vec<OrderItem>, Option<Item>), ApiError> {
-    let (pk_name, sk_name) = Index::Gsi2.key_attributes();
     let output = table
-        .client
-        .query()
-        .table_name(&table.name)
-        .index_name(Index::Gsi2.name())
-        .key_condition_expression(format!("{pk_name} = :pk AND {sk_name} < :bound"))
-        .expression_attribute_values(":pk", string(keys::status(OrderStatus::PendingPayment)))
+        .query_partition(
+            Index::Gsi2,
+            keys::status(OrderStatus::PendingPayment),
+            Some("< :bound"),
+        )
         .expression_attribute_values(":bound", string(keys::due_bound(now)))
         .limit(limit)
         .set_exclusive_start_key(start)
@@ -452,18 +450,10 @@ pub async fn created_between(
     to_ms: u64,
     mut each: impl FnMut(Vec<OrderItem>),
 ) -> Result<(), ApiError> {
-    let (pk_name, sk_name) = Index::Gsi3.key_attributes();
     let lower = ulid::Ulid::from_parts(from_ms, 0).to_string();
     let upper = ulid::Ulid::from_parts(to_ms, 0).to_string();
     let query = table
-        .client
-        .query()
-        .table_name(&table.name)
-        .index_name(Index::Gsi3.name())
-        .key_condition_expression(format!(
-            "{pk_name} = :pk AND {sk_name} BETWEEN :lower AND :upper"
-        ))
-        .expression_attribute_values(":pk", string(keys::ALL))
+        .query_partition(Index::Gsi3, keys::ALL, Some("BETWEEN :lower AND :upper"))
         .expression_attribute_values(":lower", string(lower))
         .expression_attribute_values(":upper", string(upper.clone()));
     for_each_page(query, |page| {
@@ -483,14 +473,8 @@ pub async fn created_between(
 /// How many orders a listing holds (`Select=COUNT`, page by page: nothing is read but keys).
 pub async fn count(table: &Table, listing: &Listing) -> Result<u64, ApiError> {
     let (index, partition) = listing.index();
-    let (pk_name, _) = index.key_attributes();
     let query = table
-        .client
-        .query()
-        .table_name(&table.name)
-        .index_name(index.name())
-        .key_condition_expression(format!("{pk_name} = :pk"))
-        .expression_attribute_values(":pk", string(&partition))
+        .query_partition(index, partition, None)
         .select(aws_sdk_dynamodb::types::Select::Count);
     let mut total = 0u64;
     for_each_page(query, |page| {
@@ -512,15 +496,9 @@ pub async fn created_since(
         status: OrderStatus,
         total_cents: i64,
     }
-    let (pk_name, sk_name) = Index::Gsi3.key_attributes();
     let lower = ulid::Ulid::from_parts(since_ms, 0).to_string();
     let query = table
-        .client
-        .query()
-        .table_name(&table.name)
-        .index_name(Index::Gsi3.name())
-        .key_condition_expression(format!("{pk_name} = :pk AND {sk_name} >= :lower"))
-        .expression_attribute_values(":pk", string(keys::ALL))
+        .query_partition(Index::Gsi3, keys::ALL, Some(">= :lower"))
         .expression_attribute_values(":lower", string(lower))
         .projection_expression("#status, total_cents")
         .expression_attribute_names("#status", "status");
