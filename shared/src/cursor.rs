@@ -111,6 +111,30 @@ impl CursorCodec {
         }
         Ok(opened.p)
     }
+
+    /// One page of the listing `scope`: `cursor` opened to the position it holds, the page
+    /// read from there by `read`, and where the next page starts sealed again.
+    pub async fn read_page<T, P, F, Fut>(
+        &self,
+        scope: &str,
+        cursor: Option<&str>,
+        now: i64,
+        read: F,
+    ) -> Result<Page<T>, ApiError>
+    where
+        P: Serialize + DeserializeOwned,
+        F: FnOnce(Option<P>) -> Fut,
+        Fut: Future<Output = Result<(Vec<T>, Option<P>), ApiError>>,
+    {
+        let start = cursor.map(|c| self.decode(scope, c, now)).transpose()?;
+        let (items, next) = read(start).await?;
+        Ok(Page {
+            items,
+            next_cursor: next
+                .map(|position| self.encode(scope, &position, now))
+                .transpose()?,
+        })
+    }
 }
 
 /// A page of a listing: its items and the cursor of the next page (`null` on the last).
@@ -118,6 +142,16 @@ impl CursorCodec {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// The same page with each item shown as `show` makes it.
+    pub fn map<U>(self, show: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(show).collect(),
+            next_cursor: self.next_cursor,
+        }
+    }
 }
 
 #[cfg(test)]

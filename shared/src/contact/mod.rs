@@ -152,27 +152,24 @@ impl Contact {
     ) -> Result<Page<Message>, ApiError> {
         principal.require_admin()?;
         const SCOPE: &str = "messages";
-        let start = cursor
-            .map(|c| keys.cursors().decode::<Position>(SCOPE, c, now))
-            .transpose()?;
-        let (items, next) =
-            newest_first(&self.table, Index::Gsi1, ALL, limit as usize, start).await?;
-        let items: Vec<MessageItem> = items.into_iter().map(from_item).collect::<Result<_, _>>()?;
-        let next_cursor = next
-            .map(|position| keys.cursors().encode(SCOPE, &position, now))
-            .transpose()?;
-        Ok(Page {
-            items: items
-                .into_iter()
-                .map(|m| Message {
-                    id: m.id,
-                    name: m.name,
-                    email: m.email,
-                    message: m.message,
-                    created_at: rfc3339(m.created_at),
-                })
-                .collect(),
-            next_cursor,
-        })
+        let page = keys
+            .cursors()
+            .read_page(SCOPE, cursor, now, |start: Option<Position>| async move {
+                let (items, next) =
+                    newest_first(&self.table, Index::Gsi1, ALL, limit as usize, start).await?;
+                let items = items
+                    .into_iter()
+                    .map(from_item::<MessageItem>)
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((items, next))
+            })
+            .await?;
+        Ok(page.map(|m| Message {
+            id: m.id,
+            name: m.name,
+            email: m.email,
+            message: m.message,
+            created_at: rfc3339(m.created_at),
+        }))
     }
 }

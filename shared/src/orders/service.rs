@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use super::model::{Line, MAX_LINES, NewOrder, Order, OrderItem, Payment, RefundStatus, Shipment};
-use super::repo::{self, Changes, CheckoutRefused, Listing, Position};
+use super::repo::{self, Changes, CheckoutRefused, Listing};
 use super::state::{self, Action, Actor, OrderStatus};
 use crate::auth::Principal;
 use crate::config::Config;
@@ -312,17 +312,13 @@ impl Orders {
             Listing::Status(status) => format!("orders|status|{}", status.as_str()),
             Listing::All => "orders|all".to_owned(),
         };
-        let start = cursor
-            .map(|c| keys.cursors().decode::<Position>(&scope, c, now))
-            .transpose()?;
-        let (items, next) = repo::list(&self.table, &listing, limit as usize, start).await?;
-        let next_cursor = next
-            .map(|position| keys.cursors().encode(&scope, &position, now))
-            .transpose()?;
-        Ok(Page {
-            items: items.iter().map(OrderItem::view).collect(),
-            next_cursor,
-        })
+        let page = keys
+            .cursors()
+            .read_page(&scope, cursor, now, |start| {
+                repo::list(&self.table, &listing, limit as usize, start)
+            })
+            .await?;
+        Ok(page.map(|order| order.view()))
     }
 
     /// `POST /orders/{id}/cancel`: by its owner while unpaid, by an admin until it ships. The
