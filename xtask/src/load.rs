@@ -80,7 +80,7 @@ pub async fn load(root: &Path, options: LoadOptions) -> Result<()> {
     )
     .await?;
     let logs = Logs::new(Some(&dir.join("functions.log")), false)?;
-    let stack = match Stack::start(
+    let (stack, stand_ins) = Stack::start_or_stop(
         &StackOptions {
             template,
             names: NameOptions {
@@ -94,17 +94,10 @@ pub async fn load(root: &Path, options: LoadOptions) -> Result<()> {
             env_vars: None,
             binaries,
         },
-        &stand_ins,
+        stand_ins,
         &logs,
     )
-    .await
-    {
-        Ok(stack) => stack,
-        Err(err) => {
-            stand_ins.stop().await;
-            return Err(err);
-        }
-    };
+    .await?;
     let result = drive(&stack, &stand_ins, &oha, &options).await;
     stack.stop();
     stand_ins.stop().await;

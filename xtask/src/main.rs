@@ -180,7 +180,7 @@ async fn dev(root: &Path, options: DevOptions) -> Result<()> {
     )
     .await?;
     let logs = Logs::new(Some(&tools.local.join("logs/functions.log")), true)?;
-    let stack = match Stack::start(
+    let (stack, stand_ins) = Stack::start_or_stop(
         &StackOptions {
             template,
             names: NameOptions {
@@ -194,17 +194,10 @@ async fn dev(root: &Path, options: DevOptions) -> Result<()> {
             env_vars: options.env_vars,
             binaries,
         },
-        &stand_ins,
+        stand_ins,
         &logs,
     )
-    .await
-    {
-        Ok(stack) => stack,
-        Err(err) => {
-            stand_ins.stop().await;
-            return Err(err);
-        }
-    };
+    .await?;
     if let Err(err) = stripe::connect(&stack, &stand_ins).await {
         emit(&format!(
             "· payments will not be confirmed locally: {err:#}"

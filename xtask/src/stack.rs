@@ -109,6 +109,22 @@ impl Stack {
         })
     }
 
+    /// [`Stack::start`] on `stand_ins`, which are stopped if the stack cannot start; both are
+    /// handed back otherwise.
+    pub async fn start_or_stop(
+        options: &StackOptions,
+        stand_ins: StandIns,
+        logs: &Logs,
+    ) -> Result<(Self, StandIns)> {
+        match Self::start(options, &stand_ins, logs).await {
+            Ok(stack) => Ok((stack, stand_ins)),
+            Err(err) => {
+                stand_ins.stop().await;
+                Err(err)
+            }
+        }
+    }
+
     /// Stops the servers and triggers and kills every function process.
     pub fn stop(self) {
         for task in &self.tasks {
