@@ -101,6 +101,20 @@ pub fn parse_json<T: DeserializeOwned>(
             }
         }
     }
+    // No field of a request takes `null`: an optional one is left out. serde would read a
+    // `null` as "absent", so a client that sends `"active": null` believing it sets something
+    // would be told nothing; it is named here instead, and taken out so the rest is checked.
+    for path in take_nulls(&mut document, String::new()) {
+        if !errors.iter().any(|e| e.field == path) {
+            errors.push(FieldError::new(
+                path,
+                "must not be null (leave the field out)",
+            ));
+        }
+    }
+    // Top-level fields taken out because something inside them is wrong: that they are then
+    // missing is no news to the client.
+    let mut taken_out: Vec<String> = Vec::new();
     let parsed = loop {
         let err = match serde_path_to_error::deserialize::<_, T>(&document) {
             Ok(value) => break Some(value),
@@ -110,11 +124,17 @@ pub fn parse_json<T: DeserializeOwned>(
         let error = data_error(&path, err.inner());
         // The document's top-level field the problem is in, if any, is taken out.
         let top = top_level_field(&path, &error).map(str::to_owned);
-        if !errors.iter().any(|e| e.field == error.field) {
+        let known =
+            errors.iter().any(|e| e.field == error.field) || taken_out.contains(&error.field);
+        if !known {
             errors.push(error);
         }
         let removed = match (top, &mut document) {
-            (Some(field), Value::Object(fields)) => fields.remove(&field).is_some(),
+            (Some(field), Value::Object(fields)) => {
+                let removed = fields.remove(&field).is_some();
+                taken_out.push(field);
+                removed
+            }
             _ => false,
         };
         if !removed || errors.len() >= MAX_FIELD_ERRORS {
@@ -133,6 +153,46 @@ pub fn parse_json<T: DeserializeOwned>(
             Err(ApiError::Validation(errors))
         }
     }
+}
+
+/// Removes every `null` member of an object (at any depth) and every `null` item of an array
+/// in an object, and gives their paths (`shipping_address.line2`, `items[0]`), as serde
+/// would name them.
+fn take_nulls(value: &mut Value, path: String) -> Vec<String> {
+    let join = |name: &str| {
+        if path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let mut found = Vec::new();
+    match value {
+        Value::Object(fields) => {
+            fields.retain(|name, member| {
+                let null = member.is_null();
+                if null {
+                    found.push(join(name));
+                }
+                !null
+            });
+            for (name, member) in fields.iter_mut() {
+                found.extend(take_nulls(member, join(name)));
+            }
+        }
+        Value::Array(items) if !path.is_empty() => {
+            for (index, item) in items.iter_mut().enumerate() {
+                let here = format!("{path}[{index}]");
+                if item.is_null() {
+                    found.push(here);
+                } else {
+                    found.extend(take_nulls(item, here));
+                }
+            }
+        }
+        _ => {}
+    }
+    found
 }
 
 /// The top-level field of the document that an error is about.
@@ -408,6 +468,35 @@ mod tests {
         assert_eq!(errors[2].1, "must be a whole number");
         assert_eq!(errors[3].1, "is required");
         assert_eq!(errors[4].1, "is not a field of this request");
+    }
+
+    #[test]
+    fn a_null_is_named_not_read_as_absent() {
+        let errors = field_errors(
+            r#"{"name": null, "stock": 3, "price_cents": null}"#,
+            &["name"],
+        );
+        assert_eq!(
+            errors,
+            [
+                ("name".to_owned(), "is required".to_owned()),
+                (
+                    "price_cents".to_owned(),
+                    "must not be null (leave the field out)".to_owned()
+                ),
+            ]
+        );
+        let nested = r#"{"items": [{"product_id": "p1", "quantity": null}, null]}"#;
+        let Err(ApiError::Validation(errors)) =
+            parse_json::<crate::orders::model::NewOrder>(nested.as_bytes(), &[])
+        else {
+            panic!("a null item is refused");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert!(fields.contains(&"items[0].quantity"), "{fields:?}");
+        assert!(fields.contains(&"items[1]"), "{fields:?}");
+        // `items` was taken out to read the rest: it is not reported as missing.
+        assert!(!fields.contains(&"items"), "{fields:?}");
     }
 
     #[test]
