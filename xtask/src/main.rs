@@ -11,6 +11,7 @@ mod admin;
 mod api;
 mod bench;
 mod checks;
+mod contract;
 mod invoke;
 mod lambda;
 mod load;

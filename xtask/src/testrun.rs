@@ -8,7 +8,9 @@
 //! 5. `sam validate --lint`, and cfn-lint over the template expanded by SAM's translator;
 //! 6. the black-box tests (`tests/`) against a fresh local stack: in-memory DynamoDB Local and
 //!    moto on free ports, the project's template and the runner's fixture template served side
-//!    by side, every table, bucket and queue named for this run.
+//!    by side, every table, bucket and queue named for this run;
+//! 7. on the same stack, schemathesis: `openapi.yaml` against what the API does
+//!    (`contract.rs`).
 
 use std::path::Path;
 use std::process::Stdio;
@@ -19,6 +21,7 @@ use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::Command;
 
 use crate::checks;
+use crate::contract;
 use crate::logs::{Logs, emit};
 use crate::stack::{Stack, StackOptions, build_functions};
 use crate::standins::{StandInOptions, StandIns};
@@ -81,9 +84,14 @@ pub async fn test(root: &Path) -> Result<()> {
     emit("\n== template checks");
     checks::check_project(root)?;
     let tools = Tools::new(root);
-    let (stand_in_tools, sam) = tokio::join!(tools.ensure_stand_ins(), tools.ensure_sam());
+    let (stand_in_tools, sam, schemathesis) = tokio::join!(
+        tools.ensure_stand_ins(),
+        tools.ensure_sam(),
+        tools.ensure_schemathesis()
+    );
     let stand_in_tools = stand_in_tools?;
     sam?;
+    let schemathesis = schemathesis?;
     checks::lint_template(root, &tools).await?;
     emit(&format!(
         "== template checks: ok in {:.1} s",
@@ -110,13 +118,14 @@ pub async fn test(root: &Path) -> Result<()> {
         &cargo,
         &stand_ins,
         &binaries,
+        &schemathesis,
         &run_dir,
         &run_id,
         &mut totals,
     )
     .await;
     stand_ins.stop().await;
-    result?;
+    let contract = result?;
     emit(&format!(
         "== black-box tests: ok in {:.1} s\n\nall checks passed in {:.0} s",
         section.elapsed().as_secs_f64(),
@@ -127,18 +136,24 @@ pub async fn test(root: &Path) -> Result<()> {
         "tests: {} passed, {} failed",
         totals.passed, totals.failed
     ));
+    emit(&format!(
+        "schemathesis: {} operations, {} cases generated, {} passed, {} failures",
+        contract.operations, contract.generated, contract.passed, contract.failures
+    ));
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn black_box(
     root: &Path,
     cargo: &str,
     stand_ins: &StandIns,
     binaries: &Path,
+    schemathesis: &Path,
     run_dir: &Path,
     run_id: &str,
     totals: &mut Totals,
-) -> Result<()> {
+) -> Result<contract::Summary> {
     let log_file = run_dir.join("functions.log");
     let logs = Logs::new(Some(&log_file), false)?;
     let suffix = format!("-{}", &run_id[run_id.len() - 8..]);
@@ -238,8 +253,8 @@ async fn black_box(
         ("STOREFRONT_SECRET", secret),
         ("STOREFRONT_TABLE", table.clone()),
         ("STOREFRONT_UPLOADS_BUCKET", uploads_bucket),
-        ("STOREFRONT_ADMIN_EMAIL", admin_email),
-        ("STOREFRONT_ADMIN_PASSWORD", admin_password),
+        ("STOREFRONT_ADMIN_EMAIL", admin_email.clone()),
+        ("STOREFRONT_ADMIN_PASSWORD", admin_password.clone()),
         ("FIXTURE_API", format!("http://{}", fixture.api)),
         ("FIXTURE_INVOKE", format!("http://{}", fixture.invoke)),
         ("FIXTURE_RECORD_DIR", record_dir.display().to_string()),
@@ -262,15 +277,37 @@ async fn black_box(
         // Then the tests that read figures of the whole shop: alone, and one at a time.
         outcome = run_counting(tests("quiet", &["--test-threads=1"]), totals).await;
     }
+    let contract = match outcome {
+        Ok(()) => {
+            emit("\n== schemathesis: openapi.yaml against the API");
+            let started = Instant::now();
+            let summary = contract::schemathesis(
+                root,
+                schemathesis,
+                &format!("http://{}", main.api),
+                (&admin_email, &admin_password),
+                &run_dir.join("schemathesis"),
+            )
+            .await;
+            if summary.is_ok() {
+                emit(&format!(
+                    "== schemathesis: ok in {:.1} s",
+                    started.elapsed().as_secs_f64()
+                ));
+            }
+            summary
+        }
+        Err(err) => Err(err),
+    };
     main.stop();
     fixture.stop();
-    if let Err(err) = outcome {
-        bail!(
+    match contract {
+        Ok(summary) => Ok(summary),
+        Err(err) => bail!(
             "the black-box tests failed ({err:#}); the functions' logs are in {}",
             log_file.display()
-        );
+        ),
     }
-    Ok(())
 }
 
 /// Passed and failed tests over every `cargo test` of the run.

