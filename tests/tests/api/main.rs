@@ -15,4 +15,5 @@ mod defects;
 mod errors;
 mod health;
 mod orders;
+mod owasp;
 mod runner;

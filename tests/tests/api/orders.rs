@@ -319,7 +319,7 @@ async fn every_move_the_state_machine_does_not_allow_is_an_invalid_transition() 
 
 /// The webhook's secret as the local stack generated it (and registered with localstripe).
 /// While the rotation test runs it is the `previous` one; otherwise the `current`.
-async fn webhook_secret() -> String {
+pub async fn webhook_secret() -> String {
     let (client, name) = webhook_secret_name().await;
     let text = client
         .get_secret_value()
@@ -362,7 +362,7 @@ async fn webhook_secret_name() -> (aws_sdk_secretsmanager::Client, String) {
     (client, names[0].clone())
 }
 
-fn signature(secret: &str, t: i64, body: &str) -> String {
+pub fn signature(secret: &str, t: i64, body: &str) -> String {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("{t}.{body}").as_bytes());
     mac.finalize()
@@ -372,7 +372,7 @@ fn signature(secret: &str, t: i64, body: &str) -> String {
         .collect()
 }
 
-async fn deliver(body: &str, signature_header: Option<&str>) -> Reply {
+pub async fn deliver(body: &str, signature_header: Option<&str>) -> Reply {
     let mut headers = vec![("content-type", "application/json; charset=utf-8")];
     if let Some(header) = signature_header {
         headers.push(("stripe-signature", header));

@@ -1,0 +1,102 @@
+//! API1 Broken Object Level Authorization: a customer reaches only their own objects.
+//!
+//! Proved here: another customer's order is 404 to read and to cancel (the same answer as an
+//! order that does not exist, so ids cannot be probed) and stays as it was; a cursor from one
+//! customer's listing never pages another's orders; an inactive product is 404 to customers and
+//! to anyone signed out. Elsewhere: `orders::a_customer_sees_and_cancels_only_their_own_orders_and_cannot_ship`.
+
+use http::Method;
+use serde_json::Value;
+
+use crate::helpers::{
+    admin_token, assert_problem, authorized, customer_token, id, placed, product,
+};
+
+#[tokio::test]
+async fn another_customers_order_is_404_to_read_and_to_cancel_and_stays_as_it_was() {
+    let admin = admin_token().await;
+    let mug = product(&admin, 5, 900).await;
+    let owner = customer_token().await;
+    let other = customer_token().await;
+    let order = placed(&owner, &[(&mug, 1)]).await;
+    let order_id = id(&order);
+
+    for (method, path) in [
+        (Method::GET, format!("/orders/{order_id}")),
+        (Method::POST, format!("/orders/{order_id}/cancel")),
+    ] {
+        let reply = authorized(method.clone(), &path, &other, None, &[]).await;
+        let theirs = assert_problem(&reply, 404, "not_found");
+        let nothing = path.replace(&order_id, &super::no_such_id());
+        let missing = authorized(method, &nothing, &other, None, &[]).await;
+        assert_eq!(assert_problem(&missing, 404, "not_found"), theirs);
+    }
+    let read = authorized(
+        Method::GET,
+        &format!("/orders/{order_id}"),
+        &owner,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(read.expect(200)["order"]["status"], "pending_payment");
+}
+
+#[tokio::test]
+async fn a_cursor_from_one_customers_listing_never_pages_another_customers_orders() {
+    let admin = admin_token().await;
+    let mug = product(&admin, 5, 900).await;
+    let owner = customer_token().await;
+    let mine = [
+        placed(&owner, &[(&mug, 1)]).await,
+        placed(&owner, &[(&mug, 1)]).await,
+    ];
+    let page = authorized(Method::GET, "/orders?limit=1", &owner, None, &[]).await;
+    let cursor = page.expect(200)["next_cursor"].as_str().unwrap().to_owned();
+
+    let other = customer_token().await;
+    let reply = authorized(
+        Method::GET,
+        &format!("/orders?limit=1&cursor={cursor}"),
+        &other,
+        None,
+        &[],
+    )
+    .await;
+    assert_problem(&reply, 400, "invalid_cursor");
+    let theirs = authorized(Method::GET, "/orders", &other, None, &[])
+        .await
+        .expect(200);
+    let ids: Vec<&Value> = theirs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| &o["id"])
+        .collect();
+    assert!(mine.iter().all(|o| !ids.contains(&&o["id"])), "{ids:?}");
+}
+
+#[tokio::test]
+async fn an_inactive_product_is_404_to_customers_and_to_anyone_signed_out() {
+    let admin = admin_token().await;
+    let retired = product(&admin, 5, 900).await;
+    let path = format!("/products/{retired}");
+    assert_eq!(
+        authorized(Method::DELETE, &path, &admin, None, &[])
+            .await
+            .status,
+        204
+    );
+
+    let customer = customer_token().await;
+    assert_problem(
+        &authorized(Method::GET, &path, &customer, None, &[]).await,
+        404,
+        "not_found",
+    );
+    assert_problem(&crate::helpers::api().get(&path).await, 404, "not_found");
+    let seen = authorized(Method::GET, &path, &admin, None, &[])
+        .await
+        .expect(200);
+    assert_eq!(seen["product"]["active"], false);
+}

@@ -1,0 +1,99 @@
+//! API5 Broken Function Level Authorization: the admin functions are the admins' alone.
+//!
+//! Proved here: every admin operation (the list below, which must name every operation
+//! `openapi.yaml` documents as "(admins)") is 403 `forbidden` to a signed-in customer and 401 to
+//! anyone signed out, whatever the id; `include_inactive=true` is 403 to a customer. Elsewhere:
+//! `accounts::a_customer_on_an_admin_route_gets_403_and_an_admin_can_promote`, and a demoted
+//! admin's old token stops working (accounts.rs).
+
+use http::Method;
+
+use crate::helpers::{admin_token, api, assert_problem, authorized, customer_token, product};
+
+const ADMIN_OPERATIONS: &[(&str, &str)] = &[
+    ("POST", "/admin/users/{id}/role"),
+    ("POST", "/products"),
+    ("PATCH", "/products/{id}"),
+    ("DELETE", "/products/{id}"),
+    ("POST", "/products/{id}/images"),
+    ("GET", "/admin/orders"),
+    ("POST", "/admin/orders/{id}/ship"),
+    ("POST", "/admin/orders/{id}/deliver"),
+    ("GET", "/admin/messages"),
+    ("GET", "/admin/stats"),
+    ("GET", "/admin/reports/{date}"),
+];
+
+#[tokio::test]
+async fn the_list_names_every_documented_admin_operation() {
+    for operation in super::operations() {
+        let admin_only =
+            operation.summary.contains("(admins)") || operation.path.starts_with("/admin/");
+        let listed = ADMIN_OPERATIONS
+            .iter()
+            .any(|(m, p)| *m == operation.method.as_str() && *p == operation.path);
+        assert_eq!(
+            admin_only, listed,
+            "{} {}",
+            operation.method, operation.path
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_admin_operation_is_403_to_a_customer_and_401_signed_out() {
+    let admin = admin_token().await;
+    let existing = product(&admin, 1, 100).await;
+    let customer = customer_token().await;
+    for (method, path) in ADMIN_OPERATIONS {
+        let method: Method = method.parse().unwrap();
+        for id in [existing.clone(), super::no_such_id()] {
+            let path = path.replace("{id}", &id).replace("{date}", "2026-01-01");
+            let body = Some(serde_json::json!({}));
+            let reply = authorized(method.clone(), &path, &customer, body, &[]).await;
+            assert_problem(&reply, 403, "forbidden");
+            let anonymous = api()
+                .send(
+                    method.clone(),
+                    &path,
+                    &[("content-type", "application/json")],
+                    "{}",
+                )
+                .await;
+            assert_problem(&anonymous, 401, "unauthorized");
+        }
+    }
+    let product_now = authorized(
+        Method::GET,
+        &format!("/products/{existing}"),
+        &admin,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(product_now.expect(200)["product"]["active"], true);
+}
+
+#[tokio::test]
+async fn inactive_products_are_listed_for_admins_only() {
+    let customer = customer_token().await;
+    let reply = authorized(
+        Method::GET,
+        "/products?include_inactive=true",
+        &customer,
+        None,
+        &[],
+    )
+    .await;
+    assert_problem(&reply, 403, "forbidden");
+    let admin = admin_token().await;
+    let reply = authorized(
+        Method::GET,
+        "/products?include_inactive=true",
+        &admin,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+}

@@ -1,0 +1,62 @@
+//! API10 Unsafe Consumption of APIs: what Stripe sends is checked as strictly as what a client
+//! sends.
+//!
+//! Proved here: a correctly signed event that is not what Stripe sends (not JSON, not an object,
+//! `amount` as a string, no `data.object`, an order id that is not an id) is answered with a 4xx
+//! or acknowledged and ignored, never a 5xx, and the order it names is unchanged; a signed
+//! event for an order that does not exist changes nothing. Elsewhere (orders.rs): forged, stale,
+//! replayed, altered, unsigned and wrong-amount events, secret rotation, and one effect per
+//! event id.
+
+use http::Method;
+use serde_json::json;
+
+use crate::helpers::{admin_token, authorized, customer_token, placed, product};
+use crate::orders::{deliver, signature, webhook_secret};
+
+#[tokio::test]
+async fn a_signed_event_in_a_shape_stripe_never_sends_changes_nothing() {
+    let admin = admin_token().await;
+    let mug = product(&admin, 2, 700).await;
+    let customer = customer_token().await;
+    let order = placed(&customer, &[(&mug, 1)]).await;
+    let id = order["id"].as_str().unwrap();
+    let intent = order["payment"]["payment_intent_id"].as_str().unwrap();
+    let secret = webhook_secret().await;
+    let event = |object: serde_json::Value| {
+        json!({"id": crate::helpers::unique("evt_odd"), "object": "event",
+               "type": "payment_intent.succeeded", "data": {"object": object}})
+        .to_string()
+    };
+    let bodies = [
+        "not json at all".to_owned(),
+        "[1, 2, 3]".to_owned(),
+        json!({"id": "evt_x", "type": "payment_intent.succeeded"}).to_string(),
+        event(
+            json!({"id": intent, "amount": "700", "currency": "eur", "metadata": {"order_id": id}}),
+        ),
+        event(
+            json!({"id": intent, "amount": 700, "currency": "eur", "metadata": {"order_id": "../../admin"}}),
+        ),
+        event(
+            json!({"id": intent, "amount": 700, "currency": "eur", "metadata": {"order_id": super::no_such_id()}}),
+        ),
+        event(
+            json!({"id": intent, "amount": -700, "currency": "eur", "metadata": {"order_id": id}}),
+        ),
+    ];
+    for body in &bodies {
+        let t = shared::clock::now();
+        let header = format!("t={t},v1={}", signature(&secret, t, body));
+        let reply = deliver(body, Some(&header)).await;
+        assert!(
+            (200..500).contains(&reply.status),
+            "{} for {body}",
+            reply.status
+        );
+    }
+    let now = authorized(Method::GET, &format!("/orders/{id}"), &customer, None, &[])
+        .await
+        .expect(200);
+    assert_eq!(now["order"]["status"], "pending_payment");
+}
