@@ -128,6 +128,76 @@ impl Router {
 pub struct Api {
     pub router: Router,
     pub pools: BTreeMap<String, Arc<Pool>>,
+    /// The API's document and its readable page, served locally only (never deployed).
+    pub docs: Option<Docs>,
+}
+
+/// `GET /openapi.json` (the project's `openapi.yaml` as JSON) and `GET /docs` (Swagger UI, from
+/// npm's `swagger-ui-dist` in `.local/docs`, reading that document).
+pub struct Docs {
+    pub openapi_json: Bytes,
+    /// `swagger-ui-dist`'s folder, if installed.
+    pub assets: Option<std::path::PathBuf>,
+}
+
+/// The page `/docs` serves: Swagger UI over `/openapi.json`, everything from this server.
+const DOCS_PAGE: &str = r##"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Storefront API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+</head>
+<body>
+<div id="api"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({ url: "/openapi.json", dom_id: "#api", deepLinking: true });</script>
+</body>
+</html>
+"##;
+
+impl Docs {
+    /// The document beside `template` (`openapi.yaml`), if there is one.
+    pub fn beside(template: &std::path::Path) -> anyhow::Result<Option<Self>> {
+        let folder = template.parent().unwrap_or(std::path::Path::new("."));
+        let Ok(text) = std::fs::read_to_string(folder.join("openapi.yaml")) else {
+            return Ok(None);
+        };
+        let document: Value = serde_norway::from_str(&text)?;
+        let assets = crate::tools::Tools::new(folder).swagger_ui();
+        Ok(Some(Self {
+            openapi_json: Bytes::from(serde_json::to_vec_pretty(&document)?),
+            assets,
+        }))
+    }
+
+    /// The answer to `GET path`, if it is one of the documentation's.
+    fn answer(&self, path: &str) -> Option<Response<Body>> {
+        let (content_type, body) = match path {
+            "/openapi.json" => ("application/json", self.openapi_json.clone()),
+            "/docs" | "/docs/" => (
+                "text/html; charset=utf-8",
+                Bytes::from_static(DOCS_PAGE.as_bytes()),
+            ),
+            "/docs/swagger-ui.css" | "/docs/swagger-ui-bundle.js" => {
+                let file = self
+                    .assets
+                    .as_ref()?
+                    .join(path.trim_start_matches("/docs/"));
+                let kind = if path.ends_with(".css") {
+                    "text/css"
+                } else {
+                    "text/javascript"
+                };
+                (kind, Bytes::from(std::fs::read(file).ok()?))
+            }
+            _ => return None,
+        };
+        Response::builder()
+            .header("content-type", content_type)
+            .body(Full::new(body))
+            .ok()
+    }
 }
 
 pub async fn serve(listener: TcpListener, api: Arc<Api>) {
@@ -161,6 +231,14 @@ async fn answer(
     request: Request<Incoming>,
     request_id: &str,
 ) -> (Response<Body>, String) {
+    if request.method() == hyper::Method::GET
+        && let Some(response) = api
+            .docs
+            .as_ref()
+            .and_then(|docs| docs.answer(request.uri().path()))
+    {
+        return (response, " · the runner's documentation".to_owned());
+    }
     let Some(matched) = api
         .router
         .route(request.method().as_str(), request.uri().path())

@@ -164,6 +164,9 @@ fn project_root() -> PathBuf {
 async fn dev(root: &Path, options: DevOptions) -> Result<()> {
     let tools = Tools::new(root);
     let stand_in_tools = tools.ensure_stand_ins().await?;
+    if let Err(err) = tools.ensure_swagger_ui().await {
+        emit(&format!("· no /docs page: {err:#}"));
+    }
     let template = root.join("template.yaml");
     build_functions(root, &[&template], options.release).await?;
     let profile = if options.release { "release" } else { "debug" };

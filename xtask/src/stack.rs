@@ -82,6 +82,7 @@ impl Stack {
                 Arc::new(Api {
                     router: Router::from_template(&template),
                     pools: pools.clone(),
+                    docs: crate::api::Docs::beside(&options.template)?,
                 }),
             )),
             tokio::spawn(crate::invoke::serve(

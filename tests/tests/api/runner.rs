@@ -6,7 +6,7 @@ use std::time::Duration;
 use http::Method;
 use serde_json::Value;
 
-use crate::helpers::{Client, env, fixture, invoke_api, s3_keys, wait_for_recorded};
+use crate::helpers::{Client, api, env, fixture, invoke_api, s3_keys, wait_for_recorded};
 
 #[tokio::test]
 async fn the_invoke_api_returns_the_functions_reply() {
@@ -205,4 +205,28 @@ async fn the_schedule_fires_on_its_cron_with_a_scheduled_event() {
             .unwrap()
             .contains("rule/fixture-RecorderFunctionEveryMinute")
     );
+}
+
+#[tokio::test]
+async fn the_runner_serves_the_document_as_json_and_a_page_that_reads_it() {
+    let served = api().get("/openapi.json").await;
+    assert_eq!(served.header("content-type"), Some("application/json"));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi.yaml");
+    let document: serde_json::Value =
+        serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(served.json(), document);
+
+    let page = api().get("/docs").await;
+    assert_eq!(page.status, 200);
+    let html = String::from_utf8_lossy(&page.body);
+    assert!(html.contains("/openapi.json"), "{html}");
+    for asset in ["/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css"] {
+        let reply = api().get(asset).await;
+        assert_eq!(reply.status, 200, "{asset}");
+        assert!(
+            reply.body.len() > 10_000,
+            "{asset} is {} bytes",
+            reply.body.len()
+        );
+    }
 }
