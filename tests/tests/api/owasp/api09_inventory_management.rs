@@ -21,14 +21,15 @@ async fn the_template_routes_and_the_documented_operations_are_the_same() {
             if event["Type"].as_str() != Some("HttpApi") {
                 continue;
             }
-            let method = event["Properties"]["Method"]
-                .as_str()
-                .unwrap()
-                .to_ascii_uppercase();
-            let path = event["Properties"]["Path"].as_str().unwrap().to_owned();
-            if method != "ANY" {
-                routes.insert((method, path));
-            }
+            // The catch-all ($default, no path and no method) answers 404 to what is not a route.
+            let properties = &event["Properties"];
+            let (Some(method), Some(path)) = (
+                properties.get("Method").and_then(|m| m.as_str()),
+                properties.get("Path").and_then(|p| p.as_str()),
+            ) else {
+                continue;
+            };
+            routes.insert((method.to_ascii_uppercase(), path.to_owned()));
         }
     }
     let documented: BTreeSet<(String, String)> = super::operations()
