@@ -397,23 +397,32 @@ async fn test_step(name: &str, command: Command, totals: &mut Totals) -> Result<
 }
 
 /// Runs `cargo test`, passing its output through and counting its results.
-async fn run_counting(mut command: Command, totals: &mut Totals) -> Result<()> {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("cannot run cargo test")?;
-    if let Some(stdout) = child.stdout.take() {
-        let mut lines = BufReader::new(stdout).lines();
-        while let Some(line) = lines.next_line().await? {
-            totals.add(&line);
-            emit(&line);
-        }
-    }
-    let status = child.wait().await?;
+async fn run_counting(command: Command, totals: &mut Totals) -> Result<()> {
+    let status = run_streaming(command, "cargo test", |line| totals.add(line)).await?;
     if !status.success() {
         bail!("exit {status}");
     }
     Ok(())
+}
+
+/// Runs `command` to its end, passing each line of its output through and to `each`.
+pub async fn run_streaming(
+    mut command: Command,
+    what: &str,
+    mut each: impl FnMut(&str),
+) -> Result<std::process::ExitStatus> {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {what}"))?;
+    if let Some(stdout) = child.stdout.take() {
+        let mut lines = BufReader::new(stdout).lines();
+        while let Some(line) = lines.next_line().await? {
+            each(&line);
+            emit(&line);
+        }
+    }
+    Ok(child.wait().await?)
 }
 
 fn cargo_command(cargo: &str, root: &Path, args: &[&str]) -> Command {
