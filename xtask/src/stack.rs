@@ -16,7 +16,7 @@ use crate::api::{Api, Router};
 use crate::invoke::Invoker;
 use crate::lambda::{FunctionSpec, Pool};
 use crate::logs::{Logs, emit};
-use crate::standins::{StandIns, sqs_client};
+use crate::standins::StandIns;
 use crate::template::{NameOptions, Template};
 use crate::{provision, triggers};
 
@@ -60,7 +60,7 @@ impl Stack {
         let invoke_listener = bind(options.invoke_port, "the Invoke API").await?;
 
         let clients = provision::Clients::of(stand_ins).await;
-        let sqs = sqs_client(&stand_ins.moto_url).await;
+        let sqs = clients.sqs.clone();
         provision::provision(&template, &clients, logs).await?;
         let wirings =
             triggers::wire_s3(&template, &clients.s3, &sqs, &options.names.suffix).await?;

