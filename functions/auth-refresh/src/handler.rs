@@ -6,7 +6,7 @@ use serde::Deserialize;
 use shared::accounts::Accounts;
 use shared::auth::jwt::TokenIssuer;
 use shared::http::idempotency::{Idempotent, KeyRule};
-use shared::http::{HandlerResult, json_body, json_no_store};
+use shared::http::{HandlerResult, json, json_body};
 use shared::idempotency::Caller;
 
 #[derive(Deserialize)]
@@ -31,7 +31,7 @@ pub async fn refresh(
                 let pair = accounts
                     .refresh(issuer, &body.refresh_token, shared::clock::now())
                     .await?;
-                json_no_store(StatusCode::OK, &pair)
+                json(StatusCode::OK, &pair)
             },
         )
         .await

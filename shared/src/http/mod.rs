@@ -127,7 +127,8 @@ fn finish_headers(
 
 /// The headers OWASP's REST security guidance asks of every API response: JSON is never
 /// sniffed as anything else, never framed, loads nothing, is reached over HTTPS only, sends no
-/// referrer; and nothing is cached unless the route said how (the catalog's public pages do).
+/// referrer; and nothing is cached unless the route said how (the catalog's public pages do),
+/// so a token pair is never kept by a cache (RFC 6749 §5.1).
 fn security_headers(headers: &mut http::HeaderMap) {
     let fixed = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -216,15 +217,6 @@ pub fn json_with_etag(status: StatusCode, tagged: crate::etag::Tagged) -> Handle
     if let Ok(value) = HeaderValue::from_str(&tagged.etag) {
         response.headers_mut().insert(header::ETAG, value);
     }
-    Ok(response)
-}
-
-/// A JSON response that no cache may keep (tokens, RFC 6749 §5.1).
-pub fn json_no_store<T: Serialize>(status: StatusCode, value: &T) -> HandlerResult {
-    let mut response = json(status, value)?;
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
 
