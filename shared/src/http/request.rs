@@ -155,9 +155,9 @@ pub fn parse_json<T: DeserializeOwned>(
     }
 }
 
-/// Removes every `null` member of an object (at any depth) and every `null` item of an array
-/// in an object, and gives their paths (`shipping_address.line2`, `items[0]`), as serde
-/// would name them.
+/// Removes every `null` member of an object (at any depth) and gives its path
+/// (`shipping_address.line2`), as serde would name it; a `null` item of an array in an object
+/// is named too (`items[1]`) and left in place, where serde then fails on it at the same path.
 fn take_nulls(value: &mut Value, path: String) -> Vec<String> {
     let join = |name: &str| {
         if path.is_empty() {

@@ -104,11 +104,16 @@ impl Client {
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.post_json_text(path, body.to_string()).await
+    }
+
+    /// A POST declared `application/json` whose body is `text` as it is (JSON or not).
+    pub async fn post_json_text(&self, path: &str, text: impl Into<Bytes>) -> Reply {
         self.send(
             Method::POST,
             path,
             &[("content-type", "application/json")],
-            body.to_string(),
+            text,
         )
         .await
     }

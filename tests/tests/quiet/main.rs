@@ -67,11 +67,9 @@ async fn the_dashboard_counts_exactly_what_was_created() {
 /// Invokes a job through the Invoke API with `body`, as its schedule would; its answer.
 async fn invoke(function: &str, body: Value) -> Value {
     let reply = helpers::invoke_api()
-        .send(
-            Method::POST,
+        .post_json(
             &format!("/2015-03-31/functions/{function}/invocations"),
-            &[("content-type", "application/json")],
-            body.to_string(),
+            &body,
         )
         .await;
     reply.expect(200)

@@ -50,14 +50,7 @@ async fn every_response_carries_the_security_headers() {
         ),
         (
             "malformed JSON",
-            api()
-                .send(
-                    Method::POST,
-                    "/auth/login",
-                    &[("content-type", "application/json")],
-                    "{",
-                )
-                .await,
+            api().post_json_text("/auth/login", "{").await,
             false,
         ),
         ("no token", api().get("/me").await, false),
@@ -80,22 +73,8 @@ async fn every_response_carries_the_security_headers() {
 #[tokio::test]
 async fn an_error_shows_no_stack_trace_or_internal_detail() {
     let replies = [
-        api()
-            .send(
-                Method::POST,
-                "/auth/login",
-                &[("content-type", "application/json")],
-                "{\"email\": [",
-            )
-            .await,
-        api()
-            .send(
-                Method::POST,
-                "/auth/login",
-                &[("content-type", "application/json")],
-                "[]",
-            )
-            .await,
+        api().post_json_text("/auth/login", "{\"email\": [").await,
+        api().post_json_text("/auth/login", "[]").await,
         api().get("/products/..%2F..%2Fetc%2Fpasswd").await,
         api().get(&format!("/products/{}", "9".repeat(300))).await,
         api().get("/products?limit=-1&cursor=%00%FF").await,
