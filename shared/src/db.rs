@@ -2,6 +2,7 @@
 //! (de)serialisation with `serde_dynamo`, and telling a failed condition from a failed service.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
@@ -44,6 +45,44 @@ impl Index {
     }
 }
 
+/// How many times a DynamoDB call is tried before its failure is the caller's: a throttled or
+/// failed attempt is tried again after a random pause of up to 50, 100, 200 ms (exponential
+/// backoff with full jitter). The SDK's own retry quota stops retrying when most calls of the
+/// process fail, so a DynamoDB outage costs a request a few fast attempts, not its whole timeout.
+pub const MAX_ATTEMPTS: u32 = 4;
+const INITIAL_BACKOFF: Duration = Duration::from_millis(50);
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+/// A single attempt that takes longer than this is abandoned and tried again (DynamoDB answers
+/// in milliseconds; a TLS handshake on a cold start takes about 100 ms).
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+/// The whole call, retries included, stays well inside the shortest function timeout (10 s), so
+/// a DynamoDB that does not answer is the function's `503`, not a timed-out invocation.
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The DynamoDB client's configuration: the shared SDK configuration with [`MAX_ATTEMPTS`] and
+/// the timeouts above. Throttling (`ProvisionedThroughputExceededException`,
+/// `ThrottlingException`), 5xx answers, timeouts and failed connections are retried; a call that
+/// still fails is `503` ([`ApiError`]'s `From<SdkError>`).
+pub fn client_config(sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Config {
+    use aws_sdk_dynamodb::config::retry::RetryConfig;
+    use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+    aws_sdk_dynamodb::config::Builder::from(sdk)
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(MAX_ATTEMPTS)
+                .with_initial_backoff(INITIAL_BACKOFF)
+                .with_max_backoff(MAX_BACKOFF),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(1))
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(CALL_TIMEOUT)
+                .build(),
+        )
+        .build()
+}
+
 /// The single table and its client.
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -81,10 +120,10 @@ impl Table {
             .expression_attribute_values(":pk", string(partition))
     }
 
-    /// The table `TABLE_NAME` names.
+    /// The table `TABLE_NAME` names, on a client with [`client_config`]'s retries and timeouts.
     pub fn from_config(sdk: &aws_config::SdkConfig, config: &Config) -> Result<Self, ConfigError> {
         Ok(Self::new(
-            aws_sdk_dynamodb::Client::new(sdk),
+            aws_sdk_dynamodb::Client::from_conf(client_config(sdk)),
             config.required(&config.table_name, "TABLE_NAME")?,
         ))
     }

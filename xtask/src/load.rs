@@ -93,6 +93,7 @@ pub async fn load(root: &Path, options: LoadOptions) -> Result<()> {
             invoke_port: 0,
             env_vars: None,
             binaries,
+            dynamodb_door: None,
         },
         stand_ins,
         &logs,

@@ -12,6 +12,7 @@ mod api;
 mod bench;
 mod checks;
 mod contract;
+mod faults;
 mod invoke;
 mod lambda;
 mod load;
@@ -197,6 +198,7 @@ async fn dev(root: &Path, options: DevOptions) -> Result<()> {
             invoke_port: options.invoke_port,
             env_vars: options.env_vars,
             binaries,
+            dynamodb_door: None,
         },
         stand_ins,
         &logs,

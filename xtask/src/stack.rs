@@ -31,6 +31,9 @@ pub struct StackOptions {
     pub env_vars: Option<PathBuf>,
     /// Where the built binaries are (`target/debug` or `target/release`).
     pub binaries: PathBuf,
+    /// Where the functions reach DynamoDB when not at DynamoDB Local itself: the test run's
+    /// fault door ([`crate::faults`]).
+    pub dynamodb_door: Option<String>,
 }
 
 pub struct Stack {
@@ -65,9 +68,16 @@ impl Stack {
         let wirings =
             triggers::wire_s3(&template, &clients.s3, &sqs, &options.names.suffix).await?;
 
+        let reach = match &options.dynamodb_door {
+            Some(door) => Reach {
+                dynamodb: door,
+                ..Reach::of(stand_ins)
+            },
+            None => Reach::of(stand_ins),
+        };
         let mut pools = BTreeMap::new();
         for function in &template.functions {
-            let spec = function_spec(function, &overrides, stand_ins, &options.binaries, logs)?;
+            let spec = function_spec(function, &overrides, &reach, &options.binaries, logs)?;
             pools.insert(
                 function.logical_id.clone(),
                 Arc::new(Pool::new(spec, logs.clone())),
@@ -172,7 +182,7 @@ impl Stack {
 pub fn function_spec(
     function: &crate::template::Function,
     overrides: &EnvOverrides,
-    stand_ins: &StandIns,
+    reach: &Reach<'_>,
     binaries: &Path,
     logs: &Logs,
 ) -> Result<FunctionSpec> {
@@ -185,7 +195,7 @@ pub fn function_spec(
         );
     }
     let mut environment = overrides.apply(&function.logical_id, &function.environment, logs);
-    environment.extend(stand_in_environment(stand_ins));
+    environment.extend(stand_in_environment(reach));
     if let Some(format) = &function.log_format {
         environment.push(("AWS_LAMBDA_LOG_FORMAT".into(), format.clone()));
     }
@@ -212,12 +222,28 @@ async fn bind(port: u16, what: &str) -> Result<TcpListener> {
         })
 }
 
+/// Where a function's AWS SDK reaches the stand-ins.
+pub struct Reach<'a> {
+    /// moto serves every service but DynamoDB: S3, SQS, Secrets Manager, SES.
+    pub moto: &'a str,
+    pub dynamodb: &'a str,
+}
+
+impl<'a> Reach<'a> {
+    /// The stand-ins themselves.
+    pub fn of(stand_ins: &'a StandIns) -> Self {
+        Self {
+            moto: &stand_ins.moto_url,
+            dynamodb: &stand_ins.dynamodb_url,
+        }
+    }
+}
+
 /// What points a function's AWS SDK at the stand-ins instead of AWS.
-fn stand_in_environment(stand_ins: &StandIns) -> Vec<(String, String)> {
+fn stand_in_environment(reach: &Reach<'_>) -> Vec<(String, String)> {
     [
-        // moto serves every service but DynamoDB: S3, SQS, Secrets Manager, SES.
-        ("AWS_ENDPOINT_URL", stand_ins.moto_url.as_str()),
-        ("AWS_ENDPOINT_URL_DYNAMODB", stand_ins.dynamodb_url.as_str()),
+        ("AWS_ENDPOINT_URL", reach.moto),
+        ("AWS_ENDPOINT_URL_DYNAMODB", reach.dynamodb),
         ("AWS_ACCESS_KEY_ID", "local"),
         ("AWS_SECRET_ACCESS_KEY", "local"),
     ]

@@ -167,6 +167,9 @@ async fn black_box(
         serde_json::json!({ "RecorderFunction": { "RECORD_DIR": record_dir } }).to_string(),
     )?;
 
+    // The project's functions reach DynamoDB through the fault door, which the quiet tests
+    // close and make throttle; the fixture's do not need it.
+    let door = crate::faults::Door::start(&stand_ins.dynamodb_url).await?;
     let main = Stack::start(
         &StackOptions {
             template: root.join("template.yaml"),
@@ -188,6 +191,7 @@ async fn black_box(
             invoke_port: 0,
             env_vars: None,
             binaries: binaries.to_path_buf(),
+            dynamodb_door: Some(door.url.clone()),
         },
         stand_ins,
         &logs,
@@ -208,6 +212,7 @@ async fn black_box(
             invoke_port: 0,
             env_vars: Some(fixture_env),
             binaries: binaries.to_path_buf(),
+            dynamodb_door: None,
         },
         stand_ins,
         &logs,
@@ -264,6 +269,7 @@ async fn black_box(
         ("MOTO_URL", stand_ins.moto_url.clone()),
         ("STRIPE_URL", stand_ins.stripe_url.clone()),
         ("DYNAMODB_URL", stand_ins.dynamodb_url.clone()),
+        ("FAULTS_URL", door.control_url.clone()),
     ];
     let tests = |target: &str, extra: &[&str]| {
         let mut command = Command::new(cargo);
@@ -303,6 +309,7 @@ async fn black_box(
     };
     main.stop();
     fixture.stop();
+    door.stop();
     match contract {
         Ok(summary) => Ok(summary),
         Err(err) => bail!(

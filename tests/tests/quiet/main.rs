@@ -1,8 +1,11 @@
 //! Black-box tests that need the stack to themselves: they read figures of the whole shop
-//! (the dashboard), which other tests running at the same time would change. `cargo xtask test`
-//! runs them after the `api` tests, one at a time.
+//! (the dashboard), which other tests running at the same time would change, or make DynamoDB
+//! fail under every function (`faults`). `cargo xtask test` runs them after the `api` tests, one
+//! at a time.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod faults;
 
 #[path = "../api/helpers.rs"]
 #[allow(dead_code)]

@@ -31,7 +31,7 @@ use hyper_util::rt::TokioExecutor;
 use crate::lambda::{FunctionSpec, Pool};
 use crate::logs::{Logs, emit};
 use crate::provision;
-use crate::stack::{EnvOverrides, build_binaries, function_spec};
+use crate::stack::{EnvOverrides, Reach, build_binaries, function_spec};
 use crate::standins::{StandInOptions, StandIns};
 use crate::template::{NameOptions, Template};
 use crate::tools::Tools;
@@ -411,7 +411,13 @@ fn spec_of(
         .iter()
         .find(|f| f.logical_id == id)
         .with_context(|| format!("{id} is not in the template"))?;
-    let mut spec = function_spec(function, &EnvOverrides::default(), stand_ins, release, logs)?;
+    let mut spec = function_spec(
+        function,
+        &EnvOverrides::default(),
+        &Reach::of(stand_ins),
+        release,
+        logs,
+    )?;
     if subject.id == FLOOR {
         spec.logical_id = FLOOR.to_owned();
         spec.executable = release.join(FLOOR_BINARY);
