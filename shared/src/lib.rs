@@ -14,6 +14,7 @@ pub mod config;
 pub mod contact;
 pub mod cursor;
 pub mod db;
+pub mod emf;
 pub mod error;
 pub mod etag;
 pub mod http;
@@ -38,6 +39,7 @@ pub use config::Config;
 /// or malformed variable stops it here, named), and the AWS SDK's configuration loaded.
 pub async fn start() -> Result<(Config, aws_config::SdkConfig), config::ConfigError> {
     telemetry::init();
+    emf::init();
     let config = Config::from_env()?;
     Ok((config, aws::sdk_config().await))
 }

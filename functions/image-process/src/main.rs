@@ -15,7 +15,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let (config, sdk) = shared::start().await?;
     let pipeline = ImagePipeline::from_config(&sdk, &config, codec::Codec)?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<_>| {
-        handler::handle(&pipeline, event.payload)
+        shared::emf::flushed(handler::handle(&pipeline, event.payload))
     }))
     .await
 }

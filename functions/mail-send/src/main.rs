@@ -17,7 +17,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let (accounts, orders) = (Accounts::new(table.clone(), &config), OrderMail::new(table));
     let mailer = Mailer::from_config(&sdk, &config)?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<_>| {
-        handler::handle(&accounts, &orders, &mailer, event.payload)
+        shared::emf::flushed(handler::handle(&accounts, &orders, &mailer, event.payload))
     }))
     .await
 }

@@ -13,7 +13,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let orders = Orders::new(Table::from_config(&sdk, &config)?, &config);
     lambda_runtime::run(service_fn(|event: LambdaEvent<handler::ScheduledRun>| {
         let deadline = event.context.deadline;
-        handler::expire(&orders, event.payload, deadline)
+        shared::emf::flushed(handler::expire(&orders, event.payload, deadline))
     }))
     .await
 }

@@ -12,7 +12,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let (config, sdk) = shared::start().await?;
     let reports = Reports::from_config(&sdk, &config, Table::from_config(&sdk, &config)?)?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<handler::ScheduledRun>| {
-        handler::report(&reports, event.payload)
+        shared::emf::flushed(handler::report(&reports, event.payload))
     }))
     .await
 }

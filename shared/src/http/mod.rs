@@ -66,6 +66,7 @@ where
     let method = request.method().clone();
     let path = request.raw_http_path().to_owned();
     let span = tracing::info_span!("request", request_id = %request_id);
+    crate::emf::set_request_id(&request_id);
 
     let mut response = async {
         match handler(request).await {
@@ -89,6 +90,10 @@ where
             "request finished"
         );
     });
+    if response.status().is_server_error() {
+        crate::emf::server_error();
+    }
+    crate::emf::flush();
     response
 }
 

@@ -160,6 +160,7 @@ impl Orders {
         );
         let refused = match repo::place(&self.table, &order, &prices).await {
             Ok(Ok(())) => {
+                crate::emf::order_placed(order.id.as_str());
                 return Ok(OrderEnvelope {
                     order: order.view(),
                 });
@@ -494,7 +495,9 @@ impl Orders {
                     "payment_failed",
                     now,
                 )
-                .await
+                .await?;
+                crate::emf::payment_failed(&order.id);
+                Ok(())
             }
             "charge.refunded" => {
                 repo::set_refund(&self.table, &order.id, RefundStatus::Refunded, None, now).await
@@ -532,6 +535,7 @@ impl Orders {
                 };
                 match repo::apply(&self.table, order, transition, &changes, now).await? {
                     Some(_) => {
+                        crate::emf::payment_received(&order.id, order.total_cents);
                         queue(
                             mail,
                             MailJob::OrderConfirmation {

@@ -187,6 +187,32 @@ pub fn function_logs() -> String {
     std::fs::read_to_string(env("STOREFRONT_LOG_FILE")).unwrap_or_default()
 }
 
+/// Every embedded-metric document the functions wrote so far, with the process that wrote it
+/// (`OrdersCreateFunction#2`).
+pub fn documents() -> Vec<(String, Value)> {
+    function_logs()
+        .lines()
+        .filter_map(|line| {
+            let (process, text) = line.split_once('\t')?;
+            let document: Value = serde_json::from_str(text).ok()?;
+            document.get("_aws")?;
+            Some((process.to_owned(), document))
+        })
+        .collect()
+}
+
+/// The first document `found` picks, waiting up to ten seconds for the log to have it.
+pub async fn document(found: impl Fn(&str, &Value) -> bool) -> Option<(String, Value)> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let hit = documents().into_iter().find(|(p, d)| found(p, d));
+        if hit.is_some() || Instant::now() > deadline {
+            return hit;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The events the fixture's recorder received, each `{"kind", "request_id", "event"}`.
 pub fn recorded() -> Vec<Value> {
     let dir = PathBuf::from(env("FIXTURE_RECORD_DIR"));

@@ -14,6 +14,7 @@ mod contact;
 mod defects;
 mod errors;
 mod health;
+mod metrics;
 mod orders;
 mod owasp;
 mod runner;

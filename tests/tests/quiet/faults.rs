@@ -7,8 +7,8 @@ use http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Client, admin_token, assert_problem, authorized, customer_token, env, order_body, placed,
-    product, stock, unique,
+    Client, admin_token, assert_problem, authorized, customer_token, document, env, order_body,
+    placed, product, stock, unique,
 };
 
 /// How many times the functions try a DynamoDB call (`shared::db::MAX_ATTEMPTS`).
@@ -92,6 +92,10 @@ async fn a_stopped_dynamodb_is_a_503_on_every_route_and_the_api_is_whole_again_w
     set_door(json!({"mode": "open"})).await;
     for reply in [&read, &login, &bought, &mine] {
         assert_unavailable(reply);
+        // Each is counted where the canary's alarm reads it.
+        let id = reply.header("x-request-id").unwrap();
+        let counted = document(|_, d| d["request_id"] == id && d["ServerErrors"] == 1).await;
+        assert!(counted.is_some(), "no ServerErrors for {id}");
     }
 
     assert_eq!(
