@@ -146,6 +146,23 @@ fn operations_problems(text: &str) -> Vec<String> {
             ));
         }
     }
+    let deployment = &document["Globals"]["Function"]["DeploymentPreference"];
+    let rollback_alarms: Vec<String> = deployment["Alarms"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .filter_map(names)
+        .collect();
+    if document["Globals"]["Function"]["AutoPublishAlias"].is_null()
+        || deployment["Type"].is_null()
+        || rollback_alarms.is_empty()
+    {
+        problems.push(
+            "Globals.Function has no AutoPublishAlias with a DeploymentPreference and its \
+             Alarms: a deployment reaches every request at once and is not rolled back"
+                .into(),
+        );
+    }
     let alarms: Vec<(&str, &Value)> = of_type("AWS::CloudWatch::Alarm").collect();
     let topics: Vec<&str> = of_type("AWS::SNS::Topic").map(|(id, _)| id).collect();
     for (id, alarm) in &alarms {
@@ -154,8 +171,11 @@ fn operations_problems(text: &str) -> Vec<String> {
             .into_iter()
             .flatten()
             .any(|action| names(action).is_some_and(|t| topics.contains(&t.as_str())));
-        if !notifies {
-            problems.push(format!("the alarm {id} notifies no topic of the template"));
+        // An alarm that rolls deployments back is CodeDeploy's to watch.
+        if !notifies && !rollback_alarms.iter().any(|a| a == id) {
+            problems.push(format!(
+                "the alarm {id} notifies no topic of the template and rolls nothing back"
+            ));
         }
     }
     // The metrics an alarm watches, as `namespace/name` with the resource its dimension names.
@@ -627,7 +647,9 @@ Resources:
             "Globals.Function.Tracing is not Active: the functions are not traced",
             "Api has no access log",
             "the bucket Files has no policy denying requests without TLS",
-            "the alarm Lonely notifies no topic of the template",
+            "the alarm Lonely notifies no topic of the template and rolls nothing back",
+            "Globals.Function has no AutoPublishAlias with a DeploymentPreference and its \
+             Alarms: a deployment reaches every request at once and is not rolled back",
             "no alarm watches AWS/ApiGateway/5xx",
             "no alarm watches AWS/ApiGateway/Latency",
             "no alarm watches the dead-letter queue JobsDeadLetterQueue",

@@ -22,6 +22,7 @@
 //!   SDK's invocation id and attempt number (its `amz-sdk-invocation-id` and `amz-sdk-request`
 //!   headers), what the door did, and when (ms after the mode was set).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -119,6 +120,9 @@ struct State {
     /// While the door is closed, its port is bound but not listening: a connection is refused,
     /// as with a stopped process, and nothing else can take the port.
     holder: Option<TcpSocket>,
+    /// Every kind of call each function made, whatever the mode: what `crate::iam` holds
+    /// against the function's policy.
+    ledger: BTreeMap<String, BTreeSet<crate::iam::Call>>,
 }
 
 struct Shared {
@@ -163,6 +167,7 @@ impl Door {
                 seen: Vec::new(),
                 listening: None,
                 holder: None,
+                ledger: BTreeMap::new(),
             }),
         });
         let accept = tokio::spawn(accept_loop(listener, Arc::clone(&shared)));
@@ -182,6 +187,11 @@ impl Door {
             shared,
             control,
         })
+    }
+
+    /// The calls each function made through the door so far.
+    pub fn ledger(&self) -> BTreeMap<String, BTreeSet<crate::iam::Call>> {
+        self.shared.state().ledger.clone()
     }
 
     pub fn stop(self) {
@@ -221,9 +231,13 @@ impl std::fmt::Display for Cut {
 impl std::error::Error for Cut {}
 
 async fn forward(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Response<Body>, Cut> {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = body.collect().await.map(|b| b.to_bytes()) else {
+        return Err(Cut);
+    };
     let header = |name: &str| {
-        request
-            .headers()
+        parts
+            .headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
@@ -236,12 +250,26 @@ async fn forward(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Resp
         .find_map(|part| part.trim().strip_prefix("attempt=")?.parse::<u64>().ok());
     let invocation = header("amz-sdk-invocation-id");
     let agent = header("x-amz-user-agent");
-    let app = app_of(&agent);
+    let app = app_of(&agent).to_owned();
+    if !app.is_empty() {
+        let calls = crate::iam::calls(&operation, &body);
+        let mut state = shared.state();
+        let ledger = state.ledger.entry(app.clone()).or_default();
+        for call in calls {
+            ledger.insert(call);
+        }
+    }
 
     let verdict = {
         let mut state = shared.state();
         let verdict = match state.mode {
-            _ if state.app.as_deref().is_some_and(|only| only != app) => Verdict::Ignore,
+            _ if state
+                .app
+                .as_deref()
+                .is_some_and(|only| only != app.as_str()) =>
+            {
+                Verdict::Ignore
+            }
             Mode::Open => Verdict::Pass,
             Mode::Closed | Mode::CloseAfter(0) => Verdict::Cut,
             Mode::CloseAfter(n) => {
@@ -279,7 +307,7 @@ async fn forward(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Resp
             .header("x-amzn-requestid", ulid::Ulid::new().to_string())
             .body(Full::new(Bytes::from_static(THROTTLED.as_bytes())))
             .unwrap_or_default()),
-        Verdict::Pass | Verdict::Ignore => Ok(pass(&shared, request).await),
+        Verdict::Pass | Verdict::Ignore => Ok(pass(&shared, parts, body).await),
     }
 }
 
@@ -299,15 +327,17 @@ fn record(shared: &Arc<Shared>, state: &mut State, verdict: Verdict, mut seen: V
 }
 
 /// The request, sent on to DynamoDB Local; its answer (`502` if there is none).
-async fn pass(shared: &Shared, request: Request<Incoming>) -> Response<Body> {
-    relay(shared, request)
+async fn pass(shared: &Shared, parts: http::request::Parts, body: Bytes) -> Response<Body> {
+    relay(shared, parts, body)
         .await
         .unwrap_or_else(|err| plain(StatusCode::BAD_GATEWAY, &format!("{err:#}")))
 }
 
-async fn relay(shared: &Shared, request: Request<Incoming>) -> Result<Response<Body>> {
-    let (parts, body) = request.into_parts();
-    let body = body.collect().await?.to_bytes();
+async fn relay(
+    shared: &Shared,
+    parts: http::request::Parts,
+    body: Bytes,
+) -> Result<Response<Body>> {
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let mut upstream = Request::builder()
         .method(parts.method)

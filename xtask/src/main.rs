@@ -13,6 +13,7 @@ mod bench;
 mod checks;
 mod contract;
 mod faults;
+mod iam;
 mod invoke;
 mod lambda;
 mod load;

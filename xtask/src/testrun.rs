@@ -307,6 +307,10 @@ async fn black_box(
         }
         Err(err) => Err(err),
     };
+    let contract = match contract {
+        Ok(summary) => iam_check(root, &door, run_dir).map(|()| summary),
+        Err(err) => Err(err),
+    };
     main.stop();
     fixture.stop();
     door.stop();
@@ -347,6 +351,39 @@ impl Totals {
 /// crates index; advisories need the RustSec database, which lives on GitHub. Where GitHub
 /// cannot be reached the run says, on its own line, that advisories were not checked, and goes
 /// on: every other check still holds. Where it can, a known advisory fails the run.
+/// Each function's DynamoDB statements against the calls it made in the whole run
+/// ([`crate::iam`]).
+fn iam_check(root: &Path, door: &crate::faults::Door, run_dir: &Path) -> Result<()> {
+    emit("\n== IAM: each function's DynamoDB statements against the calls it made");
+    let grants = crate::iam::grants(&std::fs::read_to_string(root.join("template.yaml"))?)?;
+    let ledger = door.ledger();
+    let written = run_dir.join("dynamodb-calls.txt");
+    let lines: Vec<String> = ledger
+        .iter()
+        .flat_map(|(function, calls)| calls.iter().map(move |c| format!("{function} {c}")))
+        .collect();
+    std::fs::write(&written, lines.join("\n") + "\n")?;
+    let problems = crate::iam::check(&grants, &ledger);
+    if !problems.is_empty() {
+        bail!(
+            "the functions' DynamoDB permissions and calls disagree (the calls: {}):\n  {}",
+            written.display(),
+            problems.join("\n  ")
+        );
+    }
+    let kinds: usize = grants
+        .keys()
+        .filter_map(|f| ledger.get(f))
+        .map(|c| c.len())
+        .sum();
+    emit(&format!(
+        "== IAM: ok: {} functions, {kinds} kinds of call (action, resource, item prefix), \
+         each granted, each grant used",
+        grants.len()
+    ));
+    Ok(())
+}
+
 async fn supply_chain(root: &Path) -> Result<()> {
     let deny = Tools::new(root).ensure_cargo_deny().await?;
     let mut graph = Command::new(&deny);
