@@ -9,7 +9,10 @@
 //! - every call is granted, and its item's prefix matches the statement's
 //!   `dynamodb:LeadingKeys` where it names them (else the function fails on AWS);
 //! - every DynamoDB action a function is granted was called by it, and every `LeadingKeys`
-//!   pattern matched an item it touched (else the grant is more than its code uses).
+//!   pattern matched an item it touched (else the grant is more than its code uses), except in
+//!   a statement whose `Sid` ends in `OnFailure`: what a function does only when its work
+//!   failed (give an `Idempotency-Key` back, forget a webhook delivery), named as such in the
+//!   template, which a run where nothing fails cannot show.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -128,6 +131,8 @@ fn prefix(pk: &str) -> String {
 /// A DynamoDB statement of a function's policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
+    /// Used only when the function's work failed (`Sid: …OnFailure`).
+    pub on_failure: bool,
     pub actions: Vec<String>,
     pub index: bool,
     /// `dynamodb:LeadingKeys` patterns (`ORDER#*`), if the statement names them.
@@ -163,6 +168,9 @@ pub fn grants(template: &str) -> anyhow::Result<BTreeMap<String, Vec<Grant>>> {
                     .as_sequence()
                     .map(|_| strings(&statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]));
                 grants.push(Grant {
+                    on_failure: statement["Sid"]
+                        .as_str()
+                        .is_some_and(|sid| sid.ends_with("OnFailure")),
                     actions,
                     index,
                     leading_keys,
@@ -252,7 +260,7 @@ pub fn check(
                 ));
             }
         }
-        for grant in statements {
+        for grant in statements.iter().filter(|g| !g.on_failure) {
             for action in &grant.actions {
                 if !calls
                     .iter()
@@ -344,6 +352,10 @@ Resources:
             - Effect: Allow
               Action: dynamodb:Query
               Resource: !Sub "${Table.Arn}/index/*"
+            - Sid: ReleaseKeyOnFailure
+              Effect: Allow
+              Action: dynamodb:UpdateItem
+              Resource: !GetAtt Table.Arn
 "#;
         let grants = grants(template).unwrap_or_default();
         let call = |action: &str, index: bool, prefix: Option<&str>| Call {
