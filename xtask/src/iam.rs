@@ -225,16 +225,22 @@ fn like(pattern: &str, text: &str) -> bool {
     pattern[p..].iter().all(|c| *c == '*')
 }
 
+/// A key of a kind: `ORDER#` stands for `ORDER#01J…`; a key without `#` (`ADMINS`) for itself.
+fn a_key(prefix: &str) -> String {
+    if prefix.ends_with('#') {
+        format!("{prefix}01J")
+    } else {
+        prefix.to_owned()
+    }
+}
+
 /// Whether `grant` allows `call`. A prefix stands for every key that starts with it.
 fn allows(grant: &Grant, call: &Call) -> bool {
     grant.index == call.index
         && grant.actions.contains(&call.action)
         && match (&grant.leading_keys, &call.prefix) {
             (None, _) => true,
-            (Some(patterns), Some(prefix)) => {
-                let key = format!("{prefix}01J");
-                patterns.iter().any(|p| like(p, &key))
-            }
+            (Some(patterns), Some(prefix)) => patterns.iter().any(|p| like(p, &a_key(prefix))),
             (Some(_), None) => false,
         }
 }
@@ -279,9 +285,7 @@ pub fn check(
             for pattern in grant.leading_keys.iter().flatten() {
                 let used = calls.iter().any(|c| {
                     grant.actions.contains(&c.action)
-                        && c.prefix
-                            .as_ref()
-                            .is_some_and(|p| like(pattern, &format!("{p}01J")))
+                        && c.prefix.as_ref().is_some_and(|p| like(pattern, &a_key(p)))
                 });
                 if !used {
                     problems.push(format!(
@@ -369,6 +373,7 @@ Resources:
                 call("GetItem", false, Some("ORDER#")),
                 call("GetItem", false, Some("USER#")),
                 call("Query", true, None),
+                call("GetItem", false, Some("RATE")),
                 call("PutItem", false, Some("ORDER#")),
             ]),
         )]);
@@ -376,6 +381,7 @@ Resources:
         assert_eq!(
             problems,
             [
+                "OrdersFunction calls GetItem on the table (RATE… items) and is not granted it",
                 "OrdersFunction calls GetItem on the table (USER#… items) and is not granted it",
                 "OrdersFunction calls PutItem on the table (ORDER#… items) and is not granted it",
                 "OrdersFunction is granted dynamodb:DeleteItem on the table and never called it",
