@@ -21,6 +21,9 @@
 //! - `GET /dynamodb/requests`: every request the door saw since, in order: the operation, the
 //!   SDK's invocation id and attempt number (its `amz-sdk-invocation-id` and `amz-sdk-request`
 //!   headers), what the door did, and when (ms after the mode was set).
+//!
+//! Whatever the mode, the door also keeps a ledger of the kinds of call each function made
+//! ([`crate::iam::calls`]), which the run holds against the functions' IAM statements.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
@@ -282,22 +285,16 @@ async fn forward(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Resp
                 Verdict::Throttle
             }
         };
-        if matches!(verdict, Verdict::Ignore) {
-            verdict
-        } else {
-            record(
-                &shared,
-                &mut state,
-                verdict,
-                json!({
-                    "app": app,
-                    "operation": operation,
-                    "invocation": invocation,
-                    "attempt": attempt,
-                }),
-            );
-            verdict
+        if !matches!(verdict, Verdict::Ignore) {
+            let seen = json!({
+                "app": app,
+                "operation": operation,
+                "invocation": invocation,
+                "attempt": attempt,
+            });
+            record(&shared, &mut state, verdict, seen);
         }
+        verdict
     };
     match verdict {
         Verdict::Cut => Err(Cut),
