@@ -254,17 +254,13 @@ async fn forward(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Resp
     let invocation = header("amz-sdk-invocation-id");
     let agent = header("x-amz-user-agent");
     let app = app_of(&agent).to_owned();
-    if !app.is_empty() {
-        let calls = crate::iam::calls(&operation, &body);
-        let mut state = shared.state();
-        let ledger = state.ledger.entry(app.clone()).or_default();
-        for call in calls {
-            ledger.insert(call);
-        }
-    }
+    let calls = crate::iam::calls(&operation, &body);
 
     let verdict = {
         let mut state = shared.state();
+        if !app.is_empty() {
+            state.ledger.entry(app.clone()).or_default().extend(calls);
+        }
         let verdict = match state.mode {
             _ if state
                 .app

@@ -163,10 +163,9 @@ pub fn grants(template: &str) -> anyhow::Result<BTreeMap<String, Vec<Grant>>> {
                 }
                 let resource = untagged(&statement["Resource"]);
                 let index = resource.as_str().is_some_and(|r| r.contains("/index/"));
-                let leading_keys = statement["Condition"]["ForAllValues:StringLike"]
-                    ["dynamodb:LeadingKeys"]
-                    .as_sequence()
-                    .map(|_| strings(&statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]));
+                let keys =
+                    &statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+                let leading_keys = keys.as_sequence().map(|_| strings(keys));
                 grants.push(Grant {
                     on_failure: statement["Sid"]
                         .as_str()
@@ -252,8 +251,9 @@ pub fn check(
 ) -> Vec<String> {
     let mut problems = Vec::new();
     for (function, statements) in grants {
-        let calls = ledger.get(function).cloned().unwrap_or_default();
-        for call in &calls {
+        let none = BTreeSet::new();
+        let calls = ledger.get(function).unwrap_or(&none);
+        for call in calls {
             if !statements.iter().any(|g| allows(g, call)) {
                 problems.push(format!(
                     "{function} calls {} on {}{} and is not granted it",

@@ -307,10 +307,7 @@ async fn black_box(
         }
         Err(err) => Err(err),
     };
-    let contract = match contract {
-        Ok(summary) => iam_check(root, &door, run_dir).map(|()| summary),
-        Err(err) => Err(err),
-    };
+    let contract = contract.and_then(|summary| iam_check(root, &door, run_dir).map(|()| summary));
     main.stop();
     fixture.stop();
     door.stop();

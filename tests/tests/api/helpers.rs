@@ -203,11 +203,24 @@ pub fn documents() -> Vec<(String, Value)> {
 
 /// The first document `found` picks, waiting up to ten seconds for the log to have it.
 pub async fn document(found: impl Fn(&str, &Value) -> bool) -> Option<(String, Value)> {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let read = || async { documents().into_iter().find(|(p, d)| found(p, d)) };
+    poll(Duration::from_secs(10), read, Option::is_some).await
+}
+
+/// `read`, again every 100 ms until `done` holds for its answer or `limit` passes; the last answer.
+pub async fn poll<T, Fut>(
+    limit: Duration,
+    mut read: impl FnMut() -> Fut,
+    done: impl Fn(&T) -> bool,
+) -> T
+where
+    Fut: std::future::Future<Output = T>,
+{
+    let deadline = Instant::now() + limit;
     loop {
-        let hit = documents().into_iter().find(|(p, d)| found(p, d));
-        if hit.is_some() || Instant::now() > deadline {
-            return hit;
+        let answer = read().await;
+        if done(&answer) || Instant::now() > deadline {
+            return answer;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -232,14 +245,12 @@ pub async fn wait_for_recorded<F>(limit: Duration, found: F) -> Vec<Value>
 where
     F: Fn(&[Value]) -> bool,
 {
-    let deadline = Instant::now() + limit;
-    loop {
-        let events = recorded();
-        if found(&events) || Instant::now() > deadline {
-            return events;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    poll(
+        limit,
+        || async { recorded() },
+        |events: &Vec<Value>| found(events),
+    )
+    .await
 }
 
 /// The S3 keys of recorded S3 events, decoded as a consumer must: event keys are URL-encoded
@@ -365,16 +376,20 @@ pub fn order_body(lines: &[(&str, i64)]) -> Value {
            "city": "Berlin", "postal_code": "10115", "country": "DE"}})
 }
 
-/// A checkout of `lines` with a fresh `Idempotency-Key`, which must succeed; the order.
-pub async fn placed(token: &str, lines: &[(&str, i64)]) -> Value {
-    let key = unique("key");
-    let reply = authorized(
+/// `POST /orders` of `lines` with the `Idempotency-Key` `key`, as `token`'s customer.
+pub async fn checkout(token: &str, lines: &[(&str, i64)], key: &str) -> Reply {
+    authorized(
         Method::POST,
         "/orders",
         token,
         Some(order_body(lines)),
-        &[("idempotency-key", &key)],
+        &[("idempotency-key", key)],
     )
-    .await;
+    .await
+}
+
+/// A checkout of `lines` with a fresh `Idempotency-Key`, which must succeed; the order.
+pub async fn placed(token: &str, lines: &[(&str, i64)]) -> Value {
+    let reply = checkout(token, lines, &unique("key")).await;
     reply.expect(201)["order"].clone()
 }

@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 use shared::testing::localstripe;
 
 use crate::helpers::{
-    admin_token, authorized, customer_token, document, documents, env, order_body, product, unique,
+    admin_token, authorized, checkout, customer_token, document, documents, env, placed, product,
+    unique,
 };
 
 /// The metric namespace of the test stack (`Storefront/<Stage>`, the stage left at `dev`).
@@ -40,14 +41,7 @@ async fn a_checkout_and_its_payment_are_counted_with_the_order_they_were() {
     let price = 1_234;
     let mug = product(&admin, 5, price).await;
     let customer = customer_token().await;
-    let reply = authorized(
-        Method::POST,
-        "/orders",
-        &customer,
-        Some(order_body(&[(&mug, 2)])),
-        &[("idempotency-key", &unique("key"))],
-    )
-    .await;
+    let reply = checkout(&customer, &[(&mug, 2)], &unique("key")).await;
     let order = reply.expect(201)["order"].clone();
     let order_id = order["id"].as_str().unwrap().to_owned();
     let request_id = reply.header("x-request-id").unwrap().to_owned();
@@ -85,15 +79,7 @@ async fn a_declined_payment_is_counted_as_a_payment_failure_of_its_order() {
     let admin = admin_token().await;
     let mug = product(&admin, 3, 450).await;
     let customer = customer_token().await;
-    let reply = authorized(
-        Method::POST,
-        "/orders",
-        &customer,
-        Some(order_body(&[(&mug, 1)])),
-        &[("idempotency-key", &unique("key"))],
-    )
-    .await;
-    let order = reply.expect(201)["order"].clone();
+    let order = placed(&customer, &[(&mug, 1)]).await;
     let order_id = order["id"].as_str().unwrap().to_owned();
     let intent = order["payment"]["payment_intent_id"].as_str().unwrap();
     let declined = localstripe::pay(&env("STRIPE_URL"), intent, localstripe::CARD_DECLINED).await;

@@ -7,7 +7,7 @@ use http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Client, admin_token, assert_problem, authorized, customer_token, document, env, order_body,
+    Client, admin_token, assert_problem, authorized, checkout, customer_token, document, env,
     placed, product, stock, unique,
 };
 
@@ -49,23 +49,6 @@ fn operations(seen: &[Value]) -> Vec<&str> {
         .collect()
 }
 
-/// A checkout with `key` of `quantity` units of `product`.
-async fn checkout(
-    customer: &str,
-    product: &str,
-    quantity: i64,
-    key: &str,
-) -> crate::helpers::Reply {
-    authorized(
-        Method::POST,
-        "/orders",
-        customer,
-        Some(order_body(&[(product, quantity)])),
-        &[("idempotency-key", key)],
-    )
-    .await
-}
-
 async fn order_count(customer: &str) -> usize {
     let reply = authorized(Method::GET, "/orders", customer, None, &[]).await;
     reply.expect(200)["items"].as_array().unwrap().len()
@@ -87,7 +70,7 @@ async fn a_stopped_dynamodb_is_a_503_on_every_route_and_the_api_is_whole_again_w
     // Nothing reaches DynamoDB: a connection is refused, as by a stopped process.
     let read = crate::helpers::api().get(&format!("/products/{mug}")).await;
     let login = crate::helpers::login(&env("STOREFRONT_ADMIN_EMAIL"), "any password").await;
-    let bought = checkout(&customer, &mug, 1, &unique("key")).await;
+    let bought = checkout(&customer, &[(&mug, 1)], &unique("key")).await;
     let mine = authorized(Method::GET, "/orders", &customer, None, &[]).await;
     set_door(json!({"mode": "open"})).await;
     for reply in [&read, &login, &bought, &mine] {
@@ -131,7 +114,7 @@ async fn dynamodb_stopping_at_any_step_of_a_checkout_writes_all_of_the_order_or_
         // DynamoDB stops when `cut` of the checkout's calls have been answered.
         set_door(json!({"mode": "close_after", "requests": cut, "app": CHECKOUT})).await;
         let key = unique("key");
-        let reply = checkout(&customer, &mug, 3, &key).await;
+        let reply = checkout(&customer, &[(&mug, 3)], &key).await;
         let seen = door_saw().await;
         set_door(json!({"mode": "open"})).await;
 
@@ -145,7 +128,7 @@ async fn dynamodb_stopping_at_any_step_of_a_checkout_writes_all_of_the_order_or_
             assert_unavailable(&reply);
             assert_eq!(stock(&admin, &mug).await, left, "cut at {cut} ({steps:?})");
             assert_eq!(order_count(&customer).await, orders, "cut at {cut}");
-            let again = checkout(&customer, &mug, 3, &key).await;
+            let again = checkout(&customer, &[(&mug, 3)], &key).await;
             if cut == 0 {
                 // Not even the key was kept: the retry is the first request.
                 again.expect(201);
@@ -183,7 +166,7 @@ async fn a_throttled_checkout_is_retried_and_is_a_503_only_when_the_retries_run_
     // Fewer throttles than attempts: the client never knows.
     let throttles = MAX_ATTEMPTS - 1;
     set_door(json!({"mode": "throttle", "requests": throttles, "app": CHECKOUT})).await;
-    checkout(&customer, &mug, 2, &unique("key"))
+    checkout(&customer, &[(&mug, 2)], &unique("key"))
         .await
         .expect(201);
     let seen = door_saw().await;
@@ -203,7 +186,7 @@ async fn a_throttled_checkout_is_retried_and_is_a_503_only_when_the_retries_run_
 
     // Throttled for longer than the retries last: 503, after every attempt, and nothing written.
     set_door(json!({"mode": "throttle", "requests": 1000, "app": CHECKOUT})).await;
-    let reply = checkout(&customer, &mug, 2, &unique("key")).await;
+    let reply = checkout(&customer, &[(&mug, 2)], &unique("key")).await;
     let seen = door_saw().await;
     set_door(json!({"mode": "open"})).await;
     assert_unavailable(&reply);

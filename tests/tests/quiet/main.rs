@@ -95,14 +95,7 @@ async fn order(token: &str, id: &str) -> Value {
 }
 
 async fn wait_for(token: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let current = order(token, id).await;
-        if done(&current) || std::time::Instant::now() > deadline {
-            return current;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    helpers::poll(Duration::from_secs(20), || order(token, id), done).await
 }
 
 /// The test stack's payment window is 2 seconds (`OrderPaymentTimeoutSeconds`).

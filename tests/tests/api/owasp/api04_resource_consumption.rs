@@ -11,8 +11,8 @@ use http::Method;
 use serde_json::json;
 
 use crate::helpers::{
-    admin_token, api, assert_problem, authorized, customer_token, error_fields, order_body,
-    product, unique,
+    admin_token, api, assert_problem, authorized, checkout, customer_token, error_fields, product,
+    unique,
 };
 
 #[tokio::test]
@@ -79,23 +79,9 @@ async fn each_part_of_a_body_is_bounded_and_named_when_it_is_over() {
 
     let lines: Vec<(String, i64)> = (0..51).map(|_| (mug.clone(), 1)).collect();
     let lines: Vec<(&str, i64)> = lines.iter().map(|(p, q)| (p.as_str(), *q)).collect();
-    let many = authorized(
-        Method::POST,
-        "/orders",
-        &customer,
-        Some(order_body(&lines)),
-        &[("idempotency-key", &key)],
-    )
-    .await;
+    let many = checkout(&customer, &lines, &key).await;
     assert!(error_fields(&many.expect(400)).contains(&"items".to_owned()));
-    let heavy = authorized(
-        Method::POST,
-        "/orders",
-        &customer,
-        Some(order_body(&[(&mug, 101)])),
-        &[("idempotency-key", &format!("{key}-q"))],
-    )
-    .await;
+    let heavy = checkout(&customer, &[(&mug, 101)], &format!("{key}-q")).await;
     assert_eq!(error_fields(&heavy.expect(400)), ["items[0].quantity"]);
 
     let long_name = authorized(
