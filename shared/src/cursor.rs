@@ -13,6 +13,18 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+/// A page a listing is asked for: how many items at most, and where the last page ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+impl PageRequest {
+    pub const DEFAULT_LIMIT: u32 = 20;
+    pub const MAX_LIMIT: u32 = 100;
+}
+
 use crate::error::ApiError;
 
 /// How long a cursor works: long enough to page through a listing, short enough that an old

@@ -44,6 +44,12 @@ pub enum Caller<'a> {
     Anonymous,
 }
 
+impl<'a> From<&'a crate::auth::Principal> for Caller<'a> {
+    fn from(principal: &'a crate::auth::Principal) -> Self {
+        Self::User(&principal.user_id)
+    }
+}
+
 /// What identifies one request: its scope (caller and key), the hash of what it asks, and the
 /// key its stored response is sealed with.
 pub struct Fingerprint {

@@ -15,8 +15,10 @@ pub mod contact;
 pub mod cursor;
 pub mod db;
 pub mod emf;
+pub mod env;
 pub mod error;
 pub mod etag;
+pub mod events;
 pub mod http;
 pub mod idempotency;
 pub mod ids;
@@ -29,18 +31,22 @@ pub mod reports;
 pub mod routes;
 pub mod secrets;
 pub mod telemetry;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod text;
 pub mod values;
 
 pub use config::Config;
 
-/// What every function does first at cold start: logging on, its configuration read (a missing
-/// or malformed variable stops it here, named), and the AWS SDK's configuration loaded.
-pub async fn start() -> Result<(Config, aws_config::SdkConfig), config::ConfigError> {
+/// What every function does first at cold start: logging on, its configuration read, and its
+/// state `S` built from it (a missing or malformed variable, or a secret that cannot be read,
+/// stops it here, named). The configuration is handed back for the wrapper that serves requests.
+pub async fn start<S: env::FromEnv>() -> Result<(Config, S), env::StartError> {
     telemetry::init();
     emf::init();
-    let config = Config::from_env()?;
-    Ok((config, aws::sdk_config().await))
+    let env = env::Env::from_process()?;
+    let state = S::from_env(&env).await?;
+    Ok((env.config, state))
 }
+
 pub use error::{ApiError, ErrorCode};

@@ -12,8 +12,9 @@ use sha2::Sha256;
 use tokio::sync::OnceCell;
 
 use crate::auth::jwt::{SigningKey, TokenIssuer, TokenVerifier};
-use crate::config::{Config, ConfigError, TokenSettings};
+use crate::config::{ConfigError, TokenSettings};
 use crate::cursor::CursorCodec;
+use crate::env::SecretSource;
 use crate::error::ApiError;
 
 #[derive(Debug, thiserror::Error)]
@@ -41,17 +42,6 @@ pub async fn read_string(
         .secret_string()
         .map(str::to_owned)
         .ok_or_else(|| SecretError::Invalid(arn.to_owned(), "not a string secret"))
-}
-
-/// The JSON secret `arn`, as `T`.
-pub async fn read_json<T: serde::de::DeserializeOwned>(
-    sdk: &aws_config::SdkConfig,
-    arn: &str,
-) -> Result<T, SecretError> {
-    let client = aws_sdk_secretsmanager::Client::new(sdk);
-    let text = read_string(&client, arn).await?;
-    serde_json::from_str(&text)
-        .map_err(|_| SecretError::Invalid(arn.to_owned(), "not the expected JSON"))
 }
 
 #[derive(Deserialize)]
@@ -98,21 +88,6 @@ impl Keys {
         })
     }
 
-    /// Reads the secret `APP_SECRET_ARN` names.
-    pub async fn load(sdk: &aws_config::SdkConfig, config: &Config) -> Result<Self, SecretError> {
-        let arn = config.required(&config.app_secret_arn, "APP_SECRET_ARN")?;
-        let client = aws_sdk_secretsmanager::Client::new(sdk);
-        Self::fetch(&client, &arn, config.tokens.clone()).await
-    }
-
-    async fn fetch(
-        client: &aws_sdk_secretsmanager::Client,
-        arn: &str,
-        settings: TokenSettings,
-    ) -> Result<Self, SecretError> {
-        Self::parse(arn, &read_string(client, arn).await?, settings)
-    }
-
     pub fn issuer(&self) -> TokenIssuer {
         TokenIssuer::from_verifier(self.verifier.clone(), self.ttl_secs)
     }
@@ -130,28 +105,26 @@ impl Keys {
 /// often need none: an anonymous product read checks no token and seals no cursor, so its cold
 /// start skips the network round trip. A failed read is not kept: the next use tries again.
 pub struct LazyKeys {
-    client: aws_sdk_secretsmanager::Client,
-    arn: String,
+    source: SecretSource,
     settings: TokenSettings,
     cell: OnceCell<Keys>,
 }
 
 impl LazyKeys {
-    /// The secret `APP_SECRET_ARN` names; a missing variable stops the cold start.
-    pub fn new(sdk: &aws_config::SdkConfig, config: &Config) -> Result<Self, ConfigError> {
-        Ok(Self {
-            client: aws_sdk_secretsmanager::Client::new(sdk),
-            arn: config.required(&config.app_secret_arn, "APP_SECRET_ARN")?,
-            settings: config.tokens.clone(),
+    /// The keys of the secret `source`, read on first use.
+    pub fn new(source: SecretSource, settings: TokenSettings) -> Self {
+        Self {
+            source,
+            settings,
             cell: OnceCell::new(),
-        })
+        }
     }
 
     pub async fn get(&self) -> Result<&Keys, ApiError> {
         self.cell
             .get_or_try_init(|| async {
-                Keys::fetch(&self.client, &self.arn, self.settings.clone())
-                    .await
+                let text = self.source.read().await.map_err(ApiError::unavailable)?;
+                Keys::parse(self.source.arn(), &text, self.settings.clone())
                     .map_err(ApiError::unavailable)
             })
             .await

@@ -1,9 +1,9 @@
-//! What the functions' handler tests share: a configuration, keys and AWS clients that are real
-//! values but reach no service (a request a handler hands on to a service therefore ends in
+//! What the functions' handler tests share (the `testing` feature, which only tests and the
+//! project's tools turn on): a configuration, keys and AWS clients that are real values but
+//! reach no service (a request a handler hands on to a service therefore ends in
 //! `503`, which is what an unreachable AWS must give), and edits of the sample events in
 //! `events/`, which the tests load as `sam local invoke -e` does.
 
-use std::future::Future;
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -12,13 +12,18 @@ use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use lambda_http::Request;
 use serde_json::Value;
 
-use crate::accounts::Accounts;
 use crate::auth::Role;
-use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::db::Table;
-use crate::http::HandlerResult;
+use crate::env::{Env, FromEnv};
+use crate::http::Handler;
 use crate::secrets::Keys;
+
+const APP_SECRET_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app";
+const STRIPE_KEY_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe";
+const STRIPE_WEBHOOK_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook";
+/// The Stripe webhook's signing secret in the test environment.
+pub const WEBHOOK_SECRET: &str = "whsec_unit";
 
 /// The configuration every handler test runs with.
 pub fn config() -> Config {
@@ -26,12 +31,15 @@ pub fn config() -> Config {
         let value = match name {
             "CORS_ALLOWED_ORIGINS" => "http://localhost:5173",
             "TABLE_NAME" => "storefront-test",
-            "APP_SECRET_ARN" => "arn:aws:secretsmanager:us-east-1:123456789012:secret:test",
             "MAIL_QUEUE_URL" => "https://sqs.us-east-1.amazonaws.com/123456789012/mail",
             "MAIL_FROM" => "shop@example.com",
             "UPLOADS_BUCKET" => "uploads",
             "IMAGES_BUCKET" => "images",
             "REPORTS_BUCKET" => "reports",
+            "APP_SECRET_ARN" => APP_SECRET_ARN,
+            "STRIPE_KEY_SECRET_ARN" => STRIPE_KEY_ARN,
+            "STRIPE_WEBHOOK_SECRET_ARN" => STRIPE_WEBHOOK_ARN,
+            "STRIPE_API_BASE" => "http://127.0.0.1:9",
             _ => return None,
         };
         Some(value.to_owned())
@@ -69,47 +77,33 @@ pub async fn table() -> Table {
     )
 }
 
-/// Accounts on [`table`].
-pub async fn accounts() -> Accounts {
-    Accounts::new(table().await, &config())
+/// The test secret of the signing keys.
+const APP_SECRET: &str = r#"{"kid":"test","key":"handler-tests-only-key-0123456789abcdef"}"#;
+
+/// The environment of every handler test: the test configuration, AWS out of reach, and the
+/// secrets given.
+pub async fn env() -> Env {
+    let webhook = format!(r#"{{"current": "{WEBHOOK_SECRET}"}}"#);
+    let given = [
+        (APP_SECRET_ARN, APP_SECRET),
+        (STRIPE_KEY_ARN, r#"{"secret_key": "sk_test_unit"}"#),
+        (STRIPE_WEBHOOK_ARN, webhook.as_str()),
+    ]
+    .map(|(arn, text)| (arn.to_owned(), text.to_owned()));
+    Env::offline(config(), unreachable_sdk().await, table().await, given)
 }
 
-/// Orders on [`table`].
-pub async fn orders() -> crate::orders::service::Orders {
-    crate::orders::service::Orders::new(table().await, &config())
-}
-
-/// The mail queue of the test configuration, on clients that reach no service.
-pub async fn mail_queue() -> crate::mail::MailQueue {
-    crate::mail::MailQueue::from_config(&unreachable_sdk().await, &config())
-        .unwrap_or_else(|e| panic!("the test configuration names a mail queue: {e}"))
-}
-
-/// Stripe at an address where nothing listens.
-pub fn stripe() -> crate::payments::stripe::Stripe {
-    crate::payments::stripe::Stripe::new("http://127.0.0.1:9", "sk_test_unit".to_owned())
-        .unwrap_or_else(|e| panic!("a test Stripe client: {e}"))
-}
-
-/// Idempotency keys kept in [`table`].
-pub async fn idempotent() -> crate::http::idempotency::Idempotent {
-    crate::http::idempotency::Idempotent::new(table().await)
-}
-
-/// The catalog on [`table`].
-pub async fn catalog() -> Catalog {
-    Catalog::new(table().await, &config())
-        .unwrap_or_else(|e| panic!("the test configuration has the catalog's settings: {e}"))
+/// A function's state, built as its `main` builds it, on the test environment.
+pub async fn state<S: FromEnv>() -> S {
+    S::from_env(&env().await)
+        .await
+        .unwrap_or_else(|e| panic!("the state builds on the test environment: {e}"))
 }
 
 /// The keys of the test configuration.
 pub fn keys() -> Keys {
-    Keys::parse(
-        "test",
-        r#"{"kid":"test","key":"handler-tests-only-key-0123456789abcdef"}"#,
-        config().tokens,
-    )
-    .unwrap_or_else(|e| panic!("the test secret is valid: {e}"))
+    Keys::parse("test", APP_SECRET, config().tokens)
+        .unwrap_or_else(|e| panic!("the test secret is valid: {e}"))
 }
 
 /// A valid access token of the test keys.
@@ -153,40 +147,69 @@ fn edit(event: &str, change: impl FnOnce(&mut Value)) -> String {
     value.to_string()
 }
 
+/// A sample event with another query string (`limit=5&cursor=x`), parameters and raw string alike.
+pub fn with_query(event: &str, query: &str) -> String {
+    edit(event, |event| {
+        let params: serde_json::Map<String, Value> = query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(name, value)| (name.to_owned(), Value::from(value)))
+            .collect();
+        event["rawQueryString"] = Value::from(query);
+        event["queryStringParameters"] = Value::Object(params);
+    })
+}
+
+/// The fields a validation problem names, in its order.
+pub fn fields(problem: &Value) -> Vec<&str> {
+    let errors = problem["errors"].as_array().into_iter().flatten();
+    errors.filter_map(|e| e["field"].as_str()).collect()
+}
+
+/// An event function's invocation of a sample event, due in a minute.
+pub fn event<T: serde::de::DeserializeOwned>(
+    sample: &str,
+) -> lambda_http::lambda_runtime::LambdaEvent<T> {
+    let payload = serde_json::from_str(sample)
+        .unwrap_or_else(|e| panic!("a sample event is the function's event: {e}"));
+    let mut context = lambda_http::lambda_runtime::Context::default();
+    context.deadline = u64::try_from(crate::clock::now_ms()).unwrap_or(0) + 60_000;
+    lambda_http::lambda_runtime::LambdaEvent::new(payload, context)
+}
+
 /// The request of an API Gateway event.
 pub fn request(event: &str) -> Request {
     lambda_http::request::from_str(event)
         .unwrap_or_else(|e| panic!("a sample event is an HTTP API event: {e}"))
 }
 
-/// A handler's status and JSON body for an event, through the wrapper every function uses.
-pub async fn call<H, Fut>(event: &str, handler: H) -> (u16, Value)
+/// A handler's status and JSON body for an event, with its function's state built on the test
+/// environment, through the wrapper every function uses.
+pub async fn call<S, H>(event: &str, handler: H) -> (u16, Value)
 where
-    H: FnOnce(Request) -> Fut,
-    Fut: Future<Output = HandlerResult>,
+    S: FromEnv + Sync + 'static,
+    H: for<'s> Handler<'s, S>,
 {
-    reply(&crate::http::respond(&config(), request(event), handler).await)
+    let (config, state) = (config(), state::<S>().await);
+    reply(&crate::http::respond(&config, request(event), |r| handler(&state, r)).await)
 }
 
 /// What every admin route does before its own work: `401` for the sample's placeholder token
 /// (no token of these keys), `403` for a customer's, and an admin's confirmed against the
-/// account (unreachable here, so `503`). `status` answers an event with the handler's status.
-pub async fn assert_admin_gate<F, Fut>(sample: &str, status: F)
+/// account (unreachable here, so `503`).
+pub async fn assert_admin_gate<S, H>(sample: &str, handler: H)
 where
-    F: Fn(String) -> Fut,
-    Fut: Future<Output = u16>,
+    S: FromEnv + Sync + 'static,
+    H: for<'s> Handler<'s, S>,
 {
-    assert_eq!(
-        status(sample.to_owned()).await,
-        401,
-        "the placeholder token"
-    );
-    assert_eq!(
-        status(as_role(sample, Role::Customer)).await,
-        403,
-        "a customer"
-    );
-    assert_eq!(status(as_role(sample, Role::Admin)).await, 503, "an admin");
+    let cases = [
+        (sample.to_owned(), 401, "the placeholder token"),
+        (as_role(sample, Role::Customer), 403, "a customer"),
+        (as_role(sample, Role::Admin), 503, "an admin"),
+    ];
+    for (event, status, who) in cases {
+        assert_eq!(call(&event, &handler).await.0, status, "{who}");
+    }
 }
 
 /// The status and JSON body of a response.

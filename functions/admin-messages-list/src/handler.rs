@@ -2,48 +2,33 @@
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use shared::accounts::Accounts;
 use shared::contact::Contact;
-use shared::http::{HandlerResult, PageRequest, auth, json};
-use shared::secrets::Keys;
+use shared::http::auth::Gate;
+use shared::http::{HandlerResult, PageRequest, json};
 
-pub async fn list(
-    contact: &Contact,
-    accounts: &Accounts,
-    keys: &Keys,
-    request: Request,
-) -> HandlerResult {
-    let admin = auth::admin(&request, keys.verifier(), accounts).await?;
+shared::state! {
+    /// The messages, and the gate that lets only admins read them.
+    pub struct State {
+        contact: Contact,
+        gate: Gate,
+    }
+}
+
+pub async fn list(s: &State, request: Request) -> HandlerResult {
+    let admin = s.gate.admin(&request).await?;
     let page = PageRequest::from_request(&request)?;
-    let found = contact
-        .list(
-            &admin,
-            page.limit,
-            page.cursor.as_deref(),
-            keys,
-            shared::clock::now(),
-        )
-        .await?;
+    let now = shared::clock::now();
+    let found = s.contact.list(&admin, page, s.gate.keys(), now).await?;
     json(StatusCode::OK, &found)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::testing;
-
-    const SAMPLE: &str = include_str!("../../../events/admin-messages-list/list.json");
-
-    async fn call(event: &str) -> u16 {
-        let (accounts, keys) = (testing::accounts().await, testing::keys());
-        let contact = Contact::new(testing::table().await);
-        testing::call(event, |r| list(&contact, &accounts, &keys, r))
-            .await
-            .0
-    }
 
     #[tokio::test]
     async fn only_an_admin_confirmed_by_the_table_gets_past_the_gate() {
-        testing::assert_admin_gate(SAMPLE, |event| async move { call(&event).await }).await;
+        let sample = include_str!("../../../events/admin-messages-list/list.json");
+        shared::testing::assert_admin_gate(sample, list).await;
     }
 }

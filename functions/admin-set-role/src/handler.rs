@@ -2,65 +2,41 @@
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use serde::Deserialize;
-use shared::accounts::Accounts;
 use shared::accounts::model::UserEnvelope;
-use shared::auth::Role;
-use shared::auth::jwt::TokenVerifier;
+use shared::accounts::requests::RoleChange;
+use shared::http::auth::Gate;
 use shared::http::idempotency::{Idempotent, KeyRule};
-use shared::http::{HandlerResult, auth, json, json_body, path_id};
-use shared::idempotency::Caller;
+use shared::http::{HandlerResult, json, path_id};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SetRole {
-    role: Role,
+shared::state! {
+    /// The admin gate, whose accounts are the ones changed, and the idempotency keys.
+    pub struct State {
+        gate: Gate,
+        idempotent: Idempotent,
+    }
 }
 
-pub async fn set_role(
-    accounts: &Accounts,
-    verifier: &TokenVerifier,
-    idempotent: &Idempotent,
-    request: Request,
-) -> HandlerResult {
-    let admin = auth::admin(&request, verifier, accounts).await?;
-    let admin = &admin;
+pub async fn set_role(s: &State, request: Request) -> HandlerResult {
+    let admin = &s.gate.admin(&request).await?;
     let user_id = path_id(&request, "id")?;
-    idempotent
-        .run(
-            request,
-            Caller::User(&admin.user_id),
-            KeyRule::Honoured,
-            |request| async move {
-                let body: SetRole = json_body(&request, &["role"])?;
-                let user = accounts
-                    .set_role(admin, &user_id, body.role, shared::clock::now())
-                    .await?;
-                json(StatusCode::OK, &UserEnvelope { user })
-            },
-        )
-        .await
+    let rule = KeyRule::Honoured;
+    let once = s
+        .idempotent
+        .post(request, admin.into(), rule, |body: RoleChange| async move {
+            let now = shared::clock::now();
+            let user = s.gate.accounts().set_role(admin, &user_id, body.role, now);
+            json(StatusCode::OK, &UserEnvelope { user: user.await? })
+        });
+    once.await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::testing;
-
-    const SAMPLE: &str = include_str!("../../../events/admin-set-role/promote.json");
-
-    async fn call(event: &str) -> u16 {
-        let (accounts, keys) = (testing::accounts().await, testing::keys());
-        let idempotent = testing::idempotent().await;
-        testing::call(event, |r| {
-            set_role(&accounts, keys.verifier(), &idempotent, r)
-        })
-        .await
-        .0
-    }
 
     #[tokio::test]
     async fn only_an_admin_confirmed_by_the_table_gets_past_the_gate() {
-        testing::assert_admin_gate(SAMPLE, |event| async move { call(&event).await }).await;
+        let sample = include_str!("../../../events/admin-set-role/promote.json");
+        shared::testing::assert_admin_gate(sample, set_role).await;
     }
 }

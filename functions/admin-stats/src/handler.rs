@@ -2,23 +2,25 @@
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use shared::accounts::Accounts;
-use shared::auth::jwt::TokenVerifier;
 use shared::catalog::Catalog;
-use shared::http::{HandlerResult, auth, json};
+use shared::http::auth::Gate;
+use shared::http::{HandlerResult, json};
 use shared::orders::service::Orders;
 
-pub async fn stats(
-    orders: &Orders,
-    catalog: &Catalog,
-    accounts: &Accounts,
-    verifier: &TokenVerifier,
-    request: Request,
-) -> HandlerResult {
-    let admin = auth::admin(&request, verifier, accounts).await?;
+shared::state! {
+    /// The orders and the catalog it counts, and the admin gate.
+    pub struct State {
+        orders: Orders,
+        catalog: Catalog,
+        gate: Gate,
+    }
+}
+
+pub async fn stats(s: &State, request: Request) -> HandlerResult {
+    let admin = s.gate.admin(&request).await?;
     let (figures, low_stock) = tokio::try_join!(
-        orders.stats(&admin, shared::clock::now()),
-        catalog.low_stock(&admin)
+        s.orders.stats(&admin, shared::clock::now()),
+        s.catalog.low_stock(&admin)
     )?;
     json(
         StatusCode::OK,
@@ -34,22 +36,10 @@ pub async fn stats(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::testing;
-
-    const SAMPLE: &str = include_str!("../../../events/admin-stats/get.json");
-
-    async fn call(event: &str) -> u16 {
-        let (accounts, keys) = (testing::accounts().await, testing::keys());
-        let (orders, catalog) = (testing::orders().await, testing::catalog().await);
-        testing::call(event, |r| {
-            stats(&orders, &catalog, &accounts, keys.verifier(), r)
-        })
-        .await
-        .0
-    }
 
     #[tokio::test]
     async fn only_an_admin_confirmed_by_the_table_gets_past_the_gate() {
-        testing::assert_admin_gate(SAMPLE, |event| async move { call(&event).await }).await;
+        let sample = include_str!("../../../events/admin-stats/get.json");
+        shared::testing::assert_admin_gate(sample, stats).await;
     }
 }

@@ -2,40 +2,36 @@
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use serde::Deserialize;
 use shared::accounts::Accounts;
-use shared::auth::jwt::TokenIssuer;
+use shared::accounts::requests::Credentials;
 use shared::http::idempotency::{Idempotent, KeyRule};
-use shared::http::{HandlerResult, json, json_body};
+use shared::http::{HandlerResult, json};
 use shared::idempotency::Caller;
+use shared::secrets::Keys;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Credentials {
-    email: String,
-    password: String,
+shared::state! {
+    /// The accounts, the keys that sign the tokens, and the idempotency keys.
+    pub struct State {
+        accounts: Accounts,
+        keys: Keys,
+        idempotent: Idempotent,
+    }
 }
 
-pub async fn login(
-    accounts: &Accounts,
-    issuer: &TokenIssuer,
-    idempotent: &Idempotent,
-    request: Request,
-) -> HandlerResult {
-    idempotent
-        .run(
-            request,
-            Caller::Anonymous,
-            KeyRule::Honoured,
-            |request| async move {
-                let body: Credentials = json_body(&request, &["email", "password"])?;
-                let pair = accounts
-                    .login(issuer, &body.email, &body.password, shared::clock::now())
-                    .await?;
-                json(StatusCode::OK, &pair)
-            },
-        )
-        .await
+pub async fn login(s: &State, request: Request) -> HandlerResult {
+    let rule = KeyRule::Honoured;
+    let once = s.idempotent.post(
+        request,
+        Caller::Anonymous,
+        rule,
+        |body: Credentials| async move {
+            let issuer = s.keys.issuer();
+            let now = shared::clock::now();
+            let pair = s.accounts.login(&issuer, &body.email, &body.password, now);
+            json(StatusCode::OK, &pair.await?)
+        },
+    );
+    once.await
 }
 
 #[cfg(test)]
@@ -45,31 +41,22 @@ mod tests {
 
     const SAMPLE: &str = include_str!("../../../events/auth-login/login.json");
 
-    async fn call(event: &str) -> (u16, serde_json::Value) {
-        let (accounts, issuer) = (testing::accounts().await, testing::keys().issuer());
-        let idempotent = testing::idempotent().await;
-        testing::call(event, |r| login(&accounts, &issuer, &idempotent, r)).await
-    }
-
     #[tokio::test]
     async fn the_sample_is_counted_against_the_table_first_and_an_unreachable_one_is_a_503() {
-        assert_eq!(call(SAMPLE).await.0, 503);
+        assert_eq!(testing::call(SAMPLE, login).await.0, 503);
     }
 
     #[tokio::test]
     async fn missing_credentials_are_named() {
-        let (status, body) = call(&testing::with_body(SAMPLE, "{}")).await;
+        let (status, body) = testing::call(&testing::with_body(SAMPLE, "{}"), login).await;
         assert_eq!(status, 400);
         assert_eq!(body["errors"].as_array().map(Vec::len), Some(2));
     }
 
     #[tokio::test]
     async fn an_address_that_is_no_email_is_refused_without_a_lookup() {
-        let event = testing::with_body(
-            SAMPLE,
-            r#"{"email": "nobody", "password": "whatever it is"}"#,
-        );
-        let (status, body) = call(&event).await;
+        let body = r#"{"email": "nobody", "password": "whatever it is"}"#;
+        let (status, body) = testing::call(&testing::with_body(SAMPLE, body), login).await;
         assert_eq!(
             (status, body["code"].as_str()),
             (401, Some("invalid_credentials"))

@@ -1,38 +1,38 @@
 //! Password reset confirmation: a reset token and a new password.
 
 use lambda_http::Request;
-use serde::Deserialize;
 use shared::accounts::Accounts;
+use shared::accounts::requests::ResetConfirmation;
 use shared::http::idempotency::{Idempotent, KeyRule};
-use shared::http::{HandlerResult, json_body, no_content};
+use shared::http::{HandlerResult, no_content};
 use shared::idempotency::Caller;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Confirm {
-    token: String,
-    password: String,
+shared::state! {
+    /// The accounts and the idempotency keys.
+    pub struct State {
+        accounts: Accounts,
+        idempotent: Idempotent,
+    }
 }
 
-pub async fn confirm_reset(
-    accounts: &Accounts,
-    idempotent: &Idempotent,
-    request: Request,
-) -> HandlerResult {
-    idempotent
-        .run(
-            request,
-            Caller::Anonymous,
-            KeyRule::Honoured,
-            |request| async move {
-                let body: Confirm = json_body(&request, &["token", "password"])?;
-                accounts
-                    .confirm_password_reset(&body.token, &body.password, shared::clock::now())
-                    .await?;
+pub async fn confirm_reset(s: &State, request: Request) -> HandlerResult {
+    let rule = KeyRule::Honoured;
+    let once = s.idempotent.post(
+        request,
+        Caller::Anonymous,
+        rule,
+        |body: ResetConfirmation| {
+            let now = shared::clock::now();
+            async move {
+                let confirm = s
+                    .accounts
+                    .confirm_password_reset(&body.token, &body.password, now);
+                confirm.await?;
                 no_content()
-            },
-        )
-        .await
+            }
+        },
+    );
+    once.await
 }
 
 #[cfg(test)]
@@ -42,28 +42,14 @@ mod tests {
 
     const SAMPLE: &str = include_str!("../../../events/auth-password-reset-confirm/confirm.json");
 
-    async fn call(event: &str) -> u16 {
-        let accounts = testing::accounts().await;
-        let idempotent = testing::idempotent().await;
-        testing::call(event, |r| confirm_reset(&accounts, &idempotent, r))
-            .await
-            .0
-    }
-
     #[tokio::test]
     async fn the_sample_looks_its_token_up_and_an_unreachable_table_is_a_503() {
-        assert_eq!(call(SAMPLE).await, 503);
+        assert_eq!(testing::call(SAMPLE, confirm_reset).await.0, 503);
     }
 
     #[tokio::test]
     async fn a_body_without_a_token_is_a_400() {
-        assert_eq!(
-            call(&testing::with_body(
-                SAMPLE,
-                r#"{"password": "a long password"}"#
-            ))
-            .await,
-            400
-        );
+        let event = testing::with_body(SAMPLE, r#"{"password": "a long password"}"#);
+        assert_eq!(testing::call(&event, confirm_reset).await.0, 400);
     }
 }

@@ -4,23 +4,33 @@ use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use shared::contact::{Contact, NewMessage};
 use shared::http::idempotency::{Idempotent, KeyRule};
-use shared::http::{HandlerResult, json, json_body, source_ip};
+use shared::http::{HandlerResult, json, source_ip};
 use shared::idempotency::Caller;
 
-pub async fn send(contact: &Contact, idempotent: &Idempotent, request: Request) -> HandlerResult {
-    idempotent
-        .run(
-            request,
-            Caller::Anonymous,
-            KeyRule::Honoured,
-            |request| async move {
-                let message: NewMessage = json_body(&request, NewMessage::REQUIRED)?;
-                let ip = source_ip(&request);
-                let received = contact.receive(&ip, message, shared::clock::now()).await?;
-                json(StatusCode::ACCEPTED, &received)
-            },
-        )
-        .await
+shared::state! {
+    /// The messages and the idempotency keys.
+    pub struct State {
+        contact: Contact,
+        idempotent: Idempotent,
+    }
+}
+
+pub async fn send(s: &State, request: Request) -> HandlerResult {
+    let ip = source_ip(&request);
+    let rule = KeyRule::Honoured;
+    let once = s.idempotent.post(
+        request,
+        Caller::Anonymous,
+        rule,
+        |message: NewMessage| async move {
+            let received = s
+                .contact
+                .receive(&ip, message, shared::clock::now())
+                .await?;
+            json(StatusCode::ACCEPTED, &received)
+        },
+    );
+    once.await
 }
 
 #[cfg(test)]
@@ -30,31 +40,17 @@ mod tests {
 
     const SAMPLE: &str = include_str!("../../../events/contact-create/send.json");
 
-    async fn call(event: &str) -> (u16, serde_json::Value) {
-        let contact = Contact::new(testing::table().await);
-        let idempotent = testing::idempotent().await;
-        testing::call(event, |r| send(&contact, &idempotent, r)).await
-    }
-
     #[tokio::test]
     async fn the_sample_is_counted_and_kept_and_an_unreachable_table_is_a_503() {
-        assert_eq!(call(SAMPLE).await.0, 503);
+        assert_eq!(testing::call(SAMPLE, send).await.0, 503);
     }
 
     #[tokio::test]
     async fn every_bad_field_is_named_before_anything_is_counted() {
-        let body = format!(
-            r#"{{"name": "", "email": "nope", "message": "{}"}}"#,
-            "x".repeat(5001)
-        );
-        let (status, problem) = call(&testing::with_body(SAMPLE, &body)).await;
+        let message = "x".repeat(5001);
+        let body = format!(r#"{{"name": "", "email": "nope", "message": "{message}"}}"#);
+        let (status, problem) = testing::call(&testing::with_body(SAMPLE, &body), send).await;
         assert_eq!(status, 400);
-        let fields: Vec<&str> = problem["errors"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e["field"].as_str())
-            .collect();
-        assert_eq!(fields, ["name", "email", "message"]);
+        assert_eq!(testing::fields(&problem), ["name", "email", "message"]);
     }
 }

@@ -2,17 +2,8 @@
 
 mod handler;
 
-use shared::contact::Contact;
-use shared::db::Table;
-use shared::http::idempotency::Idempotent;
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    let (config, sdk) = shared::start().await?;
-    let table = Table::from_config(&sdk, &config)?;
-    let (contact, idempotent) = (Contact::new(table.clone()), Idempotent::new(table));
-    shared::http::run(config, |request| {
-        handler::send(&contact, &idempotent, request)
-    })
-    .await
+    let (config, state) = shared::start::<handler::State>().await?;
+    shared::http::run(config, state, handler::send).await
 }

@@ -22,6 +22,7 @@ const MAX_ALLOC: u64 = 256 * 1024 * 1024;
 const ORIGINAL_QUALITY: u8 = 90;
 const THUMBNAIL_QUALITY: u8 = 80;
 
+#[derive(Default)]
 pub struct Codec;
 
 impl ImageCodec for Codec {

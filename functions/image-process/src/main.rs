@@ -7,15 +7,8 @@
 mod codec;
 mod handler;
 
-use lambda_runtime::{LambdaEvent, service_fn};
-use shared::catalog::images::ImagePipeline;
-
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let (config, sdk) = shared::start().await?;
-    let pipeline = ImagePipeline::from_config(&sdk, &config, codec::Codec)?;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<_>| {
-        shared::emf::flushed(handler::handle(&pipeline, event.payload))
-    }))
-    .await
+async fn main() -> Result<(), shared::events::Error> {
+    let (_, state) = shared::start::<handler::State>().await?;
+    shared::events::run(state, handler::handle).await
 }

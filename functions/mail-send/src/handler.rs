@@ -2,22 +2,26 @@
 //! the queue (`ReportBatchItemFailures`).
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_runtime::LambdaEvent;
 use shared::ApiError;
 use shared::accounts::Accounts;
 use shared::error::cause_chain;
+use shared::events::Error;
 use shared::mail::{MailJob, Mailer};
 use shared::orders::emails::{OrderEmail, OrderMail, render};
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
+shared::state! {
+    /// The accounts (recipients, reset tokens), the orders' emails and the SES sender.
+    pub struct State {
+        accounts: Accounts,
+        orders: OrderMail,
+        mailer: Mailer,
+    }
+}
 
-pub async fn handle(
-    accounts: &Accounts,
-    orders: &OrderMail,
-    mailer: &Mailer,
-    event: SqsEvent,
-) -> Result<SqsBatchResponse, Error> {
+pub async fn handle(s: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
     let mut response = SqsBatchResponse::default();
-    for message in event.records {
+    for message in event.payload.records {
         let id = message.message_id.unwrap_or_default();
         let Some(job) = message
             .body
@@ -28,7 +32,7 @@ pub async fn handle(
             tracing::error!(message.id = %id, "a mail job that is not one; dropped");
             continue;
         };
-        if let Err(err) = send(accounts, orders, mailer, &job).await {
+        if let Err(err) = send(s, &job).await {
             tracing::error!(message.id = %id, email.kind = job.kind(), error = %cause_chain(&err), "email not sent; the queue will retry");
             response.add_failure(id);
         }
@@ -36,17 +40,12 @@ pub async fn handle(
     Ok(response)
 }
 
-async fn send(
-    accounts: &Accounts,
-    orders: &OrderMail,
-    mailer: &Mailer,
-    job: &MailJob,
-) -> Result<(), ApiError> {
+async fn send(s: &State, job: &MailJob) -> Result<(), ApiError> {
     let now = shared::clock::now();
     let (kind, order_id) = match job {
         MailJob::PasswordReset { email } => {
-            if let Some(email) = accounts.password_reset_email(email, now).await? {
-                mailer.send(email).await?;
+            if let Some(email) = s.accounts.password_reset_email(email, now).await? {
+                s.mailer.send(email).await?;
                 tracing::info!(email.kind = job.kind(), "email sent");
             }
             return Ok(());
@@ -54,20 +53,20 @@ async fn send(
         MailJob::OrderConfirmation { order_id } => (OrderEmail::Confirmation, order_id),
         MailJob::ShippingNotice { order_id } => (OrderEmail::ShippingNotice, order_id),
     };
-    let Some(order) = orders.unsent(kind, order_id).await? else {
+    let Some(order) = s.orders.unsent(kind, order_id).await? else {
         return Ok(());
     };
-    let Some(recipient) = accounts.recipient(&order.user_id).await? else {
+    let Some(recipient) = s.accounts.recipient(&order.user_id).await? else {
         tracing::warn!(
             email.kind = job.kind(),
             "the order's customer has no account; nothing sent"
         );
         return Ok(());
     };
-    mailer.send(render(kind, &order, recipient)).await?;
+    s.mailer.send(render(kind, &order, recipient)).await?;
     // Marked after the send: a failure here sends the email again on the retry, which is
     // better than never sending it.
-    orders.mark_sent(kind, order_id, now).await?;
+    s.orders.mark_sent(kind, order_id, now).await?;
     tracing::info!(email.kind = job.kind(), "email sent");
     Ok(())
 }
@@ -81,14 +80,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_job_that_cannot_be_done_now_goes_back_to_the_queue_alone() {
-        let sdk = testing::unreachable_sdk().await;
-        let config = testing::config();
-        let table = shared::db::Table::from_config(&sdk, &config).unwrap();
-        let accounts = Accounts::new(table.clone(), &config);
-        let orders = OrderMail::new(table);
-        let mailer = Mailer::from_config(&sdk, &config).unwrap();
-        let event: SqsEvent = serde_json::from_str(SAMPLE).unwrap();
-        let response = handle(&accounts, &orders, &mailer, event).await.unwrap();
+        let state = testing::state().await;
+        let response = handle(&state, testing::event(SAMPLE)).await.unwrap();
         let failed: Vec<&str> = response
             .batch_item_failures
             .iter()

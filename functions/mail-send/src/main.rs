@@ -4,20 +4,8 @@
 
 mod handler;
 
-use lambda_runtime::{LambdaEvent, service_fn};
-use shared::accounts::Accounts;
-use shared::db::Table;
-use shared::mail::Mailer;
-use shared::orders::emails::OrderMail;
-
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let (config, sdk) = shared::start().await?;
-    let table = Table::from_config(&sdk, &config)?;
-    let (accounts, orders) = (Accounts::new(table.clone(), &config), OrderMail::new(table));
-    let mailer = Mailer::from_config(&sdk, &config)?;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<_>| {
-        shared::emf::flushed(handler::handle(&accounts, &orders, &mailer, event.payload))
-    }))
-    .await
+async fn main() -> Result<(), shared::events::Error> {
+    let (_, state) = shared::start::<handler::State>().await?;
+    shared::events::run(state, handler::handle).await
 }

@@ -4,12 +4,21 @@ use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use shared::accounts::Accounts;
 use shared::accounts::model::UserEnvelope;
-use shared::auth::jwt::TokenVerifier;
-use shared::http::{HandlerResult, auth, json};
+use shared::http::auth::principal;
+use shared::http::{HandlerResult, json};
+use shared::secrets::Keys;
 
-pub async fn me(accounts: &Accounts, verifier: &TokenVerifier, request: Request) -> HandlerResult {
-    let principal = auth::principal(&request, verifier)?;
-    let user = accounts.me(&principal).await?;
+shared::state! {
+    /// The accounts and the keys that check the caller's token.
+    pub struct State {
+        accounts: Accounts,
+        keys: Keys,
+    }
+}
+
+pub async fn me(s: &State, request: Request) -> HandlerResult {
+    let caller = principal(&request, s.keys.verifier())?;
+    let user = s.accounts.me(&caller).await?;
     json(StatusCode::OK, &UserEnvelope { user })
 }
 
@@ -21,24 +30,14 @@ mod tests {
 
     const SAMPLE: &str = include_str!("../../../events/me-get/me.json");
 
-    async fn call(event: &str) -> u16 {
-        let (accounts, keys) = (testing::accounts().await, testing::keys());
-        testing::call(event, |r| me(&accounts, keys.verifier(), r))
-            .await
-            .0
-    }
-
     #[tokio::test]
     async fn the_samples_token_is_not_one_of_these_keys() {
-        assert_eq!(call(SAMPLE).await, 401);
+        assert_eq!(testing::call(SAMPLE, me).await.0, 401);
     }
 
     #[tokio::test]
     async fn a_valid_token_reads_the_user() {
-        let token = format!("Bearer {}", testing::token(Role::Customer));
-        assert_eq!(
-            call(&testing::with_header(SAMPLE, "authorization", &token)).await,
-            503
-        );
+        let signed_in = testing::as_role(SAMPLE, Role::Customer);
+        assert_eq!(testing::call(&signed_in, me).await.0, 503);
     }
 }

@@ -9,7 +9,10 @@ use shared::routes::allowed_methods;
 /// How long a browser may cache a preflight answer, in seconds.
 const PREFLIGHT_MAX_AGE: &str = "600";
 
-pub async fn fallback(request: Request) -> HandlerResult {
+/// Nothing: the fallback touches no AWS service.
+pub type State = ();
+
+pub async fn fallback(_: &State, request: Request) -> HandlerResult {
     let allowed = allowed_methods(request.raw_http_path());
     if request.method() == Method::OPTIONS {
         return preflight(&allowed);
@@ -45,13 +48,10 @@ fn preflight(allowed: &[&str]) -> HandlerResult {
 mod tests {
     use super::*;
 
-    fn config() -> shared::Config {
-        shared::testing::config()
-    }
-
     async fn call(event: &str) -> Response<Body> {
-        let request = lambda_http::request::from_str(event).unwrap_or_else(|e| panic!("{e}"));
-        shared::http::respond(&config(), request, fallback).await
+        let config = shared::testing::config();
+        let request = shared::testing::request(event);
+        shared::http::respond(&config, request, |r| fallback(&(), r)).await
     }
 
     fn body(response: &Response<Body>) -> serde_json::Value {

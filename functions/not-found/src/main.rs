@@ -7,7 +7,6 @@ mod handler;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init();
-    let config = shared::Config::from_env()?;
-    shared::http::run(config, handler::fallback).await
+    let (config, state) = shared::start::<handler::State>().await?;
+    shared::http::run(config, state, handler::fallback).await
 }

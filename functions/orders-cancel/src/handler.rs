@@ -2,34 +2,33 @@
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use shared::accounts::Accounts;
-use shared::auth::jwt::TokenVerifier;
+use shared::http::auth::Gate;
 use shared::http::idempotency::{Idempotent, KeyRule};
-use shared::http::{HandlerResult, auth, json, path_id};
-use shared::idempotency::Caller;
+use shared::http::{HandlerResult, json, path_id};
 use shared::orders::service::Orders;
-use shared::payments::PaymentProvider;
+use shared::payments::stripe::Stripe;
 
-pub async fn cancel(
-    orders: &Orders,
-    accounts: &Accounts,
-    payments: &impl PaymentProvider,
-    idempotent: &Idempotent,
-    verifier: &TokenVerifier,
-    request: Request,
-) -> HandlerResult {
-    let principal = auth::confirmed(&request, verifier, accounts).await?;
-    let principal = &principal;
+shared::state! {
+    /// The orders, Stripe for a refund, the gate (owners, and admins confirmed) and the keys.
+    pub struct State {
+        orders: Orders,
+        stripe: Stripe,
+        gate: Gate,
+        idempotent: Idempotent,
+    }
+}
+
+pub async fn cancel(s: &State, request: Request) -> HandlerResult {
+    let caller = &s.gate.confirmed(&request).await?;
     let id = path_id(&request, "id")?;
-    let caller = Caller::User(&principal.user_id);
-    idempotent
-        .run(request, caller, KeyRule::Honoured, |_| async move {
-            let cancelled = orders
-                .cancel(principal, &id, payments, shared::clock::now())
-                .await?;
+    let once = s
+        .idempotent
+        .run(request, caller.into(), KeyRule::Honoured, |_| async move {
+            let now = shared::clock::now();
+            let cancelled = s.orders.cancel(caller, &id, &s.stripe, now).await?;
             json(StatusCode::OK, &cancelled)
-        })
-        .await
+        });
+    once.await
 }
 
 #[cfg(test)]
@@ -40,23 +39,12 @@ mod tests {
 
     const SAMPLE: &str = include_str!("../../../events/orders-cancel/cancel.json");
 
-    async fn call(event: &str) -> u16 {
-        let (accounts, keys) = (testing::accounts().await, testing::keys());
-        let (orders, idempotent) = (testing::orders().await, testing::idempotent().await);
-        let stripe = testing::stripe();
-        testing::call(event, |r| {
-            cancel(&orders, &accounts, &stripe, &idempotent, keys.verifier(), r)
-        })
-        .await
-        .0
-    }
-
     #[tokio::test]
     async fn a_token_is_needed_and_a_bad_key_is_named_before_any_read() {
-        assert_eq!(call(SAMPLE).await, 401);
+        assert_eq!(testing::call(SAMPLE, cancel).await.0, 401);
         let signed_in = testing::as_role(SAMPLE, Role::Customer);
-        assert_eq!(call(&signed_in).await, 503);
+        assert_eq!(testing::call(&signed_in, cancel).await.0, 503);
         let long_key = testing::with_header(&signed_in, "idempotency-key", &"k".repeat(256));
-        assert_eq!(call(&long_key).await, 400);
+        assert_eq!(testing::call(&long_key, cancel).await.0, 400);
     }
 }

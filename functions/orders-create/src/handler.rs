@@ -2,33 +2,36 @@
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use shared::auth::jwt::TokenVerifier;
+use shared::http::auth::principal;
 use shared::http::idempotency::{Idempotent, KeyRule};
-use shared::http::{HandlerResult, auth, json, json_body};
-use shared::idempotency::Caller;
+use shared::http::{HandlerResult, json};
 use shared::orders::model::NewOrder;
 use shared::orders::service::Orders;
-use shared::payments::PaymentProvider;
+use shared::payments::stripe::Stripe;
+use shared::secrets::Keys;
 
-pub async fn create(
-    orders: &Orders,
-    payments: &impl PaymentProvider,
-    idempotent: &Idempotent,
-    verifier: &TokenVerifier,
-    request: Request,
-) -> HandlerResult {
-    let principal = auth::principal(&request, verifier)?;
-    let principal = &principal;
-    let caller = Caller::User(&principal.user_id);
-    idempotent
-        .run(request, caller, KeyRule::Required, |request| async move {
-            let order: NewOrder = json_body(&request, NewOrder::REQUIRED)?;
-            let placed = orders
-                .checkout(principal, order, payments, shared::clock::now())
-                .await?;
+shared::state! {
+    /// The orders, Stripe for the payment, the keys that check the buyer's token, and the
+    /// idempotency keys.
+    pub struct State {
+        orders: Orders,
+        stripe: Stripe,
+        keys: Keys,
+        idempotent: Idempotent,
+    }
+}
+
+pub async fn create(s: &State, request: Request) -> HandlerResult {
+    let buyer = &principal(&request, s.keys.verifier())?;
+    let rule = KeyRule::Required;
+    let once = s
+        .idempotent
+        .post(request, buyer.into(), rule, |order: NewOrder| async move {
+            let now = shared::clock::now();
+            let placed = s.orders.checkout(buyer, order, &s.stripe, now).await?;
             json(StatusCode::CREATED, &placed)
-        })
-        .await
+        });
+    once.await
 }
 
 #[cfg(test)]
@@ -39,21 +42,12 @@ mod tests {
 
     const SAMPLE: &str = include_str!("../../../events/orders-create/create.json");
 
-    async fn call(event: &str) -> (u16, serde_json::Value) {
-        let (orders, idempotent) = (testing::orders().await, testing::idempotent().await);
-        let (stripe, keys) = (testing::stripe(), testing::keys());
-        testing::call(event, |r| {
-            create(&orders, &stripe, &idempotent, keys.verifier(), r)
-        })
-        .await
-    }
-
     #[tokio::test]
     async fn a_checkout_needs_a_token_and_an_idempotency_key() {
-        assert_eq!(call(SAMPLE).await.0, 401);
+        assert_eq!(testing::call(SAMPLE, create).await.0, 401);
         let signed_in = testing::as_role(SAMPLE, Role::Customer);
         let without_key = signed_in.replace("\"idempotency-key\"", "\"x-unused\"");
-        let (status, problem) = call(&without_key).await;
+        let (status, problem) = testing::call(&without_key, create).await;
         assert_eq!(
             (status, problem["code"].as_str()),
             (400, Some("idempotency_key_required"))
@@ -63,6 +57,6 @@ mod tests {
     #[tokio::test]
     async fn with_both_the_key_is_claimed_first_and_an_unreachable_table_is_a_503() {
         let signed_in = testing::as_role(SAMPLE, Role::Customer);
-        assert_eq!(call(&signed_in).await.0, 503);
+        assert_eq!(testing::call(&signed_in, create).await.0, 503);
     }
 }

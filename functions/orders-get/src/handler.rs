@@ -2,20 +2,22 @@
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use shared::accounts::Accounts;
-use shared::auth::jwt::TokenVerifier;
-use shared::http::{HandlerResult, auth, json, path_id};
+use shared::http::auth::Gate;
+use shared::http::{HandlerResult, json, path_id};
 use shared::orders::service::Orders;
 
-pub async fn get(
-    orders: &Orders,
-    accounts: &Accounts,
-    verifier: &TokenVerifier,
-    request: Request,
-) -> HandlerResult {
-    let principal = auth::confirmed(&request, verifier, accounts).await?;
+shared::state! {
+    /// The orders and the gate (owners, and admins confirmed).
+    pub struct State {
+        orders: Orders,
+        gate: Gate,
+    }
+}
+
+pub async fn get(s: &State, request: Request) -> HandlerResult {
+    let caller = s.gate.confirmed(&request).await?;
     let id = path_id(&request, "id")?;
-    json(StatusCode::OK, &orders.get(&principal, &id).await?)
+    json(StatusCode::OK, &s.orders.get(&caller, &id).await?)
 }
 
 #[cfg(test)]
@@ -26,22 +28,12 @@ mod tests {
 
     const SAMPLE: &str = include_str!("../../../events/orders-get/get.json");
 
-    async fn call(event: &str) -> u16 {
-        let (accounts, keys) = (testing::accounts().await, testing::keys());
-        let orders = testing::orders().await;
-        testing::call(event, |r| get(&orders, &accounts, keys.verifier(), r))
-            .await
-            .0
-    }
-
     #[tokio::test]
     async fn a_token_is_needed_and_an_id_that_cannot_be_one_is_a_404() {
-        assert_eq!(call(SAMPLE).await, 401);
+        assert_eq!(testing::call(SAMPLE, get).await.0, 401);
         let signed_in = testing::as_role(SAMPLE, Role::Customer);
-        assert_eq!(call(&signed_in).await, 503);
-        assert_eq!(
-            call(&testing::with_path_parameter(&signed_in, "id", "nope")).await,
-            404
-        );
+        assert_eq!(testing::call(&signed_in, get).await.0, 503);
+        let bad_id = testing::with_path_parameter(&signed_in, "id", "nope");
+        assert_eq!(testing::call(&bad_id, get).await.0, 404);
     }
 }

@@ -1,42 +1,32 @@
 //! Deactivation of a product, by an admin.
 
 use lambda_http::Request;
-use shared::accounts::Accounts;
-use shared::auth::jwt::TokenVerifier;
 use shared::catalog::Catalog;
-use shared::http::{HandlerResult, auth, no_content, path_id};
+use shared::http::auth::Gate;
+use shared::http::{HandlerResult, no_content, path_id};
 
-pub async fn delete(
-    catalog: &Catalog,
-    accounts: &Accounts,
-    verifier: &TokenVerifier,
-    request: Request,
-) -> HandlerResult {
-    auth::admin(&request, verifier, accounts).await?;
-    catalog
-        .deactivate(&path_id(&request, "id")?, shared::clock::now())
-        .await?;
+shared::state! {
+    /// The catalog and the admin gate.
+    pub struct State {
+        catalog: Catalog,
+        gate: Gate,
+    }
+}
+
+pub async fn delete(s: &State, request: Request) -> HandlerResult {
+    s.gate.admin(&request).await?;
+    let id = path_id(&request, "id")?;
+    s.catalog.deactivate(&id, shared::clock::now()).await?;
     no_content()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::testing;
-
-    const SAMPLE: &str = include_str!("../../../events/products-delete/delete.json");
-
-    async fn call(event: &str) -> (u16, serde_json::Value) {
-        let (catalog, accounts, keys) = (
-            testing::catalog().await,
-            testing::accounts().await,
-            testing::keys(),
-        );
-        testing::call(event, |r| delete(&catalog, &accounts, keys.verifier(), r)).await
-    }
 
     #[tokio::test]
     async fn only_an_admin_confirmed_by_the_table_gets_past_the_gate() {
-        testing::assert_admin_gate(SAMPLE, |event| async move { call(&event).await.0 }).await;
+        let sample = include_str!("../../../events/products-delete/delete.json");
+        shared::testing::assert_admin_gate(sample, delete).await;
     }
 }

@@ -1,21 +1,23 @@
 //! The catalog listing: query parameters in, one page out.
 
 use lambda_http::Request;
-use shared::accounts::Accounts;
 use shared::catalog::Catalog;
 use shared::catalog::service::ListParams;
 use shared::error::ApiError;
 use shared::etag;
-use shared::http::{HandlerResult, PageRequest, auth, cacheable_json, query_param};
-use shared::secrets::LazyKeys;
+use shared::http::auth::OptionalGate;
+use shared::http::{HandlerResult, PageRequest, cacheable_json, query_param};
 
-pub async fn list(
-    catalog: &Catalog,
-    accounts: &Accounts,
-    keys: &LazyKeys,
-    request: Request,
-) -> HandlerResult {
-    let principal = auth::optional_principal(&request, keys, accounts).await?;
+shared::state! {
+    /// The catalog, and the gate that lets an admin list inactive products.
+    pub struct State {
+        catalog: Catalog,
+        gate: OptionalGate,
+    }
+}
+
+pub async fn list(s: &State, request: Request) -> HandlerResult {
+    let caller = s.gate.principal(&request).await?;
     let page = PageRequest::from_request(&request)?;
     let params = ListParams {
         category: query_param(&request, "category")?,
@@ -24,13 +26,10 @@ pub async fn list(
         limit: page.limit,
         cursor: page.cursor,
     };
-    let page = catalog
-        .list(principal.as_ref(), keys, params, shared::clock::now())
-        .await?;
-    cacheable_json(
-        &request,
-        etag::Tagged::of(&page).map_err(ApiError::internal)?,
-    )
+    let now = shared::clock::now();
+    let found = s.catalog.list(caller.as_ref(), s.gate.keys(), params, now);
+    let tagged = etag::Tagged::of(&found.await?).map_err(ApiError::internal)?;
+    cacheable_json(&request, tagged)
 }
 
 #[cfg(test)]
@@ -40,40 +39,26 @@ mod tests {
 
     const SAMPLE: &str = include_str!("../../../events/products-list/list.json");
 
-    async fn call(event: &str) -> (u16, serde_json::Value) {
-        let (catalog, accounts) = (testing::catalog().await, testing::accounts().await);
-        let keys = LazyKeys::new(&testing::unreachable_sdk().await, &testing::config()).unwrap();
-        testing::call(event, |r| list(&catalog, &accounts, &keys, r)).await
-    }
-
-    fn with_query(query: &str) -> String {
-        let mut event: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
-        let params: serde_json::Map<String, serde_json::Value> = query
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.into()))
-            .collect();
-        event["rawQueryString"] = query.into();
-        event["queryStringParameters"] = params.into();
-        event.to_string()
+    async fn call(query: &str) -> (u16, serde_json::Value) {
+        testing::call(&testing::with_query(SAMPLE, query), list).await
     }
 
     #[tokio::test]
     async fn the_sample_queries_the_index_and_an_unreachable_table_is_a_503() {
-        assert_eq!(call(SAMPLE).await.0, 503);
+        assert_eq!(testing::call(SAMPLE, list).await.0, 503);
     }
 
     #[tokio::test]
     async fn the_largest_page_is_asked_of_the_table_without_a_panic() {
         // Before the fix, a filtered listing of 100 computed `(101 * 2).clamp(101, 100)`.
-        assert_eq!(call(&with_query("limit=100&category=mugs")).await.0, 503);
+        assert_eq!(call("limit=100&category=mugs").await.0, 503);
     }
 
     #[tokio::test]
     async fn inactive_products_need_a_token_and_a_bad_limit_is_named() {
-        let (status, body) = call(&with_query("include_inactive=true")).await;
+        let (status, body) = call("include_inactive=true").await;
         assert_eq!((status, body["code"].as_str()), (401, Some("unauthorized")));
-        let (status, body) = call(&with_query("limit=101")).await;
+        let (status, body) = call("limit=101").await;
         assert_eq!(
             (status, body["errors"][0]["field"].as_str()),
             (400, Some("limit"))

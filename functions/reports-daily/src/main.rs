@@ -3,16 +3,8 @@
 
 mod handler;
 
-use lambda_runtime::{LambdaEvent, service_fn};
-use shared::db::Table;
-use shared::reports::Reports;
-
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    let (config, sdk) = shared::start().await?;
-    let reports = Reports::from_config(&sdk, &config, Table::from_config(&sdk, &config)?)?;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<handler::ScheduledRun>| {
-        shared::emf::flushed(handler::report(&reports, event.payload))
-    }))
-    .await
+async fn main() -> Result<(), shared::events::Error> {
+    let (_, state) = shared::start::<handler::State>().await?;
+    shared::events::run(state, handler::report).await
 }

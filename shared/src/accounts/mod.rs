@@ -1,13 +1,14 @@
 //! Accounts: users, their credentials and their sessions.
 //!
 //! `keys` names every item; `model` holds the validated values and the items; `repo` every
-//! DynamoDB access (conditions, transactions); `service` the rules of `API.md` (registration,
+//! DynamoDB access (conditions, transactions); `requests` the routes' bodies; `service` the rules of `API.md` (registration,
 //! login with lockout, refresh-token rotation with reuse detection, password reset, profile,
 //! roles).
 
 pub mod keys;
 pub mod model;
 pub mod repo;
+pub mod requests;
 pub mod service;
 
 pub use model::{Email, User};

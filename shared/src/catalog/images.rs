@@ -57,14 +57,15 @@ pub struct ImagePipeline<C> {
 }
 
 impl<C: ImageCodec> ImagePipeline<C> {
-    /// The table and the images bucket (`IMAGES_BUCKET`) of the configuration.
-    pub fn from_config(
+    /// The pipeline on `table` and the images bucket (`IMAGES_BUCKET`) of the configuration.
+    pub fn new(
         sdk: &aws_config::SdkConfig,
         config: &Config,
+        table: Table,
         codec: C,
     ) -> Result<Self, ConfigError> {
         Ok(Self {
-            table: Table::from_config(sdk, config)?,
+            table,
             s3: crate::aws::s3(sdk, config),
             images_bucket: config.required(&config.images_bucket, "IMAGES_BUCKET")?,
             codec,

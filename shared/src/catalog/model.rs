@@ -190,10 +190,9 @@ pub struct ProductFields {
     pub active: Option<bool>,
 }
 
-impl ProductFields {
-    /// The fields a new product must have.
-    pub const REQUIRED: &'static [&'static str] =
-        &["sku", "name", "price_cents", "category", "stock"];
+/// A new product's body; a `PATCH` takes any subset of the same fields.
+impl crate::http::Input for ProductFields {
+    const REQUIRED: &'static [&'static str] = &["sku", "name", "price_cents", "category", "stock"];
 }
 
 /// `POST /products/{id}/images`.
@@ -204,8 +203,8 @@ pub struct NewImage {
     pub content_length: Option<UploadLength>,
 }
 
-impl NewImage {
-    pub const REQUIRED: &'static [&'static str] = &["content_type", "content_length"];
+impl crate::http::Input for NewImage {
+    const REQUIRED: &'static [&'static str] = &["content_type", "content_length"];
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

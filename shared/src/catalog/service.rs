@@ -259,7 +259,7 @@ impl Catalog {
             fields.category,
             fields.stock,
         ) else {
-            let missing = ProductFields::REQUIRED
+            let missing = <ProductFields as crate::http::Input>::REQUIRED
                 .iter()
                 .map(|f| FieldError::new(*f, "is required"));
             return Err(ApiError::Validation(missing.collect()));
@@ -362,7 +362,7 @@ impl Catalog {
     ) -> Result<Upload, ApiError> {
         let (Some(content_type), Some(content_length)) = (image.content_type, image.content_length)
         else {
-            let missing = NewImage::REQUIRED
+            let missing = <NewImage as crate::http::Input>::REQUIRED
                 .iter()
                 .map(|f| FieldError::new(*f, "is required"));
             return Err(ApiError::Validation(missing.collect()));

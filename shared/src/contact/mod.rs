@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::accounts::model::Email;
 use crate::auth::Principal;
 use crate::clock::rfc3339;
-use crate::cursor::Page;
+use crate::cursor::{Page, PageRequest};
 use crate::db::{Index, Position, Table, from_item, newest_first, to_item};
 use crate::error::ApiError;
 use crate::ids::Id;
@@ -60,8 +60,8 @@ pub struct NewMessage {
     pub message: MessageText,
 }
 
-impl NewMessage {
-    pub const REQUIRED: &'static [&'static str] = &["name", "email", "message"];
+impl crate::http::Input for NewMessage {
+    const REQUIRED: &'static [&'static str] = &["name", "email", "message"];
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -145,26 +145,31 @@ impl Contact {
     pub async fn list(
         &self,
         principal: &Principal,
-        limit: u32,
-        cursor: Option<&str>,
+        page: PageRequest,
         keys: &Keys,
         now: i64,
     ) -> Result<Page<Message>, ApiError> {
         principal.require_admin()?;
         const SCOPE: &str = "messages";
-        let page = keys
+        let limit = page.limit as usize;
+        let found = keys
             .cursors()
-            .read_page(SCOPE, cursor, now, |start: Option<Position>| async move {
-                let (items, next) =
-                    newest_first(&self.table, Index::Gsi1, ALL, limit as usize, start).await?;
-                let items = items
-                    .into_iter()
-                    .map(from_item::<MessageItem>)
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok((items, next))
-            })
+            .read_page(
+                SCOPE,
+                page.cursor.as_deref(),
+                now,
+                |start: Option<Position>| async move {
+                    let (items, next) =
+                        newest_first(&self.table, Index::Gsi1, ALL, limit, start).await?;
+                    let items = items
+                        .into_iter()
+                        .map(from_item::<MessageItem>)
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok((items, next))
+                },
+            )
             .await?;
-        Ok(page.map(|m| Message {
+        Ok(found.map(|m| Message {
             id: m.id,
             name: m.name,
             email: m.email,

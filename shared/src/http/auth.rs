@@ -1,5 +1,8 @@
 //! Who makes a request: the bearer token read into a [`Principal`], and the admin gate. Any
 //! missing, malformed, forged or expired token is `401 unauthorized`, with no hint of which.
+//!
+//! A function whose routes confirm admins holds a [`Gate`] (the keys and the accounts); one that
+//! only reads the principal holds the [`Keys`] alone.
 
 use http::header;
 use lambda_http::Request;
@@ -8,8 +11,9 @@ use super::request::header_str;
 use crate::accounts::Accounts;
 use crate::auth::Principal;
 use crate::auth::jwt::TokenVerifier;
+use crate::env::{Env, FromEnv, StartError};
 use crate::error::ApiError;
-use crate::secrets::LazyKeys;
+use crate::secrets::{Keys, LazyKeys};
 
 /// Whether the request carries an `Authorization` header at all.
 pub fn has_credentials(request: &Request) -> bool {
@@ -71,4 +75,72 @@ pub async fn optional_principal(
     confirmed(request, keys.get().await?.verifier(), accounts)
         .await
         .map(Some)
+}
+
+/// The keys that check tokens and the accounts that confirm an admin: what a function needs to
+/// tell who makes a request and what they may do.
+pub struct Gate {
+    keys: Keys,
+    accounts: Accounts,
+}
+
+impl FromEnv for Gate {
+    async fn from_env(env: &Env) -> Result<Self, StartError> {
+        Ok(Self {
+            keys: Keys::from_env(env).await?,
+            accounts: Accounts::from_env(env).await?,
+        })
+    }
+}
+
+impl Gate {
+    /// The signed-in caller; see [`principal`].
+    pub fn principal(&self, request: &Request) -> Result<Principal, ApiError> {
+        principal(request, self.keys.verifier())
+    }
+
+    /// An admin, confirmed; see [`admin`].
+    pub async fn admin(&self, request: &Request) -> Result<Principal, ApiError> {
+        admin(request, self.keys.verifier(), &self.accounts).await
+    }
+
+    /// The signed-in caller, confirmed if they say admin; see [`confirmed`].
+    pub async fn confirmed(&self, request: &Request) -> Result<Principal, ApiError> {
+        confirmed(request, self.keys.verifier(), &self.accounts).await
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
+    }
+}
+
+/// The gate of routes open to anyone, whose signed-in callers see more (the catalog): the keys
+/// are read only when a request brings a token.
+pub struct OptionalGate {
+    keys: LazyKeys,
+    accounts: Accounts,
+}
+
+impl FromEnv for OptionalGate {
+    async fn from_env(env: &Env) -> Result<Self, StartError> {
+        Ok(Self {
+            keys: LazyKeys::from_env(env).await?,
+            accounts: Accounts::from_env(env).await?,
+        })
+    }
+}
+
+impl OptionalGate {
+    /// The caller, if the request has a token; see [`optional_principal`].
+    pub async fn principal(&self, request: &Request) -> Result<Option<Principal>, ApiError> {
+        optional_principal(request, &self.keys, &self.accounts).await
+    }
+
+    pub fn keys(&self) -> &LazyKeys {
+        &self.keys
+    }
 }

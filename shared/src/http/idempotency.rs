@@ -11,7 +11,7 @@ use std::future::Future;
 use http::header::{HeaderName, HeaderValue};
 use lambda_http::{Body, Request, RequestExt, Response};
 
-use super::{HandlerResult, body_bytes, header_str, problem};
+use super::{HandlerResult, Input, body, body_bytes, header_str, problem};
 use crate::error::ApiError;
 use crate::idempotency::{Caller, Claim, Fingerprint, Idempotency, StoredResponse};
 
@@ -40,6 +40,25 @@ impl Idempotent {
         Self {
             store: Idempotency::new(table),
         }
+    }
+
+    /// A POST whose body is the route's [`Input`], run once per key: `work` gets the body.
+    pub async fn post<T, W, Fut>(
+        &self,
+        request: Request,
+        caller: Caller<'_>,
+        rule: KeyRule,
+        work: W,
+    ) -> HandlerResult
+    where
+        T: Input,
+        W: FnOnce(T) -> Fut,
+        Fut: Future<Output = HandlerResult>,
+    {
+        self.run(request, caller, rule, |request| async move {
+            work(body(&request)?).await
+        })
+        .await
     }
 
     /// Runs `work` once per key: the first request with a key runs it, a retry gets its response.

@@ -26,7 +26,8 @@ use crate::config::{Config, Cors};
 use crate::error::{ApiError, cause_chain};
 
 pub use request::{
-    MAX_BODY_BYTES, PageRequest, body_bytes, header_str, json_body, path_id, query_param, source_ip,
+    Input, MAX_BODY_BYTES, PageRequest, body, body_bytes, header_str, json_body, path_id,
+    query_param, source_ip,
 };
 
 /// What a handler returns.
@@ -39,16 +40,32 @@ const EXPOSED_HEADERS: &str =
 pub const ALLOWED_REQUEST_HEADERS: &str =
     "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key";
 
-/// Runs an API function: every invocation goes through [`respond`].
-pub async fn run<H, Fut>(config: Config, handler: H) -> Result<(), lambda_http::Error>
+/// A handler of an API function: an async function of the function's state and the request.
+///
+/// Implemented by every `async fn(&State, Request) -> HandlerResult`; the trait only names the
+/// future's type, which borrows the state.
+pub trait Handler<'s, S: 's>: Fn(&'s S, Request) -> Self::Answer {
+    type Answer: Future<Output = HandlerResult> + Send + 's;
+}
+
+impl<'s, S: 's, F, Fut> Handler<'s, S> for F
 where
-    H: Fn(Request) -> Fut + Sync,
-    Fut: Future<Output = HandlerResult> + Send,
+    F: Fn(&'s S, Request) -> Fut,
+    Fut: Future<Output = HandlerResult> + Send + 's,
 {
-    let config = &config;
-    let handler = &handler;
+    type Answer = Fut;
+}
+
+/// Runs an API function: its state, built at cold start, and its handler, through which every
+/// invocation goes by way of [`respond`].
+pub async fn run<S, H>(config: Config, state: S, handler: H) -> Result<(), lambda_http::Error>
+where
+    S: Sync,
+    H: for<'s> Handler<'s, S> + Sync,
+{
+    let (config, state, handler) = (&config, &state, &handler);
     lambda_http::run(service_fn(move |request: Request| async move {
-        Ok::<_, Infallible>(respond(config, request, handler).await)
+        Ok::<_, Infallible>(respond(config, request, |request| handler(state, request)).await)
     }))
     .await
 }

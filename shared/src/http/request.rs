@@ -8,6 +8,7 @@ use lambda_http::{Body, Request, RequestExt};
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde_json::Value;
 
+pub use crate::cursor::PageRequest;
 use crate::error::{ApiError, FieldError};
 use crate::ids::Id;
 
@@ -74,6 +75,17 @@ pub fn json_body<T: DeserializeOwned>(
         _ => return Err(ApiError::UnsupportedMediaType),
     }
     parse_json(bytes, required)
+}
+
+/// What a route takes as its JSON body, and which of its fields a request must send.
+pub trait Input: DeserializeOwned {
+    /// The fields that must be present (the others have defaults or are optional).
+    const REQUIRED: &'static [&'static str];
+}
+
+/// The body as the route's [`Input`]: see [`json_body`].
+pub fn body<T: Input>(request: &Request) -> Result<T, ApiError> {
+    json_body(request, T::REQUIRED)
 }
 
 /// Parses a JSON body into `T`: see [`json_body`].
@@ -299,17 +311,8 @@ where
         .map_err(|err| ApiError::validation(name, format!("{err}")))
 }
 
-/// `?limit=&cursor=` of a paginated listing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageRequest {
-    pub limit: u32,
-    pub cursor: Option<String>,
-}
-
 impl PageRequest {
-    pub const DEFAULT_LIMIT: u32 = 20;
-    pub const MAX_LIMIT: u32 = 100;
-
+    /// The page `?limit=&cursor=` asks for.
     pub fn from_request(request: &Request) -> Result<Self, ApiError> {
         let limit = match query_param::<u32>(request, "limit") {
             Ok(Some(limit)) if (1..=Self::MAX_LIMIT).contains(&limit) => limit,

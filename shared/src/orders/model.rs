@@ -104,8 +104,8 @@ pub struct NewOrder {
     pub shipping_address: ShippingAddress,
 }
 
-impl NewOrder {
-    pub const REQUIRED: &'static [&'static str] = &["items", "shipping_address"];
+impl crate::http::Input for NewOrder {
+    const REQUIRED: &'static [&'static str] = &["items", "shipping_address"];
 }
 
 /// `POST /admin/orders/{id}/ship`'s body.
@@ -115,8 +115,8 @@ pub struct Shipment {
     pub tracking_number: AddressLine,
 }
 
-impl Shipment {
-    pub const REQUIRED: &'static [&'static str] = &["tracking_number"];
+impl crate::http::Input for Shipment {
+    const REQUIRED: &'static [&'static str] = &["tracking_number"];
 }
 
 /// A line of an order: the product as it was sold.
@@ -268,7 +268,7 @@ mod tests {
             "shipping_address": {"name": "", "line1": "1 Main St", "city": "Berlin",
             "postal_code": "10115", "country": "Germany"}}"#;
         let Err(crate::ApiError::Validation(errors)) =
-            parse_json::<NewOrder>(body, NewOrder::REQUIRED)
+            parse_json::<NewOrder>(body, <NewOrder as crate::http::Input>::REQUIRED)
         else {
             panic!("a bad body must be refused");
         };

@@ -9,7 +9,7 @@ use super::repo::{self, Changes, CheckoutRefused, Listing};
 use super::state::{self, Action, Actor, OrderStatus};
 use crate::auth::Principal;
 use crate::config::Config;
-use crate::cursor::Page;
+use crate::cursor::{Page, PageRequest};
 use crate::db::Table;
 use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::ids::Id;
@@ -206,13 +206,12 @@ impl Orders {
     pub async fn list_mine(
         &self,
         principal: &Principal,
-        limit: u32,
-        cursor: Option<&str>,
+        page: PageRequest,
         keys: &Keys,
         now: i64,
     ) -> Result<Page<Order>, ApiError> {
         let listing = Listing::Customer(principal.user_id.clone());
-        self.page(listing, limit, cursor, keys, now).await
+        self.page(listing, page, keys, now).await
     }
 
     /// `GET /admin/orders`: every order, or those in `status`, newest first; admins only.
@@ -220,14 +219,13 @@ impl Orders {
         &self,
         principal: &Principal,
         status: Option<OrderStatus>,
-        limit: u32,
-        cursor: Option<&str>,
+        page: PageRequest,
         keys: &Keys,
         now: i64,
     ) -> Result<Page<Order>, ApiError> {
         principal.require_admin()?;
         let listing = status.map_or(Listing::All, Listing::Status);
-        self.page(listing, limit, cursor, keys, now).await
+        self.page(listing, page, keys, now).await
     }
 
     /// The expiry job: every order still waiting for its payment at `now` past its `expires_at`
@@ -303,23 +301,23 @@ impl Orders {
     async fn page(
         &self,
         listing: Listing,
-        limit: u32,
-        cursor: Option<&str>,
+        page: PageRequest,
         keys: &Keys,
         now: i64,
     ) -> Result<Page<Order>, ApiError> {
+        let limit = page.limit as usize;
         let scope = match &listing {
             Listing::Customer(user) => format!("orders|customer|{user}"),
             Listing::Status(status) => format!("orders|status|{}", status.as_str()),
             Listing::All => "orders|all".to_owned(),
         };
-        let page = keys
+        let found = keys
             .cursors()
-            .read_page(&scope, cursor, now, |start| {
-                repo::list(&self.table, &listing, limit as usize, start)
+            .read_page(&scope, page.cursor.as_deref(), now, |start| {
+                repo::list(&self.table, &listing, limit, start)
             })
             .await?;
-        Ok(page.map(|order| order.view()))
+        Ok(found.map(|order| order.view()))
     }
 
     /// `POST /orders/{id}/cancel`: by its owner while unpaid, by an admin until it ships. The

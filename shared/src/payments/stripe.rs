@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::{Intent, PaymentProvider};
-use crate::config::Config;
+use crate::env::SecretSource;
 use crate::error::ApiError;
 use crate::secrets::SecretError;
 
@@ -80,12 +80,11 @@ struct ErrorBody {
 }
 
 impl Stripe {
-    /// The client `STRIPE_API_BASE` and the key secret describe.
-    pub async fn load(sdk: &aws_config::SdkConfig, config: &Config) -> Result<Self, SecretError> {
-        let arn = config.required(&config.stripe_key_secret_arn, "STRIPE_KEY_SECRET_ARN")?;
-        let secret: KeySecret = crate::secrets::read_json(sdk, &arn).await?;
-        Self::new(&config.stripe_api_base, secret.secret_key)
-            .map_err(|why| SecretError::Invalid(arn, why))
+    /// The client of the API at `base` (`STRIPE_API_BASE`), with the key the secret holds.
+    pub async fn load(source: &SecretSource, base: &str) -> Result<Self, SecretError> {
+        let secret: KeySecret = source.read_json().await?;
+        Self::new(base, secret.secret_key)
+            .map_err(|why| SecretError::Invalid(source.arn().to_owned(), why))
     }
 
     pub fn new(base: &str, secret_key: String) -> Result<Self, &'static str> {

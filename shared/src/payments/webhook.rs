@@ -7,6 +7,9 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
+use crate::env::SecretSource;
+use crate::secrets::SecretError;
+
 /// How far `t` may be from now, either way.
 pub const TOLERANCE_SECONDS: i64 = 300;
 
@@ -121,7 +124,7 @@ struct Cached {
 /// Read at cold start; a delivery that matches neither makes the function read the secret
 /// again (at most once per [`REFRESH_EVERY`]), so a rotation needs no new processes.
 pub struct WebhookSecrets {
-    source: Option<(aws_sdk_secretsmanager::Client, String)>,
+    source: SecretSource,
     cached: tokio::sync::Mutex<Cached>,
 }
 
@@ -132,18 +135,11 @@ impl std::fmt::Debug for WebhookSecrets {
 }
 
 impl WebhookSecrets {
-    pub async fn load(
-        sdk: &aws_config::SdkConfig,
-        config: &crate::config::Config,
-    ) -> Result<Self, crate::secrets::SecretError> {
-        let arn = config.required(
-            &config.stripe_webhook_secret_arn,
-            "STRIPE_WEBHOOK_SECRET_ARN",
-        )?;
-        let client = aws_sdk_secretsmanager::Client::new(sdk);
-        let secrets = Self::read(&client, &arn).await?;
+    /// The secrets `source` holds, read now.
+    pub async fn load(source: SecretSource) -> Result<Self, SecretError> {
+        let secrets = Self::read(&source).await?;
         Ok(Self {
-            source: Some((client, arn)),
+            source,
             cached: tokio::sync::Mutex::new(Cached {
                 secrets,
                 read_at: std::time::Instant::now(),
@@ -151,31 +147,11 @@ impl WebhookSecrets {
         })
     }
 
-    /// Secrets that are never read again (handler tests).
-    pub fn fixed(current: &str, previous: Option<&str>) -> Self {
-        Self {
-            source: None,
-            cached: tokio::sync::Mutex::new(Cached {
-                secrets: SecretPair {
-                    current: current.to_owned(),
-                    previous: previous.map(str::to_owned),
-                },
-                read_at: std::time::Instant::now(),
-            }),
-        }
-    }
-
-    async fn read(
-        client: &aws_sdk_secretsmanager::Client,
-        arn: &str,
-    ) -> Result<SecretPair, crate::secrets::SecretError> {
-        let text = crate::secrets::read_string(client, arn).await?;
-        let pair: SecretPair = serde_json::from_str(&text).map_err(|_| {
-            crate::secrets::SecretError::Invalid(arn.to_owned(), "not the expected JSON")
-        })?;
+    async fn read(source: &SecretSource) -> Result<SecretPair, SecretError> {
+        let pair: SecretPair = source.read_json().await?;
         if pair.current.is_empty() {
-            return Err(crate::secrets::SecretError::Invalid(
-                arn.to_owned(),
+            return Err(SecretError::Invalid(
+                source.arn().to_owned(),
                 "`current` is empty",
             ));
         }
@@ -192,14 +168,14 @@ impl WebhookSecrets {
     ) -> Result<(), SignatureError> {
         let mut cached = self.cached.lock().await;
         let first = verify(header, body, &cached.secrets.all(), now);
-        let Some((client, arn)) = &self.source else {
-            return first;
-        };
-        if first != Err(SignatureError::NoMatch) || cached.read_at.elapsed() < REFRESH_EVERY {
+        let may_have_rotated = self.source.can_change()
+            && first == Err(SignatureError::NoMatch)
+            && cached.read_at.elapsed() >= REFRESH_EVERY;
+        if !may_have_rotated {
             return first;
         }
         cached.read_at = std::time::Instant::now();
-        match Self::read(client, arn).await {
+        match Self::read(&self.source).await {
             Ok(secrets) => cached.secrets = secrets,
             Err(err) => {
                 tracing::warn!(error = %crate::error::cause_chain(&err), "webhook secret not read again");
