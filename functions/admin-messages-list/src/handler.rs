@@ -8,10 +8,7 @@ use shared::http::{HandlerResult, PageRequest, json};
 
 shared::state! {
     /// The messages, and the gate that lets only admins read them.
-    pub struct State {
-        contact: Contact,
-        gate: Gate,
-    }
+    pub struct State { contact: Contact, gate: Gate }
 }
 
 pub async fn list(s: &State, request: Request) -> HandlerResult {

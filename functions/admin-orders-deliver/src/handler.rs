@@ -9,11 +9,7 @@ use shared::orders::service::Orders;
 
 shared::state! {
     /// The orders, the admin gate and the idempotency keys.
-    pub struct State {
-        orders: Orders,
-        gate: Gate,
-        idempotent: Idempotent,
-    }
+    pub struct State { orders: Orders, gate: Gate, idempotent: Idempotent }
 }
 
 pub async fn deliver(s: &State, request: Request) -> HandlerResult {

@@ -9,10 +9,7 @@ use shared::orders::state::OrderStatus;
 
 shared::state! {
     /// The orders and the admin gate.
-    pub struct State {
-        orders: Orders,
-        gate: Gate,
-    }
+    pub struct State { orders: Orders, gate: Gate }
 }
 
 pub async fn list(s: &State, request: Request) -> HandlerResult {

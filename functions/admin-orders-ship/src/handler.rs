@@ -11,12 +11,7 @@ use shared::orders::service::Orders;
 
 shared::state! {
     /// The orders, the mail queue for the notice, the admin gate and the idempotency keys.
-    pub struct State {
-        orders: Orders,
-        mail: MailQueue,
-        gate: Gate,
-        idempotent: Idempotent,
-    }
+    pub struct State { orders: Orders, mail: MailQueue, gate: Gate, idempotent: Idempotent }
 }
 
 pub async fn ship(s: &State, request: Request) -> HandlerResult {

@@ -8,10 +8,7 @@ use shared::reports::Reports;
 
 shared::state! {
     /// The reports bucket and the admin gate.
-    pub struct State {
-        reports: Reports,
-        gate: Gate,
-    }
+    pub struct State { reports: Reports, gate: Gate }
 }
 
 pub async fn get(s: &State, request: Request) -> HandlerResult {

@@ -10,10 +10,7 @@ use shared::http::{HandlerResult, json, path_id};
 
 shared::state! {
     /// The admin gate, whose accounts are the ones changed, and the idempotency keys.
-    pub struct State {
-        gate: Gate,
-        idempotent: Idempotent,
-    }
+    pub struct State { gate: Gate, idempotent: Idempotent }
 }
 
 pub async fn set_role(s: &State, request: Request) -> HandlerResult {

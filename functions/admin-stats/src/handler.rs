@@ -9,11 +9,7 @@ use shared::orders::service::Orders;
 
 shared::state! {
     /// The orders and the catalog it counts, and the admin gate.
-    pub struct State {
-        orders: Orders,
-        catalog: Catalog,
-        gate: Gate,
-    }
+    pub struct State { orders: Orders, catalog: Catalog, gate: Gate }
 }
 
 pub async fn stats(s: &State, request: Request) -> HandlerResult {

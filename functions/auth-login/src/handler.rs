@@ -11,11 +11,7 @@ use shared::secrets::Keys;
 
 shared::state! {
     /// The accounts, the keys that sign the tokens, and the idempotency keys.
-    pub struct State {
-        accounts: Accounts,
-        keys: Keys,
-        idempotent: Idempotent,
-    }
+    pub struct State { accounts: Accounts, keys: Keys, idempotent: Idempotent }
 }
 
 pub async fn login(s: &State, request: Request) -> HandlerResult {
@@ -42,19 +38,14 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/auth-login/login.json");
 
     #[tokio::test]
-    async fn the_sample_is_counted_against_the_table_first_and_an_unreachable_one_is_a_503() {
+    async fn a_login_is_refused_precisely_and_counted_against_the_table_first() {
+        // The sample is counted against the table first and an unreachable one is a 503.
         assert_eq!(testing::call(SAMPLE, login).await.0, 503);
-    }
-
-    #[tokio::test]
-    async fn missing_credentials_are_named() {
+        // Missing credentials are named.
         let (status, body) = testing::call(&testing::with_body(SAMPLE, "{}"), login).await;
         assert_eq!(status, 400);
         assert_eq!(body["errors"].as_array().map(Vec::len), Some(2));
-    }
-
-    #[tokio::test]
-    async fn an_address_that_is_no_email_is_refused_without_a_lookup() {
+        // An address that is no email is refused without a lookup.
         let body = r#"{"email": "nobody", "password": "whatever it is"}"#;
         let (status, body) = testing::call(&testing::with_body(SAMPLE, body), login).await;
         assert_eq!(

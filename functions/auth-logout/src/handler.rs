@@ -10,11 +10,7 @@ use shared::secrets::Keys;
 
 shared::state! {
     /// The accounts, the keys that check the caller's token, and the idempotency keys.
-    pub struct State {
-        accounts: Accounts,
-        keys: Keys,
-        idempotent: Idempotent,
-    }
+    pub struct State { accounts: Accounts, keys: Keys, idempotent: Idempotent }
 }
 
 pub async fn logout(s: &State, request: Request) -> HandlerResult {
@@ -42,12 +38,10 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/auth-logout/logout.json");
 
     #[tokio::test]
-    async fn a_sample_signed_with_other_keys_is_a_401() {
+    async fn only_a_token_of_these_keys_reaches_the_table() {
+        // A sample signed with other keys is a 401.
         assert_eq!(testing::call(SAMPLE, logout).await.0, 401);
-    }
-
-    #[tokio::test]
-    async fn a_valid_token_reaches_the_table() {
+        // A valid token reaches the table.
         let signed_in = testing::as_role(SAMPLE, Role::Customer);
         assert_eq!(testing::call(&signed_in, logout).await.0, 503);
     }

@@ -9,10 +9,7 @@ use shared::idempotency::Caller;
 
 shared::state! {
     /// The accounts and the idempotency keys.
-    pub struct State {
-        accounts: Accounts,
-        idempotent: Idempotent,
-    }
+    pub struct State { accounts: Accounts, idempotent: Idempotent }
 }
 
 pub async fn confirm_reset(s: &State, request: Request) -> HandlerResult {
@@ -43,12 +40,10 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/auth-password-reset-confirm/confirm.json");
 
     #[tokio::test]
-    async fn the_sample_looks_its_token_up_and_an_unreachable_table_is_a_503() {
+    async fn a_reset_needs_its_token_which_is_looked_up_in_the_table() {
+        // The sample looks its token up and an unreachable table is a 503.
         assert_eq!(testing::call(SAMPLE, confirm_reset).await.0, 503);
-    }
-
-    #[tokio::test]
-    async fn a_body_without_a_token_is_a_400() {
+        // A body without a token is a 400.
         let event = testing::with_body(SAMPLE, r#"{"password": "a long password"}"#);
         assert_eq!(testing::call(&event, confirm_reset).await.0, 400);
     }

@@ -12,11 +12,7 @@ use shared::mail::MailQueue;
 
 shared::state! {
     /// The accounts, the mail queue and the idempotency keys.
-    pub struct State {
-        accounts: Accounts,
-        mail: MailQueue,
-        idempotent: Idempotent,
-    }
+    pub struct State { accounts: Accounts, mail: MailQueue, idempotent: Idempotent }
 }
 
 pub async fn request_reset(s: &State, request: Request) -> HandlerResult {
@@ -43,12 +39,10 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/auth-password-reset/request.json");
 
     #[tokio::test]
-    async fn the_sample_is_counted_first_and_an_unreachable_table_is_a_503() {
+    async fn a_reset_is_asked_for_an_email_and_counted_in_the_table_first() {
+        // The sample is counted first and an unreachable table is a 503.
         assert_eq!(testing::call(SAMPLE, request_reset).await.0, 503);
-    }
-
-    #[tokio::test]
-    async fn something_that_is_not_an_email_is_a_400() {
+        // Something that is not an email is a 400.
         let event = testing::with_body(SAMPLE, r#"{"email": "nope"}"#);
         assert_eq!(testing::call(&event, request_reset).await.0, 400);
     }

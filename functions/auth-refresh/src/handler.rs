@@ -11,11 +11,7 @@ use shared::secrets::Keys;
 
 shared::state! {
     /// The accounts, the keys that sign the new tokens, and the idempotency keys.
-    pub struct State {
-        accounts: Accounts,
-        keys: Keys,
-        idempotent: Idempotent,
-    }
+    pub struct State { accounts: Accounts, keys: Keys, idempotent: Idempotent }
 }
 
 pub async fn refresh(s: &State, request: Request) -> HandlerResult {
@@ -45,12 +41,10 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/auth-refresh/refresh.json");
 
     #[tokio::test]
-    async fn the_sample_looks_its_token_up_and_an_unreachable_table_is_a_503() {
+    async fn a_refresh_token_must_be_text_and_is_looked_up_in_the_table() {
+        // The sample looks its token up and an unreachable table is a 503.
         assert_eq!(testing::call(SAMPLE, refresh).await.0, 503);
-    }
-
-    #[tokio::test]
-    async fn a_token_of_the_wrong_type_is_a_400() {
+        // A token of the wrong type is a 400.
         let event = testing::with_body(SAMPLE, r#"{"refresh_token": 7}"#);
         assert_eq!(testing::call(&event, refresh).await.0, 400);
     }

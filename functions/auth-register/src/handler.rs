@@ -11,10 +11,7 @@ use shared::idempotency::Caller;
 
 shared::state! {
     /// The accounts and the idempotency keys.
-    pub struct State {
-        accounts: Accounts,
-        idempotent: Idempotent,
-    }
+    pub struct State { accounts: Accounts, idempotent: Idempotent }
 }
 
 pub async fn register(s: &State, request: Request) -> HandlerResult {
@@ -39,16 +36,14 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/auth-register/register.json");
 
     #[tokio::test]
-    async fn the_sample_reaches_the_table_and_an_unreachable_table_is_a_503() {
+    async fn every_wrong_field_is_named_and_a_good_body_reaches_the_table() {
+        // The sample reaches the table and an unreachable table is a 503.
         let (status, body) = testing::call(SAMPLE, register).await;
         assert_eq!(
             (status, body["code"].as_str()),
             (503, Some("service_unavailable"))
         );
-    }
-
-    #[tokio::test]
-    async fn every_wrong_field_is_named_before_anything_is_stored() {
+        // Every wrong field is named before anything is stored.
         let event = testing::with_body(SAMPLE, r#"{"email": 5, "name": "a\u202eb"}"#);
         let (status, body) = testing::call(&event, register).await;
         assert_eq!(status, 400);

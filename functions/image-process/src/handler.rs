@@ -10,9 +10,7 @@ use crate::codec::Codec;
 
 shared::state! {
     /// The image pipeline, with this crate's codec.
-    pub struct State {
-        pipeline: ImagePipeline<Codec>,
-    }
+    pub struct State { pipeline: ImagePipeline<Codec> }
 }
 
 /// Hands every record to the pipeline; an error (S3 or DynamoDB unreachable) fails the
@@ -39,14 +37,12 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/image-process/object-created.json");
 
     #[tokio::test]
-    async fn the_sample_is_an_upload_the_pipeline_reads_and_an_unreachable_table_fails_it() {
+    async fn uploads_are_read_from_their_prefix_only_and_an_unreachable_table_fails_them() {
+        // The sample is an upload the pipeline reads and an unreachable table fails it.
         let state = testing::state().await;
         let err = handle(&state, testing::event(SAMPLE)).await.unwrap_err();
         assert!(err.to_string().contains("unavailable"), "{err}");
-    }
-
-    #[tokio::test]
-    async fn a_key_outside_the_upload_prefix_is_ignored_without_a_read() {
+        // A key outside the upload prefix is ignored without a read.
         let elsewhere = testing::event(&SAMPLE.replace("incoming", "elsewhere"));
         assert!(handle(&testing::state().await, elsewhere).await.is_ok());
     }

@@ -12,11 +12,7 @@ use shared::orders::emails::{OrderEmail, OrderMail, render};
 
 shared::state! {
     /// The accounts (recipients, reset tokens), the orders' emails and the SES sender.
-    pub struct State {
-        accounts: Accounts,
-        orders: OrderMail,
-        mailer: Mailer,
-    }
+    pub struct State { accounts: Accounts, orders: OrderMail, mailer: Mailer }
 }
 
 pub async fn handle(s: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {

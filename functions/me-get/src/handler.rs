@@ -10,10 +10,7 @@ use shared::secrets::Keys;
 
 shared::state! {
     /// The accounts and the keys that check the caller's token.
-    pub struct State {
-        accounts: Accounts,
-        keys: Keys,
-    }
+    pub struct State { accounts: Accounts, keys: Keys }
 }
 
 pub async fn me(s: &State, request: Request) -> HandlerResult {
@@ -31,12 +28,10 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/me-get/me.json");
 
     #[tokio::test]
-    async fn the_samples_token_is_not_one_of_these_keys() {
+    async fn only_a_token_of_these_keys_reads_the_user() {
+        // The samples token is not one of these keys.
         assert_eq!(testing::call(SAMPLE, me).await.0, 401);
-    }
-
-    #[tokio::test]
-    async fn a_valid_token_reads_the_user() {
+        // A valid token reads the user.
         let signed_in = testing::as_role(SAMPLE, Role::Customer);
         assert_eq!(testing::call(&signed_in, me).await.0, 503);
     }

@@ -11,10 +11,7 @@ use shared::secrets::Keys;
 
 shared::state! {
     /// The accounts and the keys that check the caller's token.
-    pub struct State {
-        accounts: Accounts,
-        keys: Keys,
-    }
+    pub struct State { accounts: Accounts, keys: Keys }
 }
 
 pub async fn update_me(s: &State, request: Request) -> HandlerResult {
@@ -34,14 +31,12 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/me-update/rename.json");
 
     #[tokio::test]
-    async fn a_rename_reaches_the_table() {
+    async fn a_rename_reaches_the_table_and_a_role_in_the_body_is_refused() {
+        // A rename reaches the table.
         let signed_in = testing::as_role(SAMPLE, Role::Customer);
         assert_eq!(testing::call(&signed_in, update_me).await.0, 503);
         assert_eq!(testing::call(SAMPLE, update_me).await.0, 401);
-    }
-
-    #[tokio::test]
-    async fn a_role_in_the_body_is_refused() {
+        // A role in the body is refused.
         let signed_in = testing::as_role(SAMPLE, Role::Customer);
         let event = testing::with_body(&signed_in, r#"{"role": "admin", "name": ""}"#);
         let (status, body) = testing::call(&event, update_me).await;

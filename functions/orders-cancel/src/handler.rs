@@ -10,12 +10,7 @@ use shared::payments::stripe::Stripe;
 
 shared::state! {
     /// The orders, Stripe for a refund, the gate (owners, and admins confirmed) and the keys.
-    pub struct State {
-        orders: Orders,
-        stripe: Stripe,
-        gate: Gate,
-        idempotent: Idempotent,
-    }
+    pub struct State { orders: Orders, stripe: Stripe, gate: Gate, idempotent: Idempotent }
 }
 
 pub async fn cancel(s: &State, request: Request) -> HandlerResult {

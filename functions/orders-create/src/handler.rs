@@ -13,12 +13,7 @@ use shared::secrets::Keys;
 shared::state! {
     /// The orders, Stripe for the payment, the keys that check the buyer's token, and the
     /// idempotency keys.
-    pub struct State {
-        orders: Orders,
-        stripe: Stripe,
-        keys: Keys,
-        idempotent: Idempotent,
-    }
+    pub struct State { orders: Orders, stripe: Stripe, keys: Keys, idempotent: Idempotent }
 }
 
 pub async fn create(s: &State, request: Request) -> HandlerResult {
@@ -43,7 +38,8 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/orders-create/create.json");
 
     #[tokio::test]
-    async fn a_checkout_needs_a_token_and_an_idempotency_key() {
+    async fn a_checkout_needs_a_token_and_an_idempotency_key_before_the_table() {
+        // A checkout needs a token and an idempotency key.
         assert_eq!(testing::call(SAMPLE, create).await.0, 401);
         let signed_in = testing::as_role(SAMPLE, Role::Customer);
         let without_key = signed_in.replace("\"idempotency-key\"", "\"x-unused\"");
@@ -52,10 +48,7 @@ mod tests {
             (status, problem["code"].as_str()),
             (400, Some("idempotency_key_required"))
         );
-    }
-
-    #[tokio::test]
-    async fn with_both_the_key_is_claimed_first_and_an_unreachable_table_is_a_503() {
+        // With both the key is claimed first and an unreachable table is a 503.
         let signed_in = testing::as_role(SAMPLE, Role::Customer);
         assert_eq!(testing::call(&signed_in, create).await.0, 503);
     }

@@ -8,9 +8,7 @@ use shared::orders::service::{ExpiryRun, Orders};
 
 shared::state! {
     /// The orders.
-    pub struct State {
-        orders: Orders,
-    }
+    pub struct State { orders: Orders }
 }
 
 pub async fn expire(s: &State, event: LambdaEvent<ScheduledRun>) -> Result<ExpiryRun, Error> {
@@ -39,22 +37,17 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/orders-expire/scheduled.json");
 
     #[tokio::test]
-    async fn the_sample_run_reads_the_index_and_an_unreachable_table_fails_the_run() {
+    async fn a_run_needs_a_scheduled_time_and_time_left_before_it_reads_the_index() {
+        // The sample run reads the index and an unreachable table fails the run.
         let state = testing::state().await;
         assert!(expire(&state, testing::event(SAMPLE)).await.is_err());
-    }
-
-    #[tokio::test]
-    async fn a_run_without_time_left_stops_before_reading_anything() {
+        // A run without time left stops before reading anything.
         let mut event = testing::event(SAMPLE);
         event.context.deadline = 0;
         let done = expire(&testing::state().await, event).await.unwrap();
         assert!(done.stopped_early);
         assert_eq!(done.expired, 0);
-    }
-
-    #[tokio::test]
-    async fn a_time_that_is_not_rfc_3339_is_refused() {
+        // A time that is not rfc 3339 is refused.
         let event = testing::event(r#"{"time": "yesterday"}"#);
         assert!(expire(&testing::state().await, event).await.is_err());
     }

@@ -8,10 +8,7 @@ use shared::orders::service::Orders;
 
 shared::state! {
     /// The orders and the gate (owners, and admins confirmed).
-    pub struct State {
-        orders: Orders,
-        gate: Gate,
-    }
+    pub struct State { orders: Orders, gate: Gate }
 }
 
 pub async fn get(s: &State, request: Request) -> HandlerResult {

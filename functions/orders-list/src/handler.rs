@@ -9,10 +9,7 @@ use shared::secrets::Keys;
 
 shared::state! {
     /// The orders, and the keys that check the token and seal the cursors.
-    pub struct State {
-        orders: Orders,
-        keys: Keys,
-    }
+    pub struct State { orders: Orders, keys: Keys }
 }
 
 pub async fn list(s: &State, request: Request) -> HandlerResult {

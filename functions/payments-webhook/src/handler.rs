@@ -12,12 +12,7 @@ use shared::payments::webhook::{Event, WebhookSecrets};
 shared::state! {
     /// The orders, Stripe (to refund a late payment), the mail queue for the confirmation, and
     /// the webhook's signing secrets.
-    pub struct State {
-        orders: Orders,
-        stripe: Stripe,
-        mail: MailQueue,
-        secrets: WebhookSecrets,
-    }
+    pub struct State { orders: Orders, stripe: Stripe, mail: MailQueue, secrets: WebhookSecrets }
 }
 
 pub async fn receive(s: &State, request: Request) -> HandlerResult {
@@ -45,15 +40,13 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/payments-webhook/succeeded.json");
 
     #[tokio::test]
-    async fn the_samples_signature_is_too_old_and_nothing_is_read() {
+    async fn a_delivery_without_a_valid_fresh_signature_is_refused_before_any_read() {
+        // The samples signature is too old and nothing is read.
         // The sample is signed with the test secret at a time long past: refused before any read.
         let (status, problem) = testing::call(SAMPLE, receive).await;
         assert_eq!(status, 400);
         assert_eq!(problem["errors"][0]["field"], "Stripe-Signature");
-    }
-
-    #[tokio::test]
-    async fn a_delivery_without_a_signature_is_refused() {
+        // A delivery without a signature is refused.
         let unsigned = SAMPLE.replace("\"stripe-signature\"", "\"x-unused\"");
         assert_ne!(unsigned, SAMPLE);
         assert_eq!(testing::call(&unsigned, receive).await.0, 400);

@@ -10,12 +10,7 @@ use shared::http::{HandlerResult, json, path_id};
 
 shared::state! {
     /// The catalog, the uploads bucket it presigns for, the admin gate and the keys.
-    pub struct State {
-        catalog: Catalog,
-        uploads: Uploads,
-        gate: Gate,
-        idempotent: Idempotent,
-    }
+    pub struct State { catalog: Catalog, uploads: Uploads, gate: Gate, idempotent: Idempotent }
 }
 
 pub async fn add_image(s: &State, request: Request) -> HandlerResult {

@@ -10,11 +10,7 @@ use shared::http::{HandlerResult, json_with_etag};
 
 shared::state! {
     /// The catalog, the admin gate and the idempotency keys.
-    pub struct State {
-        catalog: Catalog,
-        gate: Gate,
-        idempotent: Idempotent,
-    }
+    pub struct State { catalog: Catalog, gate: Gate, idempotent: Idempotent }
 }
 
 pub async fn create(s: &State, request: Request) -> HandlerResult {

@@ -7,10 +7,7 @@ use shared::http::{HandlerResult, no_content, path_id};
 
 shared::state! {
     /// The catalog and the admin gate.
-    pub struct State {
-        catalog: Catalog,
-        gate: Gate,
-    }
+    pub struct State { catalog: Catalog, gate: Gate }
 }
 
 pub async fn delete(s: &State, request: Request) -> HandlerResult {

@@ -10,10 +10,7 @@ use shared::http::{HandlerResult, PageRequest, cacheable_json, query_param};
 
 shared::state! {
     /// The catalog, and the gate that lets an admin list inactive products.
-    pub struct State {
-        catalog: Catalog,
-        gate: OptionalGate,
-    }
+    pub struct State { catalog: Catalog, gate: OptionalGate }
 }
 
 pub async fn list(s: &State, request: Request) -> HandlerResult {
@@ -44,18 +41,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_sample_queries_the_index_and_an_unreachable_table_is_a_503() {
+    async fn the_listing_checks_its_parameters_before_it_queries_the_index() {
+        // The sample queries the index and an unreachable table is a 503.
         assert_eq!(testing::call(SAMPLE, list).await.0, 503);
-    }
-
-    #[tokio::test]
-    async fn the_largest_page_is_asked_of_the_table_without_a_panic() {
+        // The largest page is asked of the table without a panic.
         // Before the fix, a filtered listing of 100 computed `(101 * 2).clamp(101, 100)`.
         assert_eq!(call("limit=100&category=mugs").await.0, 503);
-    }
-
-    #[tokio::test]
-    async fn inactive_products_need_a_token_and_a_bad_limit_is_named() {
+        // Inactive products need a token and a bad limit is named.
         let (status, body) = call("include_inactive=true").await;
         assert_eq!((status, body["code"].as_str()), (401, Some("unauthorized")));
         let (status, body) = call("limit=101").await;

@@ -9,10 +9,7 @@ use shared::http::{HandlerResult, header_str, json_body, json_with_etag, path_id
 
 shared::state! {
     /// The catalog and the admin gate.
-    pub struct State {
-        catalog: Catalog,
-        gate: Gate,
-    }
+    pub struct State { catalog: Catalog, gate: Gate }
 }
 
 pub async fn update(s: &State, request: Request) -> HandlerResult {

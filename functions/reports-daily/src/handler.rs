@@ -8,9 +8,7 @@ use shared::reports::{Reports, day_before};
 
 shared::state! {
     /// The reports: the orders they read and the bucket they are written to.
-    pub struct State {
-        reports: Reports,
-    }
+    pub struct State { reports: Reports }
 }
 
 /// What a run wrote.
@@ -40,13 +38,11 @@ mod tests {
     const SAMPLE: &str = include_str!("../../../events/reports-daily/scheduled.json");
 
     #[tokio::test]
-    async fn the_sample_run_reads_the_orders_and_an_unreachable_table_fails_the_run() {
+    async fn a_run_needs_an_rfc_3339_time_and_an_unreachable_table_fails_it() {
+        // The sample run reads the orders and an unreachable table fails the run.
         let state = testing::state().await;
         assert!(report(&state, testing::event(SAMPLE)).await.is_err());
-    }
-
-    #[tokio::test]
-    async fn a_time_that_is_not_rfc_3339_is_refused() {
+        // A time that is not rfc 3339 is refused.
         let event = testing::event(r#"{"time": "02:00"}"#);
         let err = report(&testing::state().await, event).await.err();
         let message = err.map(|e| e.to_string()).unwrap_or_default();
