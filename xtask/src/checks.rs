@@ -38,6 +38,7 @@ pub fn check_project(root: &Path) -> Result<()> {
         }
         problems.extend(check_events(root, function));
     }
+    problems.extend(crate::bench::subjects::cover(&template).err());
 
     let declared: BTreeSet<(String, String)> = template
         .routes()
