@@ -78,6 +78,16 @@ pub struct User {
     pub created_at: String,
 }
 
+/// What login and refresh return.
+#[derive(Debug, Serialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub refresh_token: String,
+    pub user: User,
+}
+
 /// `{"user": ...}`, as the account routes answer.
 #[derive(Debug, Serialize)]
 pub struct UserEnvelope {

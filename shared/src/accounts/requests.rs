@@ -3,9 +3,28 @@
 use serde::Deserialize;
 
 use super::Email;
-use super::service::{ProfileChange, Registration};
+use super::model::PersonName;
 use crate::auth::Role;
+use crate::auth::password::NewPassword;
 use crate::http::Input;
+
+/// `POST /auth/register`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    pub email: Option<Email>,
+    pub password: Option<NewPassword>,
+    pub name: Option<PersonName>,
+}
+
+/// `PATCH /me`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileChange {
+    pub name: Option<PersonName>,
+    pub password: Option<NewPassword>,
+    pub current_password: Option<String>,
+}
 
 impl Input for Registration {
     const REQUIRED: &'static [&'static str] = &["email", "password", "name"];

@@ -2,13 +2,11 @@
 //! that needs a capability beyond the table (issuing tokens, queueing mail) takes it as an
 //! argument, so only a function that built that capability can call it.
 
-use serde::{Deserialize, Serialize};
-
 use super::keys;
 use super::model::{Email, PersonName, RefreshItem, ResetItem, User, UserItem};
 use super::repo::{self, RoleChange, Rotation};
 use crate::auth::jwt::TokenIssuer;
-use crate::auth::password::{self, NewPassword, Verified};
+use crate::auth::password::{self, Verified};
 use crate::auth::tokens::{new_token, opaque_key, token_hash};
 use crate::auth::{Principal, Role};
 use crate::clock::now_ms;
@@ -55,33 +53,8 @@ impl AccountSettings {
     }
 }
 
-/// What login and refresh return.
-#[derive(Debug, Serialize)]
-pub struct TokenPair {
-    pub access_token: String,
-    pub token_type: &'static str,
-    pub expires_in: i64,
-    pub refresh_token: String,
-    pub user: User,
-}
-
-/// `POST /auth/register`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Registration {
-    pub email: Option<Email>,
-    pub password: Option<NewPassword>,
-    pub name: Option<PersonName>,
-}
-
-/// `PATCH /me`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProfileChange {
-    pub name: Option<PersonName>,
-    pub password: Option<NewPassword>,
-    pub current_password: Option<String>,
-}
+pub use super::model::TokenPair;
+pub use super::requests::{ProfileChange, Registration};
 
 /// Accounts: the table and the settings. Every account function builds one.
 pub struct Accounts {

@@ -27,30 +27,7 @@ pub struct Orders {
     payment_timeout_secs: i64,
 }
 
-/// What one run of the expiry job did.
-#[derive(Debug, Default, serde::Serialize)]
-pub struct ExpiryRun {
-    /// Orders moved to `expired`, their stock given back.
-    pub expired: u64,
-    /// Orders that another request moved first (paid or cancelled meanwhile).
-    pub lost_races: u64,
-    /// Orders listed as due whose own status cannot expire (an item edited by hand): logged
-    /// and left, so that one such item cannot stop every later run.
-    pub skipped: u64,
-    /// Whether the run stopped for lack of time with due orders left for the next run.
-    pub stopped_early: bool,
-}
-
-/// The orders part of `GET /admin/stats`.
-#[derive(Debug, serde::Serialize)]
-pub struct OrderStats {
-    /// Orders created since 00:00 UTC today.
-    pub orders_today: u64,
-    /// What today's orders that are paid, shipped or delivered brought in.
-    pub revenue_today_cents: i64,
-    /// Every order, by status.
-    pub orders_by_status: std::collections::BTreeMap<&'static str, u64>,
-}
+pub use super::model::{ExpiryRun, OrderStats};
 
 /// `{"order": ...}`, as every route that returns one order answers.
 #[derive(Debug, serde::Serialize)]

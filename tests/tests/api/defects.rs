@@ -12,11 +12,12 @@ use serde_json::json;
 use crate::accounts::{
     PASSWORD, account, futures_join_all, refresh, s, unique_email, wait_for_tokens,
 };
-use crate::catalog::{download, jpeg, new_category, product_body, settled_image, upload};
+use crate::catalog::{new_category, product_body};
 use crate::helpers::{
     admin_token, api, assert_problem, authorized, create, customer_token, error_fields,
     function_logs, id, login, unique,
 };
+use crate::images::{download, jpeg, settled_image, upload};
 
 #[tokio::test]
 async fn a_page_of_one_hundred_is_served_filtered_or_not() {

@@ -47,7 +47,7 @@ async fn an_unpaid_order_cannot_be_shipped_delivered_or_declared_paid() {
                             "metadata": {"order_id": id}}}})
     .to_string();
     for signature in [None, Some("t=1,v1=00"), Some("")] {
-        let reply = crate::orders::deliver(&claim, signature).await;
+        let reply = crate::payments::deliver(&claim, signature).await;
         assert_eq!(reply.status, 400, "{signature:?}");
     }
 

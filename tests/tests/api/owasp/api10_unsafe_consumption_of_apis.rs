@@ -12,7 +12,7 @@ use http::Method;
 use serde_json::json;
 
 use crate::helpers::{admin_token, authorized, customer_token, placed, product};
-use crate::orders::{deliver, signature, webhook_secret};
+use crate::payments::{deliver, signature, webhook_secret};
 
 #[tokio::test]
 async fn a_signed_event_in_a_shape_stripe_never_sends_changes_nothing() {
