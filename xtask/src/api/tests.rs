@@ -43,25 +43,25 @@ fn router() -> Router {
     let yaml = r#"
 Resources:
   Products:
-Type: AWS::Serverless::Function
-Properties:
-  CodeUri: f/products
-  Events:
-    List: { Type: HttpApi, Properties: { Path: /products, Method: GET } }
-    One: { Type: HttpApi, Properties: { Path: "/products/{id}", Method: GET } }
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: f/products
+      Events:
+        List: { Type: HttpApi, Properties: { Path: /products, Method: GET } }
+        One: { Type: HttpApi, Properties: { Path: "/products/{id}", Method: GET } }
   Special:
-Type: AWS::Serverless::Function
-Properties:
-  CodeUri: f/special
-  Events:
-    Featured: { Type: HttpApi, Properties: { Path: /products/featured, Method: GET } }
-    Files: { Type: HttpApi, Properties: { Path: "/files/{proxy+}", Method: ANY } }
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: f/special
+      Events:
+        Featured: { Type: HttpApi, Properties: { Path: /products/featured, Method: GET } }
+        Files: { Type: HttpApi, Properties: { Path: "/files/{proxy+}", Method: ANY } }
   Fallback:
-Type: AWS::Serverless::Function
-Properties:
-  CodeUri: f/fallback
-  Events:
-    Default: { Type: HttpApi }
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: f/fallback
+      Events:
+        Default: { Type: HttpApi }
 "#;
     let template = Template::parse(yaml, &Default::default()).unwrap_or_else(|e| panic!("{e:#}"));
     Router::from_template(&template)

@@ -55,8 +55,8 @@ Resources:
   JobsDeadLetterQueue: { Type: AWS::SQS::Queue }
   Topic: { Type: AWS::SNS::Topic }
   Lonely:
-Type: AWS::CloudWatch::Alarm
-Properties: { Namespace: AWS/Lambda, MetricName: Throttles }
+    Type: AWS::CloudWatch::Alarm
+    Properties: { Namespace: AWS/Lambda, MetricName: Throttles }
 "#;
     let problems = operations_problems(bare);
     for expected in [
@@ -65,7 +65,7 @@ Properties: { Namespace: AWS/Lambda, MetricName: Throttles }
         "the bucket Files has no policy denying requests without TLS",
         "the alarm Lonely notifies no topic of the template and rolls nothing back",
         "Globals.Function has no AutoPublishAlias with a DeploymentPreference and its \
-         Alarms: a deployment reaches every request at once and is not rolled back",
+             Alarms: a deployment reaches every request at once and is not rolled back",
         "no alarm watches AWS/ApiGateway/5xx",
         "no alarm watches AWS/ApiGateway/Latency",
         "no alarm watches the dead-letter queue JobsDeadLetterQueue",

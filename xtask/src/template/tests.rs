@@ -9,79 +9,79 @@ Parameters:
   Origins: { Type: String, Default: "http://localhost:5173" }
 Globals:
   Function:
-Timeout: 10
-LoggingConfig: { LogFormat: JSON, ApplicationLogLevel: INFO }
-Environment:
-  Variables:
-    TABLE_NAME: !Ref Table
-    ORIGINS: !Ref Origins
+    Timeout: 10
+    LoggingConfig: { LogFormat: JSON, ApplicationLogLevel: INFO }
+    Environment:
+      Variables:
+        TABLE_NAME: !Ref Table
+        ORIGINS: !Ref Origins
 Resources:
   Table:
-Type: AWS::DynamoDB::Table
-Properties:
-  TableName: !Sub "shop-${Stage}"
-  AttributeDefinitions:
-    - { AttributeName: pk, AttributeType: S }
-    - { AttributeName: sk, AttributeType: S }
-  KeySchema:
-    - { AttributeName: pk, KeyType: HASH }
-    - { AttributeName: sk, KeyType: RANGE }
-  GlobalSecondaryIndexes:
-    - IndexName: byEmail
-      KeySchema: [{ AttributeName: sk, KeyType: HASH }]
-      Projection: { ProjectionType: KEYS_ONLY }
-  TimeToLiveSpecification: { AttributeName: ttl, Enabled: true }
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: !Sub "shop-${Stage}"
+      AttributeDefinitions:
+        - { AttributeName: pk, AttributeType: S }
+        - { AttributeName: sk, AttributeType: S }
+      KeySchema:
+        - { AttributeName: pk, KeyType: HASH }
+        - { AttributeName: sk, KeyType: RANGE }
+      GlobalSecondaryIndexes:
+        - IndexName: byEmail
+          KeySchema: [{ AttributeName: sk, KeyType: HASH }]
+          Projection: { ProjectionType: KEYS_ONLY }
+      TimeToLiveSpecification: { AttributeName: ttl, Enabled: true }
   Uploads:
-Type: AWS::S3::Bucket
-Properties:
-  BucketName: !Sub "shop-${Stage}-uploads-${AWS::AccountId}"
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Sub "shop-${Stage}-uploads-${AWS::AccountId}"
   Keys:
-Type: AWS::SecretsManager::Secret
-Properties:
-  Name: !Sub "shop-${Stage}-keys"
-  GenerateSecretString:
-    SecretStringTemplate: '{"kid": "k1"}'
-    GenerateStringKey: key
-    PasswordLength: 48
-    ExcludePunctuation: true
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      Name: !Sub "shop-${Stage}-keys"
+      GenerateSecretString:
+        SecretStringTemplate: '{"kid": "k1"}'
+        GenerateStringKey: key
+        PasswordLength: 48
+        ExcludePunctuation: true
   UploadsPolicy:
-Type: AWS::S3::BucketPolicy
-Properties:
-  Bucket: !Ref Uploads
-  PolicyDocument:
-    Version: "2012-10-17"
-    Statement:
-      - Effect: Allow
-        Principal: "*"
-        Action: s3:GetObject
-        Resource: !Sub "${Uploads.Arn}/public/*"
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Uploads
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: "*"
+            Action: s3:GetObject
+            Resource: !Sub "${Uploads.Arn}/public/*"
   Sender:
-Type: AWS::SES::EmailIdentity
-Properties:
-  EmailIdentity: shop@example.com
+    Type: AWS::SES::EmailIdentity
+    Properties:
+      EmailIdentity: shop@example.com
   Thing:
-Type: AWS::Serverless::Function
-Metadata: { BuildProperties: { Binary: thing-bin } }
-Properties:
-  CodeUri: functions/thing/
-  MemorySize: 256
-  Environment:
-    Variables:
-      BUCKET_ARN: !GetAtt Uploads.Arn
-      LONG_FORM: { "Fn::Sub": "${Uploads}/x" }
-      TABLE_ARN: !Sub "${Table.Arn}/index/*"
-      LITERAL: !Sub "${!NotAVariable}"
-      SECRET: !Ref Keys
-  Events:
-    Get: { Type: HttpApi, Properties: { Path: "/things/{id}", Method: get } }
-    Fallback: { Type: HttpApi }
-    Upload:
-      Type: S3
-      Properties:
-        Bucket: !Ref Uploads
-        Events: s3:ObjectCreated:*
-        Filter: { S3Key: { Rules: [{ Name: prefix, Value: incoming/ }] } }
-    Nightly: { Type: Schedule, Properties: { Schedule: "cron(0 2 * * ? *)" } }
+    Type: AWS::Serverless::Function
+    Metadata: { BuildProperties: { Binary: thing-bin } }
+    Properties:
+      CodeUri: functions/thing/
+      MemorySize: 256
+      Environment:
+        Variables:
+          BUCKET_ARN: !GetAtt Uploads.Arn
+          LONG_FORM: { "Fn::Sub": "${Uploads}/x" }
+          TABLE_ARN: !Sub "${Table.Arn}/index/*"
+          LITERAL: !Sub "${!NotAVariable}"
+          SECRET: !Ref Keys
+      Events:
+        Get: { Type: HttpApi, Properties: { Path: "/things/{id}", Method: get } }
+        Fallback: { Type: HttpApi }
+        Upload:
+          Type: S3
+          Properties:
+            Bucket: !Ref Uploads
+            Events: s3:ObjectCreated:*
+            Filter: { S3Key: { Rules: [{ Name: prefix, Value: incoming/ }] } }
+        Nightly: { Type: Schedule, Properties: { Schedule: "cron(0 2 * * ? *)" } }
 "#;
 
 fn parse(names: &NameOptions) -> Template {
@@ -194,22 +194,22 @@ Conditions:
   ProdInUsEast: !And [!Condition IsProd, !Equals [!Ref "AWS::Region", us-east-1]]
 Resources:
   DevOnly:
-Type: AWS::S3::Bucket
-Condition: IsDev
-Properties: { BucketName: dev-only }
+    Type: AWS::S3::Bucket
+    Condition: IsDev
+    Properties: { BucketName: dev-only }
   Always:
-Type: AWS::S3::Bucket
-Properties: { BucketName: !If [IsProd, prod-bucket, dev-bucket] }
+    Type: AWS::S3::Bucket
+    Properties: { BucketName: !If [IsProd, prod-bucket, dev-bucket] }
   Thing:
-Type: AWS::Serverless::Function
-Properties:
-  CodeUri: functions/thing/
-  MemorySize: !FindInMap [Sizes, !Ref Stage, Memory]
-  Environment:
-    Variables:
-      SECOND_HOST: !Select [1, !Split [",", !Ref Hosts]]
-      MODE: { "Fn::If": [ProdInUsEast, east, elsewhere] }
-      DEBUG: !If [IsDev, "1", !Ref "AWS::NoValue"]
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/thing/
+      MemorySize: !FindInMap [Sizes, !Ref Stage, Memory]
+      Environment:
+        Variables:
+          SECOND_HOST: !Select [1, !Split [",", !Ref Hosts]]
+          MODE: { "Fn::If": [ProdInUsEast, east, elsewhere] }
+          DEBUG: !If [IsDev, "1", !Ref "AWS::NoValue"]
 "#;
 
 #[test]
