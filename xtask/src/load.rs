@@ -71,7 +71,7 @@ pub async fn load(root: &Path, options: LoadOptions) -> Result<()> {
     let stand_in_tools = tools.ensure_stand_ins().await?;
     let oha = tools.ensure_oha().await?;
     let template = root.join("template.yaml");
-    build_functions(root, &[&template], true).await?;
+    build_functions(root, &[&template], true, &[]).await?;
     let binaries = crate::checks::target_dir(root)?.join("release");
     let dir = tools.local.join("load");
     let stand_ins = StandIns::start(

@@ -170,7 +170,7 @@ async fn dev(root: &Path, options: DevOptions) -> Result<()> {
         emit(&format!("· no /docs page: {err:#}"));
     }
     let template = root.join("template.yaml");
-    build_functions(root, &[&template], options.release).await?;
+    build_functions(root, &[&template], options.release, &[]).await?;
     let profile = if options.release { "release" } else { "debug" };
     let binaries = checks::target_dir(root)?.join(profile);
 

@@ -318,7 +318,13 @@ impl EnvOverrides {
 }
 
 /// Builds the binaries of the given templates' functions with cargo.
-pub async fn build_functions(root: &Path, templates: &[&Path], release: bool) -> Result<()> {
+/// Builds the binaries of the templates' functions, with `env` on cargo's command.
+pub async fn build_functions(
+    root: &Path,
+    templates: &[&Path],
+    release: bool,
+    env: &[(&'static str, String)],
+) -> Result<()> {
     let mut binaries = Vec::new();
     for path in templates {
         let template = Template::load(path, &NameOptions::default())?;
@@ -326,13 +332,19 @@ pub async fn build_functions(root: &Path, templates: &[&Path], release: bool) ->
     }
     binaries.sort();
     binaries.dedup();
-    build_binaries(root, &binaries, release).await
+    build_binaries(root, &binaries, release, env).await
 }
 
 /// Builds the named binaries of the workspace.
-pub async fn build_binaries(root: &Path, binaries: &[String], release: bool) -> Result<()> {
+pub async fn build_binaries(
+    root: &Path,
+    binaries: &[String],
+    release: bool,
+    env: &[(&'static str, String)],
+) -> Result<()> {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command.current_dir(root).arg("build").arg("--workspace");
+    command.envs(env.iter().cloned());
     if release {
         command.arg("--release");
     }

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: everything CI runs, in the order that fails fastest.
 //!
-//! 1. `cargo fmt --check`, then clippy with `-D warnings` over every target;
+//! 1. `cargo fmt --check`, then every test target built with Clippy's driver and `-D warnings`
+//!    (the build the unit and black-box tests then use: see [`Cargo`]);
 //! 2. cargo-deny over the dependency graph (licenses, duplicate versions, sources, and the
 //!    RustSec advisories when their database can be fetched);
 //! 3. unit tests of every crate, and `shared`'s property tests;
@@ -26,43 +27,41 @@ use crate::logs::{Logs, emit};
 use crate::stack::{Stack, StackOptions, build_functions};
 use crate::standins::{StandInOptions, StandIns};
 use crate::template::NameOptions;
-use crate::tools::Tools;
+use crate::tools::{StandInTools, Tools};
 
 /// The runner's own fixture: a template and functions that exist to test the runner.
 const FIXTURE_TEMPLATE: &str = "xtask/fixture/template.yaml";
 
 pub async fn test(root: &Path) -> Result<()> {
     let started = Instant::now();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let cargo = Cargo::find().await?;
+    // What waits on the network installs while the workspace compiles: on a new machine the
+    // stand-ins, SAM, the linters and schemathesis take over a minute to fetch and unpack.
+    let tools = Tools::new(root);
+    let installing = tokio::spawn(install(tools.clone()));
+    let deny = tokio::spawn({
+        let tools = tools.clone();
+        async move { tools.ensure_cargo_deny().await }
+    });
 
     step(
         "format",
-        cargo_command(&cargo, root, &["fmt", "--all", "--", "--check"]),
+        cargo.command(root, &["fmt", "--all", "--", "--check"]),
     )
     .await?;
+    // Clippy lints as the workspace compiles (see [`Cargo`]): every target built here, the
+    // black-box binaries later, and the dependencies compiled once for all of it.
     step(
-        "clippy",
-        cargo_command(
-            &cargo,
-            root,
-            &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ],
-        ),
+        "clippy, and the build of every test target",
+        cargo.command(root, &["test", "--workspace", "--all-targets", "--no-run"]),
     )
     .await?;
-    supply_chain(root).await?;
+    supply_chain(root, deny.await.context("the cargo-deny install stopped")??).await?;
     checks::features_unified(root).await?;
     let mut totals = Totals::default();
     test_step(
         "unit tests",
-        cargo_command(
-            &cargo,
+        cargo.command(
             root,
             // Every package selected, as for the black-box run below: one feature resolution,
             // so the dependencies compiled here serve that run too.
@@ -83,17 +82,10 @@ pub async fn test(root: &Path) -> Result<()> {
     let section = Instant::now();
     emit("\n== template checks");
     checks::check_project(root)?;
-    let tools = Tools::new(root);
-    let (stand_in_tools, sam, schemathesis, swagger_ui) = tokio::join!(
-        tools.ensure_stand_ins(),
-        tools.ensure_sam(),
-        tools.ensure_schemathesis(),
-        tools.ensure_swagger_ui()
-    );
-    swagger_ui?;
-    let stand_in_tools = stand_in_tools?;
-    sam?;
-    let schemathesis = schemathesis?;
+    let Installed {
+        stand_ins: stand_in_tools,
+        schemathesis,
+    } = installing.await.context("the installs stopped")??;
     checks::lint_template(root, &tools).await?;
     emit(&format!(
         "== template checks: ok in {:.1} s",
@@ -104,7 +96,7 @@ pub async fn test(root: &Path) -> Result<()> {
     emit("\n== black-box tests against the local stack");
     let fixture = root.join(FIXTURE_TEMPLATE);
     let main_template = root.join("template.yaml");
-    build_functions(root, &[&main_template, &fixture], false).await?;
+    build_functions(root, &[&main_template, &fixture], false, &cargo.lint_env()).await?;
     let binaries = checks::target_dir(root)?.join("debug");
     let run_id = ulid::Ulid::new().to_string().to_ascii_lowercase();
     let run_dir = tools.local.join("test-runs").join(&run_id);
@@ -145,10 +137,32 @@ pub async fn test(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What the test run installs into `.local` on its first run.
+struct Installed {
+    stand_ins: StandInTools,
+    schemathesis: std::path::PathBuf,
+}
+
+/// Every tool the run needs, installed side by side (each skips itself once installed).
+async fn install(tools: Tools) -> Result<Installed> {
+    let (stand_ins, sam, schemathesis, swagger_ui) = tokio::join!(
+        tools.ensure_stand_ins(),
+        tools.ensure_sam(),
+        tools.ensure_schemathesis(),
+        tools.ensure_swagger_ui()
+    );
+    sam?;
+    swagger_ui?;
+    Ok(Installed {
+        stand_ins: stand_ins?,
+        schemathesis: schemathesis?,
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn black_box(
     root: &Path,
-    cargo: &str,
+    cargo: &Cargo,
     stand_ins: &StandIns,
     binaries: &Path,
     schemathesis: &Path,
@@ -272,10 +286,8 @@ async fn black_box(
         ("FAULTS_URL", door.control_url.clone()),
     ];
     let tests = |target: &str, extra: &[&str]| {
-        let mut command = Command::new(cargo);
+        let mut command = cargo.command(root, &["test", "--workspace", "--test", target, "--"]);
         command
-            .current_dir(root)
-            .args(["test", "--workspace", "--test", target, "--"])
             .args(extra)
             .envs(environment.iter().map(|(k, v)| (*k, v)));
         command
@@ -381,8 +393,7 @@ fn iam_check(root: &Path, door: &crate::faults::Door, run_dir: &Path) -> Result<
     Ok(())
 }
 
-async fn supply_chain(root: &Path) -> Result<()> {
-    let deny = Tools::new(root).ensure_cargo_deny().await?;
+async fn supply_chain(root: &Path, deny: std::path::PathBuf) -> Result<()> {
     let mut graph = Command::new(&deny);
     graph.current_dir(root).args([
         "--log-level",
@@ -466,10 +477,53 @@ pub async fn run_streaming(
     Ok(child.wait().await?)
 }
 
-fn cargo_command(cargo: &str, root: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(cargo);
-    command.current_dir(root).args(args);
-    command
+/// Cargo, with Clippy's driver in place of rustc for the workspace's own crates
+/// (`RUSTC_WORKSPACE_WRAPPER`, as `cargo clippy` runs it): the driver lints and then compiles as
+/// rustc does, so one build serves the lints, the unit tests and the black-box binaries. `cargo
+/// clippy` builds every dependency a second time, as metadata only: a minute and a half of a
+/// fresh run on two cores. Every cargo command of the run carries the same two variables, so
+/// none rebuilds what another built.
+struct Cargo {
+    program: String,
+    driver: std::path::PathBuf,
+}
+
+impl Cargo {
+    async fn find() -> Result<Self> {
+        let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+        let output = Command::new(rustc)
+            .args(["--print", "sysroot"])
+            .output()
+            .await
+            .context("cannot run rustc")?;
+        let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        let driver = Path::new(&sysroot).join("bin/clippy-driver");
+        if !driver.is_file() {
+            bail!("clippy is not installed for this toolchain: rustup component add clippy");
+        }
+        Ok(Self {
+            program: std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
+            driver,
+        })
+    }
+
+    /// The variables `cargo clippy -- -D warnings` sets for its driver.
+    fn lint_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("RUSTC_WORKSPACE_WRAPPER", self.driver.display().to_string()),
+            // Clippy's own separator between arguments.
+            (
+                "CLIPPY_ARGS",
+                "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__".into(),
+            ),
+        ]
+    }
+
+    fn command(&self, root: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.program);
+        command.current_dir(root).args(args).envs(self.lint_env());
+        command
+    }
 }
 
 async fn step(name: &str, mut command: Command) -> Result<()> {

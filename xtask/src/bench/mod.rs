@@ -120,7 +120,7 @@ pub async fn bench(root: &Path, options: BenchOptions) -> Result<()> {
         Some(dir) => dir.clone(),
         None => {
             let build = Instant::now();
-            build_binaries(root, &binaries, true).await?;
+            build_binaries(root, &binaries, true, &[]).await?;
             emit(&format!(
                 "· release build of {} binaries: {:.0} s",
                 binaries.len(),
