@@ -120,6 +120,42 @@ impl Table {
             .expression_attribute_values(":pk", string(partition))
     }
 
+    /// A transaction's update of the item `pk`/`sk`; the caller adds the expressions.
+    pub fn update_of(
+        &self,
+        pk: impl Into<String>,
+        sk: impl Into<String>,
+    ) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+        aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.name)
+            .key("pk", string(pk))
+            .key("sk", string(sk))
+    }
+
+    /// A transaction's condition on the item `pk`/`sk`.
+    pub fn check_of(
+        &self,
+        pk: impl Into<String>,
+        sk: impl Into<String>,
+    ) -> aws_sdk_dynamodb::types::builders::ConditionCheckBuilder {
+        aws_sdk_dynamodb::types::ConditionCheck::builder()
+            .table_name(&self.name)
+            .key("pk", string(pk))
+            .key("sk", string(sk))
+    }
+
+    /// A transaction's delete of the item `pk`/`sk`.
+    pub fn delete_of(
+        &self,
+        pk: impl Into<String>,
+        sk: impl Into<String>,
+    ) -> aws_sdk_dynamodb::types::builders::DeleteBuilder {
+        aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.name)
+            .key("pk", string(pk))
+            .key("sk", string(sk))
+    }
+
     /// The table `TABLE_NAME` names, on a client with [`client_config`]'s retries and timeouts.
     pub fn from_config(sdk: &aws_config::SdkConfig, config: &Config) -> Result<Self, ConfigError> {
         Ok(Self::new(

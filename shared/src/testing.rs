@@ -212,6 +212,33 @@ where
     }
 }
 
+/// What every route for signed-in callers does before its own work: `401` for the sample's
+/// placeholder token (no token of these keys), and a customer's token taken to the table
+/// (unreachable here, so `503`).
+pub async fn assert_signed_in_gate<S, H>(sample: &str, handler: H)
+where
+    S: FromEnv + Sync + 'static,
+    H: for<'s> Handler<'s, S>,
+{
+    assert_eq!(call(sample, &handler).await.0, 401, "the placeholder token");
+    let customer = as_role(sample, Role::Customer);
+    assert_eq!(call(&customer, &handler).await.0, 503, "a customer");
+}
+
+/// What every route with a body does: a body with wrong or missing fields is `400`, naming
+/// exactly the fields `named`, in order, before anything is read; the sample's body is taken to the table
+/// (unreachable here, so `503`).
+pub async fn assert_body_checked<S, H>(sample: &str, handler: H, bad_body: &str, named: &[&str])
+where
+    S: FromEnv + Sync + 'static,
+    H: for<'s> Handler<'s, S>,
+{
+    assert_eq!(call(sample, &handler).await.0, 503, "the sample's body");
+    let (status, problem) = call(&with_body(sample, bad_body), &handler).await;
+    assert_eq!(status, 400, "{bad_body}: {problem}");
+    assert_eq!(fields(&problem), named, "{bad_body}");
+}
+
 /// The status and JSON body of a response.
 pub fn reply(response: &lambda_http::Response<lambda_http::Body>) -> (u16, Value) {
     let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);

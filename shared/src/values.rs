@@ -16,13 +16,40 @@ macro_rules! parsed_from_text_impl {
 }
 pub(crate) use parsed_from_text_impl as parsed_from_text;
 
+/// Makes `$name(i64)` a whole number within `$min..=$max`: `new` and `get` in code, and read
+/// from JSON by [`whole_number`], which names the range of a value outside it.
+macro_rules! whole_number_in_impl {
+    ($name:ident, $min:expr, $max:expr) => {
+        impl $name {
+            pub const MIN: i64 = $min;
+            pub const MAX: i64 = $max;
+
+            pub fn new(value: i64) -> Option<Self> {
+                (Self::MIN..=Self::MAX)
+                    .contains(&value)
+                    .then_some(Self(value))
+            }
+
+            pub fn get(self) -> i64 {
+                self.0
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                $crate::values::whole_number(deserializer, Self::MIN, Self::MAX).map(Self)
+            }
+        }
+    };
+}
+pub(crate) use whole_number_in_impl as whole_number_in;
+
 /// A whole number within `min..=max`. JSON has one number type, so `903.0` is the integer
 /// 903 (as JSON Schema's `integer` says); `1.5` and `"903"` are not whole numbers.
 pub fn whole_number<'de, D: Deserializer<'de>>(
     deserializer: D,
     min: i64,
     max: i64,
-    out_of_range: &'static str,
 ) -> Result<i64, D::Error> {
     struct Whole;
     impl Visitor<'_> for Whole {
@@ -48,7 +75,9 @@ pub fn whole_number<'de, D: Deserializer<'de>>(
     }
     match deserializer.deserialize_any(Whole)? {
         Some(n) if (min..=max).contains(&n) => Ok(n),
-        Some(_) => Err(de::Error::custom(out_of_range)),
+        Some(_) => Err(de::Error::custom(format_args!(
+            "must be from {min} to {max}"
+        ))),
         None => Err(de::Error::custom("must be a whole number")),
     }
 }

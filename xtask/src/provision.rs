@@ -7,6 +7,11 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::operation::create_bucket::CreateBucketError;
+use aws_sdk_secretsmanager::operation::create_secret::CreateSecretError;
+use aws_sdk_sesv2::operation::create_email_identity::CreateEmailIdentityError;
+
 use crate::logs::Logs;
 use crate::template::{SecretValue, Table, Template};
 
@@ -54,15 +59,8 @@ pub async fn provision(template: &Template, clients: &Clients, logs: &Logs) -> R
             .secret_string(value)
             .send()
             .await;
-        if let Err(err) = created {
-            let exists = err
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_exists_exception());
-            if !exists {
-                return Err(err)
-                    .with_context(|| format!("cannot create the secret {}", secret.name));
-            }
-        }
+        let exists = |e: &CreateSecretError| e.is_resource_exists_exception();
+        unless_there(created, exists, || format!("the secret {}", secret.name))?;
     }
     for identity in &template.email_identities {
         // moto, like SES once verified, then accepts mail from this sender.
@@ -71,27 +69,13 @@ pub async fn provision(template: &Template, clients: &Clients, logs: &Logs) -> R
             .email_identity(identity)
             .send()
             .await;
-        if let Err(err) = created {
-            let exists = err
-                .as_service_error()
-                .is_some_and(|e| e.is_already_exists_exception());
-            if !exists {
-                return Err(err)
-                    .with_context(|| format!("cannot create the email identity {identity}"));
-            }
-        }
+        let exists = |e: &CreateEmailIdentityError| e.is_already_exists_exception();
+        unless_there(created, exists, || format!("the email identity {identity}"))?;
     }
     for bucket in &template.buckets {
         let created = s3.create_bucket().bucket(&bucket.name).send().await;
-        if let Err(err) = created {
-            let owned = err
-                .as_service_error()
-                .is_some_and(|e| e.is_bucket_already_owned_by_you());
-            if !owned {
-                return Err(err)
-                    .with_context(|| format!("cannot create the bucket {}", bucket.name));
-            }
-        }
+        let exists = |e: &CreateBucketError| e.is_bucket_already_owned_by_you();
+        unless_there(created, exists, || format!("the bucket {}", bucket.name))?;
     }
     // Queues first without their redrive policies, then the policies, which name other queues.
     for queue in &template.queues {
@@ -257,6 +241,23 @@ async fn create_table(table: &Table, client: &aws_sdk_dynamodb::Client, logs: &L
             .await?;
     }
     Ok(())
+}
+
+/// A create call's result, where the thing existing already (a stand-in kept from an earlier
+/// run) is as good as creating it.
+fn unless_there<T, E, R>(
+    created: Result<T, SdkError<E, R>>,
+    exists: impl Fn(&E) -> bool,
+    what: impl FnOnce() -> String,
+) -> Result<()>
+where
+    SdkError<E, R>: std::error::Error + Send + Sync + 'static,
+{
+    match created {
+        Ok(_) => Ok(()),
+        Err(err) if err.as_service_error().is_some_and(exists) => Ok(()),
+        Err(err) => Err(err).with_context(|| format!("cannot create {}", what())),
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use shared::http::auth::Gate;
-use shared::http::idempotency::{Idempotent, KeyRule};
+use shared::http::idempotency::Idempotent;
 use shared::http::{HandlerResult, json, path_id};
 use shared::orders::service::Orders;
 
@@ -13,15 +13,10 @@ shared::state! {
 }
 
 pub async fn deliver(s: &State, request: Request) -> HandlerResult {
-    let admin = &s.gate.admin(&request).await?;
+    let admin = s.gate.admin(&request).await?;
     let id = path_id(&request, "id")?;
-    let once = s
-        .idempotent
-        .run(request, admin.into(), KeyRule::Honoured, |_| async move {
-            let delivered = s.orders.deliver(&id, shared::clock::now()).await?;
-            json(StatusCode::OK, &delivered)
-        });
-    once.await
+    let deliver = async |now| json(StatusCode::OK, &s.orders.deliver(&id, now).await?);
+    s.idempotent.act(request, (&admin).into(), deliver).await
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use shared::http::auth::Gate;
-use shared::http::idempotency::{Idempotent, KeyRule};
+use shared::http::idempotency::Idempotent;
 use shared::http::{HandlerResult, json, path_id};
 use shared::mail::MailQueue;
 use shared::orders::model::Shipment;
@@ -15,19 +15,15 @@ shared::state! {
 }
 
 pub async fn ship(s: &State, request: Request) -> HandlerResult {
-    let admin = &s.gate.admin(&request).await?;
+    let admin = s.gate.admin(&request).await?;
     let id = path_id(&request, "id")?;
-    let rule = KeyRule::Honoured;
-    let once = s.idempotent.post(
-        request,
-        admin.into(),
-        rule,
-        |shipment: Shipment| async move {
-            let shipped = s.orders.ship(&id, shipment, &s.mail, shared::clock::now());
-            json(StatusCode::OK, &shipped.await?)
-        },
-    );
-    once.await
+    let ship = async |shipment: Shipment, now| {
+        json(
+            StatusCode::OK,
+            &s.orders.ship(&id, shipment, &s.mail, now).await?,
+        )
+    };
+    s.idempotent.post(request, (&admin).into(), ship).await
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use lambda_http::http::StatusCode;
 use shared::accounts::model::UserEnvelope;
 use shared::accounts::requests::RoleChange;
 use shared::http::auth::Gate;
-use shared::http::idempotency::{Idempotent, KeyRule};
+use shared::http::idempotency::Idempotent;
 use shared::http::{HandlerResult, json, path_id};
 
 shared::state! {
@@ -16,15 +16,15 @@ shared::state! {
 pub async fn set_role(s: &State, request: Request) -> HandlerResult {
     let admin = &s.gate.admin(&request).await?;
     let user_id = path_id(&request, "id")?;
-    let rule = KeyRule::Honoured;
-    let once = s
-        .idempotent
-        .post(request, admin.into(), rule, |body: RoleChange| async move {
-            let now = shared::clock::now();
-            let user = s.gate.accounts().set_role(admin, &user_id, body.role, now);
-            json(StatusCode::OK, &UserEnvelope { user: user.await? })
-        });
-    once.await
+    let set = async |change: RoleChange, now| {
+        let user = s
+            .gate
+            .accounts()
+            .set_role(admin, &user_id, change.role, now)
+            .await?;
+        json(StatusCode::OK, &UserEnvelope { user })
+    };
+    s.idempotent.post(request, admin.into(), set).await
 }
 
 #[cfg(test)]

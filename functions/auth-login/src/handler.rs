@@ -4,7 +4,7 @@ use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use shared::accounts::Accounts;
 use shared::accounts::requests::Credentials;
-use shared::http::idempotency::{Idempotent, KeyRule};
+use shared::http::idempotency::Idempotent;
 use shared::http::{HandlerResult, json};
 use shared::idempotency::Caller;
 use shared::secrets::Keys;
@@ -15,41 +15,31 @@ shared::state! {
 }
 
 pub async fn login(s: &State, request: Request) -> HandlerResult {
-    let rule = KeyRule::Honoured;
-    let once = s.idempotent.post(
-        request,
-        Caller::Anonymous,
-        rule,
-        |body: Credentials| async move {
-            let issuer = s.keys.issuer();
-            let now = shared::clock::now();
-            let pair = s.accounts.login(&issuer, &body.email, &body.password, now);
-            json(StatusCode::OK, &pair.await?)
-        },
-    );
-    once.await
+    let login = async |body: Credentials, now| {
+        let pair = s
+            .accounts
+            .login(&s.keys.issuer(), &body.email, &body.password, now)
+            .await?;
+        json(StatusCode::OK, &pair)
+    };
+    s.idempotent.post(request, Caller::Anonymous, login).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::testing;
-
-    const SAMPLE: &str = include_str!("../../../events/auth-login/login.json");
 
     #[tokio::test]
-    async fn a_login_is_refused_precisely_and_counted_against_the_table_first() {
-        // The sample is counted against the table first and an unreachable one is a 503.
-        assert_eq!(testing::call(SAMPLE, login).await.0, 503);
-        // Missing credentials are named.
-        let (status, body) = testing::call(&testing::with_body(SAMPLE, "{}"), login).await;
-        assert_eq!(status, 400);
-        assert_eq!(body["errors"].as_array().map(Vec::len), Some(2));
-        // An address that is no email is refused without a lookup.
+    async fn missing_credentials_are_named_and_a_wrong_address_is_no_account() {
+        let sample = include_str!("../../../events/auth-login/login.json");
+        let missing = r#"{}"#;
+        shared::testing::assert_body_checked(sample, login, missing, &["email", "password"]).await;
+        // An address that is no email is refused as any wrong credentials are, without a lookup.
         let body = r#"{"email": "nobody", "password": "whatever it is"}"#;
-        let (status, body) = testing::call(&testing::with_body(SAMPLE, body), login).await;
+        let (status, problem) =
+            shared::testing::call(&shared::testing::with_body(sample, body), login).await;
         assert_eq!(
-            (status, body["code"].as_str()),
+            (status, problem["code"].as_str()),
             (401, Some("invalid_credentials"))
         );
     }

@@ -22,17 +22,10 @@ pub async fn me(s: &State, request: Request) -> HandlerResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::auth::Role;
-    use shared::testing;
-
-    const SAMPLE: &str = include_str!("../../../events/me-get/me.json");
 
     #[tokio::test]
     async fn only_a_token_of_these_keys_reads_the_user() {
-        // The samples token is not one of these keys.
-        assert_eq!(testing::call(SAMPLE, me).await.0, 401);
-        // A valid token reads the user.
-        let signed_in = testing::as_role(SAMPLE, Role::Customer);
-        assert_eq!(testing::call(&signed_in, me).await.0, 503);
+        let sample = include_str!("../../../events/me-get/me.json");
+        shared::testing::assert_signed_in_gate(sample, me).await;
     }
 }

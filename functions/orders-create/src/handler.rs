@@ -3,7 +3,7 @@
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use shared::http::auth::principal;
-use shared::http::idempotency::{Idempotent, KeyRule};
+use shared::http::idempotency::Idempotent;
 use shared::http::{HandlerResult, json};
 use shared::orders::model::NewOrder;
 use shared::orders::service::Orders;
@@ -18,38 +18,30 @@ shared::state! {
 
 pub async fn create(s: &State, request: Request) -> HandlerResult {
     let buyer = &principal(&request, s.keys.verifier())?;
-    let rule = KeyRule::Required;
-    let once = s
-        .idempotent
-        .post(request, buyer.into(), rule, |order: NewOrder| async move {
-            let now = shared::clock::now();
-            let placed = s.orders.checkout(buyer, order, &s.stripe, now).await?;
-            json(StatusCode::CREATED, &placed)
-        });
-    once.await
+    let checkout = async |order: NewOrder, now| {
+        let placed = s.orders.checkout(buyer, order, &s.stripe, now).await?;
+        json(StatusCode::CREATED, &placed)
+    };
+    s.idempotent
+        .requiring_key()
+        .post(request, buyer.into(), checkout)
+        .await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::auth::Role;
-    use shared::testing;
-
-    const SAMPLE: &str = include_str!("../../../events/orders-create/create.json");
 
     #[tokio::test]
-    async fn a_checkout_needs_a_token_and_an_idempotency_key_before_the_table() {
-        // A checkout needs a token and an idempotency key.
-        assert_eq!(testing::call(SAMPLE, create).await.0, 401);
-        let signed_in = testing::as_role(SAMPLE, Role::Customer);
+    async fn a_checkout_needs_a_token_and_an_idempotency_key() {
+        let sample = include_str!("../../../events/orders-create/create.json");
+        let signed_in = shared::testing::as_role(sample, shared::auth::Role::Customer);
         let without_key = signed_in.replace("\"idempotency-key\"", "\"x-unused\"");
-        let (status, problem) = testing::call(&without_key, create).await;
+        let (status, problem) = shared::testing::call(&without_key, create).await;
         assert_eq!(
             (status, problem["code"].as_str()),
             (400, Some("idempotency_key_required"))
         );
-        // With both the key is claimed first and an unreachable table is a 503.
-        let signed_in = testing::as_role(SAMPLE, Role::Customer);
-        assert_eq!(testing::call(&signed_in, create).await.0, 503);
+        shared::testing::assert_signed_in_gate(sample, create).await;
     }
 }

@@ -20,17 +20,13 @@ pub async fn get(s: &State, request: Request) -> HandlerResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::auth::Role;
-    use shared::testing;
-
-    const SAMPLE: &str = include_str!("../../../events/orders-get/get.json");
 
     #[tokio::test]
-    async fn a_token_is_needed_and_an_id_that_cannot_be_one_is_a_404() {
-        assert_eq!(testing::call(SAMPLE, get).await.0, 401);
-        let signed_in = testing::as_role(SAMPLE, Role::Customer);
-        assert_eq!(testing::call(&signed_in, get).await.0, 503);
-        let bad_id = testing::with_path_parameter(&signed_in, "id", "nope");
-        assert_eq!(testing::call(&bad_id, get).await.0, 404);
+    async fn an_id_that_cannot_be_one_is_a_404_and_a_token_is_needed() {
+        let sample = include_str!("../../../events/orders-get/get.json");
+        let signed_in = shared::testing::as_role(sample, shared::auth::Role::Customer);
+        let bad_id = shared::testing::with_path_parameter(&signed_in, "id", "nope");
+        assert_eq!(shared::testing::call(&bad_id, get).await.0, 404);
+        shared::testing::assert_signed_in_gate(sample, get).await;
     }
 }

@@ -5,7 +5,7 @@ use lambda_http::http::StatusCode;
 use shared::catalog::model::NewImage;
 use shared::catalog::{Catalog, Uploads};
 use shared::http::auth::Gate;
-use shared::http::idempotency::{Idempotent, KeyRule};
+use shared::http::idempotency::Idempotent;
 use shared::http::{HandlerResult, json, path_id};
 
 shared::state! {
@@ -14,17 +14,17 @@ shared::state! {
 }
 
 pub async fn add_image(s: &State, request: Request) -> HandlerResult {
-    let admin = &s.gate.admin(&request).await?;
+    let admin = s.gate.admin(&request).await?;
     let product_id = path_id(&request, "id")?;
-    let rule = KeyRule::Honoured;
-    let once = s
-        .idempotent
-        .post(request, admin.into(), rule, |image: NewImage| async move {
-            let now = shared::clock::now();
-            let upload = s.catalog.add_image(&s.uploads, &product_id, image, now);
-            json(StatusCode::CREATED, &upload.await?)
-        });
-    once.await
+    let presign = async |image: NewImage, now| {
+        json(
+            StatusCode::CREATED,
+            &s.catalog
+                .add_image(&s.uploads, &product_id, image, now)
+                .await?,
+        )
+    };
+    s.idempotent.post(request, (&admin).into(), presign).await
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use lambda_http::http::StatusCode;
 use shared::catalog::Catalog;
 use shared::catalog::model::ProductFields;
 use shared::http::auth::Gate;
-use shared::http::idempotency::{Idempotent, KeyRule};
+use shared::http::idempotency::Idempotent;
 use shared::http::{HandlerResult, json_with_etag};
 
 shared::state! {
@@ -14,18 +14,14 @@ shared::state! {
 }
 
 pub async fn create(s: &State, request: Request) -> HandlerResult {
-    let admin = &s.gate.admin(&request).await?;
-    let rule = KeyRule::Honoured;
-    let once = s.idempotent.post(
-        request,
-        admin.into(),
-        rule,
-        |fields: ProductFields| async move {
-            let product = s.catalog.create(fields, shared::clock::now()).await?;
-            json_with_etag(StatusCode::CREATED, product.tagged()?)
-        },
-    );
-    once.await
+    let admin = s.gate.admin(&request).await?;
+    let create = async |fields: ProductFields, now| {
+        json_with_etag(
+            StatusCode::CREATED,
+            s.catalog.create(fields, now).await?.tagged()?,
+        )
+    };
+    s.idempotent.post(request, (&admin).into(), create).await
 }
 
 #[cfg(test)]
@@ -43,11 +39,9 @@ mod tests {
     fn every_field_of_a_bad_body_is_named() {
         // Checked only once the admin is confirmed; these keys reach no table, so the body is
         // checked by the parser alone here.
-        let body = r#"{"stock": 1.5, "name": "", "price_cents": -1}"#;
-        let parsed = shared::http::request::parse_json::<ProductFields>(
-            body.as_bytes(),
-            ProductFields::REQUIRED,
-        );
+        let body = br#"{"stock": 1.5, "name": "", "price_cents": -1}"#;
+        let parsed =
+            shared::http::request::parse_json::<ProductFields>(body, ProductFields::REQUIRED);
         let Err(shared::ApiError::Validation(errors)) = parsed else {
             panic!("{parsed:?}");
         };

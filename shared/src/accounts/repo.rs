@@ -8,9 +8,7 @@
 //! admins, which refuses to lose its last member.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, ReturnValue, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use super::keys;
@@ -147,10 +145,8 @@ pub async fn set_password(
 /// The change to the set of admins that goes with a user taking `role`: an admin is added; a
 /// demoted one is removed, only if at least one other admin remains.
 fn admins_update(table: &Table, user_id: &str, role: Role) -> Result<TransactWriteItem, ApiError> {
-    let update = Update::builder()
-        .table_name(&table.name)
-        .key("pk", string(keys::ADMINS_PK))
-        .key("sk", string(keys::ADMINS_SK))
+    let update = table
+        .update_of(keys::ADMINS_PK, keys::ADMINS_SK)
         .expression_attribute_values(":id", string_set(user_id));
     let update = match role {
         Role::Admin => update.update_expression("ADD ids :id"),
@@ -183,10 +179,8 @@ pub async fn change_role(
     now: i64,
     now_ms: i64,
 ) -> Result<RoleChange, ApiError> {
-    let update = Update::builder()
-        .table_name(&table.name)
-        .key("pk", string(keys::user(&user.id)))
-        .key("sk", string(keys::USER_SK))
+    let update = table
+        .update_of(keys::user(&user.id), keys::USER_SK)
         .update_expression("SET #role = :role, updated_at = :now, tokens_valid_after = :revoke")
         .condition_expression("attribute_exists(pk) AND #role = :from")
         .expression_attribute_names("#role", "role")
@@ -280,26 +274,20 @@ pub async fn rotate_refresh(
     new: &RefreshItem,
     now: i64,
 ) -> Result<Rotation, ApiError> {
-    let spend = Update::builder()
-        .table_name(&table.name)
-        .key("pk", string(&old.pk))
-        .key("sk", string(keys::REFRESH_SK))
+    let spend = table
+        .update_of(&old.pk, keys::REFRESH_SK)
         .update_expression("SET rotated_at = :now")
         .condition_expression("attribute_exists(pk) AND attribute_not_exists(rotated_at)")
         .expression_attribute_values(":now", number(now))
         .build()
         .map_err(ApiError::internal)?;
-    let family_alive = ConditionCheck::builder()
-        .table_name(&table.name)
-        .key("pk", string(keys::family(&old.family)))
-        .key("sk", string(keys::REVOKED_SK))
+    let family_alive = table
+        .check_of(keys::family(&old.family), keys::REVOKED_SK)
         .condition_expression("attribute_not_exists(pk)")
         .build()
         .map_err(ApiError::internal)?;
-    let user_current = ConditionCheck::builder()
-        .table_name(&table.name)
-        .key("pk", string(keys::user(&old.user_id)))
-        .key("sk", string(keys::USER_SK))
+    let user_current = table
+        .check_of(keys::user(&old.user_id), keys::USER_SK)
         .condition_expression("attribute_exists(pk) AND tokens_valid_after <= :started")
         .expression_attribute_values(":started", number(old.family_started))
         .build()
@@ -353,18 +341,14 @@ pub async fn spend_reset(
     now: i64,
     now_ms: i64,
 ) -> Result<bool, ApiError> {
-    let spend = Delete::builder()
-        .table_name(&table.name)
-        .key("pk", string(&reset.pk))
-        .key("sk", string(keys::RESET_SK))
+    let spend = table
+        .delete_of(&reset.pk, keys::RESET_SK)
         .condition_expression("attribute_exists(pk) AND expires_at > :now")
         .expression_attribute_values(":now", number(now))
         .build()
         .map_err(ApiError::internal)?;
-    let set_password = Update::builder()
-        .table_name(&table.name)
-        .key("pk", string(keys::user(&reset.user_id)))
-        .key("sk", string(keys::USER_SK))
+    let set_password = table
+        .update_of(keys::user(&reset.user_id), keys::USER_SK)
         .update_expression(
             "SET password_hash = :hash, updated_at = :now, tokens_valid_after = :revoke",
         )

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::clock::rfc3339;
-use crate::values::{parsed_from_text, whole_number};
+use crate::values::{parsed_from_text, whole_number_in};
 
 use super::keys::{self, ProductIndex};
 
@@ -96,67 +96,19 @@ parsed_from_text!(Category);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Cents(i64);
 
-impl Cents {
-    pub const MAX: i64 = 100_000_000;
-
-    pub fn new(value: i64) -> Option<Self> {
-        (0..=Self::MAX).contains(&value).then_some(Self(value))
-    }
-
-    pub fn get(self) -> i64 {
-        self.0
-    }
-}
-
-impl<'de> Deserialize<'de> for Cents {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        whole_number(deserializer, 0, Self::MAX, "must be from 0 to 100000000").map(Self)
-    }
-}
+whole_number_in!(Cents, 0, 100_000_000);
 
 /// Units in stock: 0–1,000,000.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Stock(i64);
 
-impl Stock {
-    pub const MAX: i64 = 1_000_000;
-
-    pub fn new(value: i64) -> Option<Self> {
-        (0..=Self::MAX).contains(&value).then_some(Self(value))
-    }
-
-    pub fn get(self) -> i64 {
-        self.0
-    }
-}
-
-impl<'de> Deserialize<'de> for Stock {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        whole_number(deserializer, 0, Self::MAX, "must be from 0 to 1000000").map(Self)
-    }
-}
+whole_number_in!(Stock, 0, 1_000_000);
 
 /// A byte count of an upload: 1 byte to 5 MiB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UploadLength(i64);
 
-impl UploadLength {
-    pub fn get(self) -> i64 {
-        self.0
-    }
-}
-
-impl<'de> Deserialize<'de> for UploadLength {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        whole_number(
-            deserializer,
-            1,
-            MAX_IMAGE_BYTES,
-            "must be from 1 to 5242880 bytes",
-        )
-        .map(Self)
-    }
-}
+whole_number_in!(UploadLength, 1, MAX_IMAGE_BYTES);
 
 /// An image type an upload may declare.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use super::keys::{self, ProductIndex};
@@ -112,10 +112,8 @@ pub async fn update(
     for (key, value) in index_attributes(&current.id, category, name) {
         set(key, string(value));
     }
-    let update = Update::builder()
-        .table_name(&table.name)
-        .key("pk", string(&current.pk))
-        .key("sk", string(keys::PRODUCT_SK))
+    let update = table
+        .update_of(&current.pk, keys::PRODUCT_SK)
         .update_expression(format!("SET {} ADD version :one", sets.join(", ")))
         .condition_expression("version = :version")
         .set_expression_attribute_names(Some(names))
@@ -132,10 +130,8 @@ pub async fn update(
         .map(|sku| sku.as_str())
         .filter(|sku| *sku != current.sku);
     if let Some(sku) = new_sku {
-        let release = Delete::builder()
-            .table_name(&table.name)
-            .key("pk", string(keys::sku(&current.sku)))
-            .key("sk", string(keys::SKU_SK))
+        let release = table
+            .delete_of(keys::sku(&current.sku), keys::SKU_SK)
             .build()
             .map_err(ApiError::internal)?;
         transaction = transaction

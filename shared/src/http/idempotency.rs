@@ -6,8 +6,6 @@
 //! work, keeps its response (a 4xx problem included: a retry gets the same answer) or, when the
 //! work failed on our side (5xx) or was throttled (429), releases the key so a retry runs again.
 
-use std::future::Future;
-
 use http::header::{HeaderName, HeaderValue};
 use lambda_http::{Body, Request, RequestExt, Response};
 
@@ -28,10 +26,12 @@ pub enum KeyRule {
     Honoured,
 }
 
-/// The capability: the store, for a function whose POST honours keys.
+/// The capability: the store, for a function whose POST honours keys (or, with
+/// [`requiring_key`](Idempotent::requiring_key), requires one).
 #[derive(Debug, Clone)]
 pub struct Idempotent {
     store: Idempotency,
+    rule: KeyRule,
 }
 
 impl Idempotent {
@@ -39,40 +39,48 @@ impl Idempotent {
     pub fn new(table: crate::db::Table) -> Self {
         Self {
             store: Idempotency::new(table),
+            rule: KeyRule::Honoured,
         }
     }
 
-    /// A POST whose body is the route's [`Input`], run once per key: `work` gets the body.
-    pub async fn post<T, W, Fut>(
+    /// The same store, for a route that requires a key (`POST /orders`).
+    pub fn requiring_key(&self) -> Self {
+        Self {
+            rule: KeyRule::Required,
+            ..self.clone()
+        }
+    }
+
+    /// A POST whose body is the route's [`Input`], run once per key: `work` gets the body and
+    /// the time the request is handled at (Unix seconds).
+    pub async fn post<T: Input>(
         &self,
         request: Request,
         caller: Caller<'_>,
-        rule: KeyRule,
-        work: W,
-    ) -> HandlerResult
-    where
-        T: Input,
-        W: FnOnce(T) -> Fut,
-        Fut: Future<Output = HandlerResult>,
-    {
-        self.run(request, caller, rule, |request| async move {
-            work(body(&request)?).await
-        })
-        .await
+        work: impl AsyncFnOnce(T, i64) -> HandlerResult,
+    ) -> HandlerResult {
+        let work = async |request: Request| work(body(&request)?, crate::clock::now()).await;
+        self.run(request, caller, work).await
+    }
+
+    /// A POST without a body (an order's next step), run once per key.
+    pub async fn act(
+        &self,
+        request: Request,
+        caller: Caller<'_>,
+        work: impl AsyncFnOnce(i64) -> HandlerResult,
+    ) -> HandlerResult {
+        let work = async |_| work(crate::clock::now()).await;
+        self.run(request, caller, work).await
     }
 
     /// Runs `work` once per key: the first request with a key runs it, a retry gets its response.
-    pub async fn run<W, Fut>(
+    async fn run(
         &self,
         request: Request,
         caller: Caller<'_>,
-        rule: KeyRule,
-        work: W,
-    ) -> HandlerResult
-    where
-        W: FnOnce(Request) -> Fut,
-        Fut: Future<Output = HandlerResult>,
-    {
+        work: impl AsyncFnOnce(Request) -> HandlerResult,
+    ) -> HandlerResult {
         let key = match header_str(&request, KEY_HEADER) {
             Some(key) if is_valid_key(key) => key.to_owned(),
             Some(_) => {
@@ -88,7 +96,9 @@ impl Idempotent {
                     "must be 1-255 printable ASCII characters",
                 ));
             }
-            None if rule == KeyRule::Required => return Err(ApiError::IdempotencyKeyRequired),
+            None if self.rule == KeyRule::Required => {
+                return Err(ApiError::IdempotencyKeyRequired);
+            }
             None => return work(request).await,
         };
         let fingerprint = Fingerprint::new(

@@ -6,7 +6,7 @@ use super::keys;
 use super::state::OrderStatus;
 use crate::clock::rfc3339;
 use crate::ids::Id;
-use crate::values::{parsed_from_text, whole_number};
+use crate::values::{parsed_from_text, whole_number_in};
 
 /// The most lines one order may have (a DynamoDB transaction holds 100 writes: the order and
 /// one per line, with room to spare).
@@ -16,19 +16,7 @@ pub const MAX_LINES: usize = 50;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quantity(i64);
 
-impl Quantity {
-    pub const MAX: i64 = 100;
-
-    pub fn get(self) -> i64 {
-        self.0
-    }
-}
-
-impl<'de> Deserialize<'de> for Quantity {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        whole_number(deserializer, 1, Self::MAX, "must be from 1 to 100").map(Self)
-    }
-}
+whole_number_in!(Quantity, 1, 100);
 
 /// One line of a checkout.
 #[derive(Debug, Clone, Deserialize)]

@@ -10,7 +10,6 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-    Update,
 };
 use serde::Deserialize;
 
@@ -121,10 +120,11 @@ pub async fn place(
             .build(),
     ];
     for (line, price) in order.lines.iter().zip(prices) {
-        let update = Update::builder()
-            .table_name(&table.name)
-            .key("pk", string(catalog_keys::product(&line.product_id)))
-            .key("sk", string(catalog_keys::PRODUCT_SK))
+        let update = table
+            .update_of(
+                catalog_keys::product(&line.product_id),
+                catalog_keys::PRODUCT_SK,
+            )
             .update_expression("SET stock = stock - :q")
             .condition_expression(
                 "attribute_exists(pk) AND active = :true AND stock >= :q AND price_cents = :price",
@@ -250,10 +250,8 @@ pub async fn apply(
     if changes.payment_status.is_some() {
         names.insert("#payment_status".to_owned(), "status".to_owned());
     }
-    let update = Update::builder()
-        .table_name(&table.name)
-        .key("pk", string(keys::order(&order.id)))
-        .key("sk", string(keys::ORDER_SK))
+    let update = table
+        .update_of(keys::order(&order.id), keys::ORDER_SK)
         .update_expression(format!("SET {}", set.join(", ")))
         .condition_expression("#status = :from AND payment.payment_intent_id = :intent")
         .set_expression_attribute_names(Some(names))
@@ -263,10 +261,11 @@ pub async fn apply(
     let mut writes = vec![TransactWriteItem::builder().update(update).build()];
     if transition.returns_stock {
         for line in &order.lines {
-            let give_back = Update::builder()
-                .table_name(&table.name)
-                .key("pk", string(catalog_keys::product(&line.product_id)))
-                .key("sk", string(catalog_keys::PRODUCT_SK))
+            let give_back = table
+                .update_of(
+                    catalog_keys::product(&line.product_id),
+                    catalog_keys::PRODUCT_SK,
+                )
                 .update_expression("SET stock = stock + :q")
                 // Products are never deleted (only made inactive), so the item is there.
                 .condition_expression("attribute_exists(pk)")

@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::helpers::{
-    Reply, api, assert_problem, authorized, env, error_fields, function_logs, login,
+    Reply, api, assert_problem, authorized, env, error_fields, function_logs, get_as, login,
+    post_as,
 };
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -44,12 +45,7 @@ pub async fn account(tag: &str) -> (String, Value) {
     let email = unique_email(tag);
     assert_eq!(register(&email, PASSWORD).await.status, 201);
     let reply = login(&email, PASSWORD).await;
-    assert_eq!(
-        reply.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    reply.assert_status(200);
     (email, reply.json())
 }
 
@@ -84,7 +80,7 @@ async fn register_login_me_refresh_logout_in_the_shapes_of_the_contract() {
     assert_eq!(pair["expires_in"], 900);
     assert_eq!(pair["user"]["id"], user["id"]);
 
-    let me = authorized(Method::GET, "/me", &s(&pair["access_token"]), None, &[]).await;
+    let me = get_as(&s(&pair["access_token"]), "/me").await;
     assert_eq!(me.status, 200);
     assert_eq!(me.json()["user"], *user);
 
@@ -92,15 +88,13 @@ async fn register_login_me_refresh_logout_in_the_shapes_of_the_contract() {
     assert_eq!(next.status, 200);
     let next = next.json();
     assert_ne!(next["refresh_token"], pair["refresh_token"]);
-    let me = authorized(Method::GET, "/me", &s(&next["access_token"]), None, &[]).await;
+    let me = get_as(&s(&next["access_token"]), "/me").await;
     assert_eq!(me.status, 200);
 
-    let out = authorized(
-        Method::POST,
-        "/auth/logout",
+    let out = post_as(
         &s(&next["access_token"]),
-        Some(json!({"refresh_token": next["refresh_token"]})),
-        &[],
+        "/auth/logout",
+        json!({"refresh_token": next["refresh_token"]}),
     )
     .await;
     assert_eq!(out.status, 204);
@@ -215,12 +209,7 @@ async fn tokens_that_are_not_valid_access_tokens_are_refused_with_401() {
     let header = json!({"alg": "HS256", "typ": "JWT", "kid": kid});
     let good = claims("storefront", "storefront-api", now(), now() + 900);
     // The real key makes a valid token: the refusals below are for what each one changes.
-    assert_eq!(
-        authorized(Method::GET, "/me", &jwt(&header, &good, &key), None, &[])
-            .await
-            .status,
-        200
-    );
+    assert_eq!(get_as(&jwt(&header, &good, &key), "/me").await.status, 200);
 
     let access = s(&pair["access_token"]);
     let none_header = URL_SAFE_NO_PAD.encode(json!({"alg": "none", "typ": "JWT"}).to_string());
@@ -264,7 +253,7 @@ async fn tokens_that_are_not_valid_access_tokens_are_refused_with_401() {
         ("garbage", "garbage.garbage.garbage".to_owned()),
     ];
     for (what, token) in cases {
-        let reply = authorized(Method::GET, "/me", &token, None, &[]).await;
+        let reply = get_as(&token, "/me").await;
         assert_problem(&reply, 401, "unauthorized");
         assert_eq!(reply.header("www-authenticate"), Some("Bearer"), "{what}");
     }
@@ -303,12 +292,10 @@ async fn a_customer_on_an_admin_route_gets_403_and_an_admin_can_promote() {
     let (customer_email, customer) = account("promote").await;
     let user_id = s(&customer["user"]["id"]);
     let path = format!("/admin/users/{user_id}/role");
-    let forbidden = authorized(
-        Method::POST,
-        &path,
+    let forbidden = post_as(
         &s(&customer["access_token"]),
-        Some(json!({"role": "admin"})),
-        &[],
+        &path,
+        json!({"role": "admin"}),
     )
     .await;
     assert_problem(&forbidden, 403, "forbidden");
@@ -320,37 +307,21 @@ async fn a_customer_on_an_admin_route_gets_403_and_an_admin_can_promote() {
     .await;
     assert_eq!(admin.status, 200);
     let admin_token = s(&admin.json()["access_token"]);
-    let promoted = authorized(
-        Method::POST,
-        &path,
-        &admin_token,
-        Some(json!({"role": "admin"})),
-        &[],
-    )
-    .await;
+    let promoted = post_as(&admin_token, &path, json!({"role": "admin"})).await;
     assert_eq!(promoted.status, 200);
     assert_eq!(promoted.json()["user"]["role"], "admin");
     // The new role is in the next token.
     let again = login(&customer_email, PASSWORD).await.json();
     assert_eq!(again["user"]["role"], "admin");
 
-    let unknown = authorized(
-        Method::POST,
-        "/admin/users/01NOSUCHUSER0000000000000/role",
+    let unknown = post_as(
         &admin_token,
-        Some(json!({"role": "admin"})),
-        &[],
+        "/admin/users/01NOSUCHUSER0000000000000/role",
+        json!({"role": "admin"}),
     )
     .await;
     assert_problem(&unknown, 404, "not_found");
-    let bad_role = authorized(
-        Method::POST,
-        &path,
-        &admin_token,
-        Some(json!({"role": "owner"})),
-        &[],
-    )
-    .await;
+    let bad_role = post_as(&admin_token, &path, json!({"role": "owner"})).await;
     assert_problem(&bad_role, 400, "validation_failed");
 }
 
@@ -527,7 +498,7 @@ async fn no_response_or_log_line_carries_a_password_hash_token_key_or_email() {
     let access = s(&pair["access_token"]);
     let refresh_token = s(&pair["refresh_token"]);
     let next = refresh(&refresh_token).await;
-    let me = authorized(Method::GET, "/me", &access, None, &[]).await;
+    let me = get_as(&access, "/me").await;
     let _ = login(&email, "a wrong password!").await;
     let _ = api()
         .post_json("/auth/password-reset", &json!({"email": email}))

@@ -7,7 +7,8 @@ use http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    admin_token, api, assert_problem, authorized, create, customer_token, error_fields, id, unique,
+    admin_token, api, assert_problem, authorized, create, customer_token, error_fields, get_as, id,
+    post_as, unique,
 };
 
 pub fn product_body(sku: &str, name: &str, category: &str) -> Value {
@@ -21,14 +22,7 @@ async fn an_admin_creates_updates_and_deletes_and_a_customer_may_not() {
     let sku = unique("sku-");
     let body = product_body(&sku, "Blue mug", "mugs");
 
-    let refused = authorized(
-        Method::POST,
-        "/products",
-        &customer,
-        Some(body.clone()),
-        &[],
-    )
-    .await;
+    let refused = post_as(&customer, "/products", body.clone()).await;
     assert_problem(&refused, 403, "forbidden");
     assert_problem(
         &api().post_json("/products", &body).await,
@@ -36,7 +30,7 @@ async fn an_admin_creates_updates_and_deletes_and_a_customer_may_not() {
         "unauthorized",
     );
 
-    let created = authorized(Method::POST, "/products", &admin, Some(body.clone()), &[]).await;
+    let created = post_as(&admin, "/products", body.clone()).await;
     assert_eq!(created.status, 201);
     let etag = created.header("etag").unwrap().to_owned();
     let product = created.json()["product"].clone();
@@ -49,11 +43,7 @@ async fn an_admin_creates_updates_and_deletes_and_a_customer_may_not() {
     // The same SKU in another case is taken.
     let mut again = body.clone();
     again["sku"] = json!(sku.to_lowercase());
-    assert_problem(
-        &authorized(Method::POST, "/products", &admin, Some(again), &[]).await,
-        409,
-        "sku_taken",
-    );
+    assert_problem(&post_as(&admin, "/products", again).await, 409, "sku_taken");
 
     let customer_patch = authorized(
         Method::PATCH,
@@ -74,12 +64,7 @@ async fn an_admin_creates_updates_and_deletes_and_a_customer_may_not() {
         &[("if-match", &etag)],
     )
     .await;
-    assert_eq!(
-        patched.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&patched.body)
-    );
+    patched.assert_status(200);
     assert_eq!(patched.json()["product"]["price_cents"], 990);
     let new_etag = patched.header("etag").unwrap().to_owned();
     assert_ne!(new_etag, etag);
@@ -116,7 +101,7 @@ async fn an_admin_creates_updates_and_deletes_and_a_customer_may_not() {
     let deleted = authorized(Method::DELETE, &path, &admin, None, &[]).await;
     assert_eq!(deleted.status, 204);
     assert_problem(&api().get(&path).await, 404, "not_found");
-    let as_admin = authorized(Method::GET, &path, &admin, None, &[]).await;
+    let as_admin = get_as(&admin, &path).await;
     assert_eq!(as_admin.status, 200);
     assert_eq!(as_admin.json()["product"]["active"], false);
     assert_problem(
@@ -130,7 +115,7 @@ async fn an_admin_creates_updates_and_deletes_and_a_customer_may_not() {
 async fn validation_failures_list_every_field() {
     let admin = admin_token().await;
     let bad = json!({"sku": "has space", "name": "", "price_cents": -5, "category": "Not Valid", "stock": 2_000_000, "description": "d".repeat(5001)});
-    let reply = authorized(Method::POST, "/products", &admin, Some(bad), &[]).await;
+    let reply = post_as(&admin, "/products", bad).await;
     let problem = assert_problem(&reply, 400, "validation_failed");
     let fields = error_fields(&problem);
     assert_eq!(
@@ -145,26 +130,12 @@ async fn validation_failures_list_every_field() {
         ]
     );
 
-    let missing = authorized(
-        Method::POST,
-        "/products",
-        &admin,
-        Some(json!({"name": "Only a name"})),
-        &[],
-    )
-    .await;
+    let missing = post_as(&admin, "/products", json!({"name": "Only a name"})).await;
     let problem = assert_problem(&missing, 400, "validation_failed");
     let fields = error_fields(&problem);
     assert_eq!(fields, ["sku", "price_cents", "category", "stock"]);
 
-    let wrong_type = authorized(
-        Method::POST,
-        "/products",
-        &admin,
-        Some(json!({"price_cents": "cheap"})),
-        &[],
-    )
-    .await;
+    let wrong_type = post_as(&admin, "/products", json!({"price_cents": "cheap"})).await;
     let problem = assert_problem(&wrong_type, 400, "validation_failed");
     assert!(error_fields(&problem).contains(&"price_cents".to_owned()));
 }
@@ -291,27 +262,17 @@ async fn walking_45_products_seven_at_a_time_returns_each_exactly_once_in_a_stab
     assert_eq!(both.len(), 15);
 
     // Admins may ask for the inactive ones too; customers may not.
-    let with_inactive = authorized(
-        Method::GET,
+    let with_inactive = get_as(
+        &admin,
         &format!(
             "/products?category={}&include_inactive=true&limit=100",
             categories[0]
         ),
-        &admin,
-        None,
-        &[],
     )
     .await;
     assert_eq!(with_inactive.json()["items"].as_array().unwrap().len(), 16);
     let customer = customer_token().await;
-    let refused = authorized(
-        Method::GET,
-        "/products?include_inactive=true",
-        &customer,
-        None,
-        &[],
-    )
-    .await;
+    let refused = get_as(&customer, "/products?include_inactive=true").await;
     assert_problem(&refused, 403, "forbidden");
 }
 
@@ -410,12 +371,7 @@ async fn forged_or_misplaced_cursors_are_400_and_unknown_products_404() {
 #[tokio::test]
 async fn an_empty_cursor_asks_for_the_first_page() {
     let reply = api().get("/products?limit=1&cursor=").await;
-    assert_eq!(
-        reply.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    reply.assert_status(200);
     assert!(reply.json()["items"].is_array());
 }
 
@@ -434,4 +390,81 @@ pub async fn new_category(admin: &str, tag: &str, count: usize) -> String {
         .await;
     }
     category
+}
+
+#[tokio::test]
+async fn a_page_of_one_hundred_is_served_filtered_or_not() {
+    for path in [
+        "/products?limit=100",
+        "/products?category=mugs&limit=100",
+        "/products?q=a&limit=100",
+    ] {
+        let reply = api().get(path).await;
+        assert_eq!(
+            reply.status,
+            200,
+            "{path}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_product_refuses_every_wrong_field_reversed_names_and_weak_etags() {
+    let admin = admin_token().await;
+    // Every field's problem at once, the mistyped one among them.
+    let reply = post_as(
+        &admin,
+        "/products",
+        json!({"sku": "EDGE-1", "stock": 1.5, "name": "", "price_cents": -1, "category": "edges"}),
+    )
+    .await;
+    let problem = assert_problem(&reply, 400, "validation_failed");
+    assert_eq!(error_fields(&problem), ["name", "price_cents", "stock"]);
+    // Names that would display reversed are refused.
+    let bidi = post_as(
+        &admin,
+        "/products",
+        product_body(&unique("bidi-"), "invoice\u{202e}fdp.exe", "edges"),
+    )
+    .await;
+    assert_eq!(
+        error_fields(&assert_problem(&bidi, 400, "validation_failed")),
+        ["name"]
+    );
+    // Inactive products: no token is 401, a customer 403.
+    assert_problem(
+        &api().get("/products?include_inactive=true").await,
+        401,
+        "unauthorized",
+    );
+    let customer = customer_token().await;
+    let refused = get_as(&customer, "/products?include_inactive=true").await;
+    assert_problem(&refused, 403, "forbidden");
+    // A weak ETag never satisfies If-Match.
+    let product = create(
+        &admin,
+        product_body(&unique("weak-"), "Weakly tagged", "edges"),
+    )
+    .await;
+    let path = format!("/products/{}", id(&product));
+    let etag = api().get(&path).await.header("etag").unwrap().to_owned();
+    let weak = authorized(
+        Method::PATCH,
+        &path,
+        &admin,
+        Some(json!({"stock": 1})),
+        &[("if-match", &format!("W/{etag}"))],
+    )
+    .await;
+    assert_problem(&weak, 412, "precondition_failed");
+    let strong = authorized(
+        Method::PATCH,
+        &path,
+        &admin,
+        Some(json!({"stock": 1})),
+        &[("if-match", &etag)],
+    )
+    .await;
+    assert_eq!(strong.status, 200);
 }

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::accounts::futures_join_all;
 use crate::helpers::{
-    admin_token, api, assert_problem, authorized, customer_token, error_fields, unique,
+    admin_token, api, assert_problem, customer_token, error_fields, get_as, unique,
 };
 
 #[tokio::test]
@@ -40,7 +40,7 @@ async fn ten_messages_at_once_from_one_ip_keep_five_and_a_forged_forwarded_for_d
     assert_problem(&spoofed, 429, "rate_limited");
 
     let admin = admin_token().await;
-    let page = authorized(Method::GET, "/admin/messages?limit=100", &admin, None, &[]).await;
+    let page = get_as(&admin, "/admin/messages?limit=100").await;
     assert_eq!(page.status, 200);
     let ours: Vec<String> = page.json()["items"]
         .as_array()
@@ -52,7 +52,7 @@ async fn ten_messages_at_once_from_one_ip_keep_five_and_a_forged_forwarded_for_d
         .collect();
     assert_eq!(ours.len(), 5, "{ours:?}");
     let customer = customer_token().await;
-    let refused = authorized(Method::GET, "/admin/messages", &customer, None, &[]).await;
+    let refused = get_as(&customer, "/admin/messages").await;
     assert_problem(&refused, 403, "forbidden");
 }
 

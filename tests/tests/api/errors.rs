@@ -1,6 +1,12 @@
 //! Bad input through the whole path (runner → function → `shared::http`): the fixture's echo
 //! function reads its body and cursor with the same helpers as every project function.
 
+use crate::accounts::s;
+use crate::catalog::new_category;
+use crate::helpers::admin_token;
+use crate::helpers::api;
+use crate::helpers::post_as;
+use base64::Engine;
 use http::Method;
 use serde_json::json;
 
@@ -72,12 +78,7 @@ async fn a_binary_body_arrives_base64_and_is_decoded() {
             r#"{"a": 1}"#,
         )
         .await;
-    assert_eq!(
-        reply.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    reply.assert_status(200);
     assert_eq!(reply.json()["received"], json!({"a": 1}));
 }
 
@@ -109,4 +110,45 @@ async fn a_wrong_query_type_names_the_parameter() {
     let reply = fixture().get("/echo?sleep_ms=soon").await;
     let problem = assert_problem(&reply, 400, "validation_failed");
     assert_eq!(problem["errors"][0]["field"], "sleep_ms");
+}
+
+#[tokio::test]
+async fn ids_that_cannot_exist_are_404_not_an_outage() {
+    let long = "0".repeat(2100);
+    let admin = admin_token().await;
+    assert_problem(
+        &api().get(&format!("/products/{long}")).await,
+        404,
+        "not_found",
+    );
+    let role = post_as(
+        &admin,
+        &format!("/admin/users/{long}/role"),
+        json!({"role": "admin"}),
+    )
+    .await;
+    assert_problem(&role, 404, "not_found");
+    // A well-formed id that names nothing is an ordinary 404 too.
+    assert_problem(
+        &api().get("/products/01JD5X8Y9Z0A1B2C3D4E5F6G7H").await,
+        404,
+        "not_found",
+    );
+}
+
+#[tokio::test]
+async fn a_cursor_shows_nothing_of_the_table() {
+    let token = new_category(&admin_token().await, "opaque", 2).await;
+    let page = api()
+        .get(&format!("/products?category={token}&limit=1"))
+        .await
+        .json();
+    let cursor = s(&page["next_cursor"]);
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&cursor)
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes);
+    for secret in ["PRODUCT#", "gsi", "CATEGORY#", token.as_str()] {
+        assert!(!text.contains(secret), "the cursor shows {secret}");
+    }
 }

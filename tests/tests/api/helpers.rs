@@ -34,13 +34,15 @@ pub struct Reply {
 impl Reply {
     /// The JSON body of a reply that must have `status` (the body is shown if not).
     pub fn expect(&self, status: u16) -> Value {
-        assert_eq!(
-            self.status,
-            status,
-            "{}",
-            String::from_utf8_lossy(&self.body)
-        );
+        self.assert_status(status);
         self.json()
+    }
+
+    /// Asserts the reply's status, showing its body if it is another.
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) {
+        let body = String::from_utf8_lossy(&self.body);
+        assert_eq!(self.status, status, "{body}");
     }
 
     pub fn json(&self) -> Value {
@@ -150,6 +152,16 @@ pub async fn authorized(
     api().send(method, path, &headers, body).await
 }
 
+/// `POST` of a JSON body with `token`'s authorization.
+pub async fn post_as(token: &str, path: &str, body: Value) -> Reply {
+    authorized(Method::POST, path, token, Some(body), &[]).await
+}
+
+/// `GET` with `token`'s authorization.
+pub async fn get_as(token: &str, path: &str) -> Reply {
+    authorized(Method::GET, path, token, None, &[]).await
+}
+
 /// The `field` of each error of a validation problem, in order.
 pub fn error_fields(problem: &Value) -> Vec<String> {
     problem["errors"]
@@ -165,12 +177,7 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
 
 /// Asserts a problem+json response with its status and code, and returns its body.
 pub fn assert_problem(reply: &Reply, status: u16, code: &str) -> Value {
-    assert_eq!(
-        reply.status,
-        status,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    reply.assert_status(status);
     assert_eq!(
         reply.header("content-type"),
         Some("application/problem+json")

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::catalog::product_body;
 use crate::helpers::{
-    Client, Reply, admin_token, api, assert_problem, authorized, create, env, id, invoke_api,
+    Client, Reply, admin_token, api, assert_problem, create, env, get_as, id, invoke_api, post_as,
     unique,
 };
 
@@ -26,20 +26,13 @@ pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
 
 /// Asks for an upload and PUTs `bytes` to it as a browser would; returns the image id.
 pub async fn upload(admin: &str, product_id: &str, content_type: &str, bytes: Vec<u8>) -> String {
-    let reply = authorized(
-        Method::POST,
-        &format!("/products/{product_id}/images"),
+    let reply = post_as(
         admin,
-        Some(json!({"content_type": content_type, "content_length": bytes.len()})),
-        &[],
+        &format!("/products/{product_id}/images"),
+        json!({"content_type": content_type, "content_length": bytes.len()}),
     )
     .await;
-    assert_eq!(
-        reply.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    reply.assert_status(201);
     let body = reply.json();
     assert_eq!(body["upload"]["method"], "PUT");
     assert_eq!(body["expires_in"], 900);
@@ -73,15 +66,9 @@ pub async fn upload(admin: &str, product_id: &str, content_type: &str, bytes: Ve
 pub async fn settled_image(admin: &str, product_id: &str, image_id: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let product = authorized(
-            Method::GET,
-            &format!("/products/{product_id}"),
-            admin,
-            None,
-            &[],
-        )
-        .await
-        .json();
+        let product = get_as(admin, &format!("/products/{product_id}"))
+            .await
+            .json();
         let image = product["product"]["images"]
             .as_array()
             .unwrap()
@@ -210,23 +197,68 @@ async fn upload_requests_outside_the_limits_are_refused() {
         ("image/png", 5 * 1024 * 1024 + 1),
         ("text/plain", 10),
     ] {
-        let reply = authorized(
-            Method::POST,
-            &path,
+        let reply = post_as(
             &admin,
-            Some(json!({"content_type": content_type, "content_length": length})),
-            &[],
+            &path,
+            json!({"content_type": content_type, "content_length": length}),
         )
         .await;
         assert_problem(&reply, 400, "validation_failed");
     }
-    let unknown = authorized(
-        Method::POST,
-        "/products/01NOSUCHPRODUCT0000000000/images",
+    let unknown = post_as(
         &admin,
-        Some(json!({"content_type": "image/png", "content_length": 10})),
-        &[],
+        "/products/01NOSUCHPRODUCT0000000000/images",
+        json!({"content_type": "image/png", "content_length": 10}),
     )
     .await;
     assert_problem(&unknown, 404, "not_found");
+}
+
+#[tokio::test]
+async fn only_checked_image_bytes_are_ever_served_from_the_images_bucket() {
+    let admin = admin_token().await;
+    let product = create(
+        &admin,
+        product_body(&unique("swap-"), "Swapped", "images-test"),
+    )
+    .await;
+    let product_id = id(&product);
+    let picture = jpeg(1600, 1200);
+    let length = picture.len();
+    let image_id = upload(&admin, &product_id, "image/jpeg", picture).await;
+    // The presigned PUT stays valid: keep putting other bytes of the same length under the
+    // key while the function works, and again after it finished.
+    let uploads = crate::helpers::env("STOREFRONT_UPLOADS_BUCKET");
+    let s3 = crate::helpers::moto_s3().await;
+    let key = format!("incoming/{product_id}/{image_id}");
+    let garbage = vec![b'#'; length];
+    let deadline = Instant::now() + Duration::from_secs(4);
+    while Instant::now() < deadline {
+        let _ = s3
+            .put_object()
+            .bucket(&uploads)
+            .key(&key)
+            .body(garbage.clone().into())
+            .send()
+            .await;
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let image = settled_image(&admin, &product_id, &image_id).await;
+    if image["status"] == "ready" {
+        for url in [&image["url"], &image["thumbnail_url"]] {
+            let served = download(url.as_str().unwrap()).await;
+            assert_eq!(served.status, 200);
+            assert!(
+                !served.body.starts_with(b"###"),
+                "unchecked bytes are published"
+            );
+            image::load_from_memory(&served.body).expect("what is served is an image");
+        }
+        let original = download(image["url"].as_str().unwrap()).await;
+        let decoded = image::load_from_memory(&original.body).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (1600, 1200));
+    } else {
+        assert_eq!(image["status"], "rejected", "{image}");
+        assert_eq!(image["url"], serde_json::Value::Null);
+    }
 }

@@ -1,12 +1,11 @@
 //! The shop's metrics (`shared::emf`), as the functions write them to their logs in CloudWatch's
 //! embedded metric format: what a dashboard of orders and revenue, and the canary's alarm, read.
 
-use http::Method;
 use serde_json::{Value, json};
 use shared::testing::localstripe;
 
 use crate::helpers::{
-    admin_token, authorized, checkout, customer_token, document, documents, env, placed, product,
+    admin_token, checkout, customer_token, document, documents, env, get_as, placed, product,
     unique,
 };
 
@@ -102,9 +101,7 @@ async fn a_declined_payment_is_counted_as_a_payment_failure_of_its_order() {
 #[tokio::test]
 async fn every_function_process_counts_its_own_cold_start_once() {
     // At least one process has started by now: this test's own request starts or reuses one.
-    authorized(Method::GET, "/me", &customer_token().await, None, &[])
-        .await
-        .expect(200);
+    get_as(&customer_token().await, "/me").await.expect(200);
     document(|p, _| function_of(p) == "MeFunction")
         .await
         .expect("the profile's function wrote its metrics");

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use crate::accounts::futures_join_all;
 use crate::helpers::{
-    Reply, admin_token, assert_problem, authorized, customer_token, error_fields, order_body,
-    placed, product, stock, unique,
+    Reply, admin_token, assert_problem, authorized, customer_token, error_fields, get_as,
+    order_body, placed, post_as, product, stock, unique,
 };
 
 pub(crate) async fn checkout(token: &str, key: &str, body: &Value) -> Reply {
@@ -26,7 +26,7 @@ pub(crate) fn s(value: &Value) -> String {
 }
 
 pub(crate) async fn read_order(token: &str, id: &str) -> Reply {
-    authorized(Method::GET, &format!("/orders/{id}"), token, None, &[]).await
+    get_as(token, &format!("/orders/{id}")).await
 }
 
 pub(crate) async fn post(token: &str, path: &str, body: Option<Value>) -> Reply {
@@ -191,14 +191,7 @@ async fn a_short_line_refuses_the_whole_order_naming_it_and_takes_no_stock() {
         "validation_failed",
     );
     assert_eq!(stock(&admin, &a).await, 5);
-    let without_key = authorized(
-        Method::POST,
-        "/orders",
-        &customer,
-        Some(order_body(&[(&a, 1)])),
-        &[],
-    )
-    .await;
+    let without_key = post_as(&customer, "/orders", order_body(&[(&a, 1)])).await;
     assert_problem(&without_key, 400, "idempotency_key_required");
 }
 
@@ -223,13 +216,9 @@ async fn a_customer_sees_and_cancels_only_their_own_orders_and_cannot_ship() {
         404,
         "not_found",
     );
-    let bobs = authorized(Method::GET, "/orders", &bob, None, &[])
-        .await
-        .json();
+    let bobs = get_as(&bob, "/orders").await.json();
     assert_eq!(bobs["items"], json!([]));
-    let alices = authorized(Method::GET, "/orders", &alice, None, &[])
-        .await
-        .json();
+    let alices = get_as(&alice, "/orders").await.json();
     assert_eq!(alices["items"][0]["id"], id.as_str());
     let ship = json!({"tracking_number": "1Z"});
     assert_problem(
@@ -237,19 +226,8 @@ async fn a_customer_sees_and_cancels_only_their_own_orders_and_cannot_ship() {
         403,
         "forbidden",
     );
-    assert_problem(
-        &authorized(Method::GET, "/admin/orders", &alice, None, &[]).await,
-        403,
-        "forbidden",
-    );
-    let listed = authorized(
-        Method::GET,
-        "/admin/orders?status=pending_payment&limit=100",
-        &admin,
-        None,
-        &[],
-    )
-    .await;
+    assert_problem(&get_as(&alice, "/admin/orders").await, 403, "forbidden");
+    let listed = get_as(&admin, "/admin/orders?status=pending_payment&limit=100").await;
     assert_eq!(listed.status, 200);
     assert!(
         listed.json()["items"]
@@ -259,12 +237,12 @@ async fn a_customer_sees_and_cancels_only_their_own_orders_and_cannot_ship() {
             .any(|o| o["id"] == id.as_str())
     );
     assert_problem(
-        &authorized(Method::GET, "/admin/orders?status=lost", &admin, None, &[]).await,
+        &get_as(&admin, "/admin/orders?status=lost").await,
         400,
         "validation_failed",
     );
     assert_problem(
-        &authorized(Method::GET, "/orders?cursor=garbage", &alice, None, &[]).await,
+        &get_as(&alice, "/orders?cursor=garbage").await,
         400,
         "invalid_cursor",
     );

@@ -302,12 +302,7 @@ async fn a_paid_order_cancelled_by_the_shop_is_refunded_and_its_stock_comes_back
         "invalid_transition",
     );
     let cancelled = post(&admin, &format!("/orders/{id}/cancel"), None).await;
-    assert_eq!(
-        cancelled.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&cancelled.body)
-    );
+    cancelled.assert_status(200);
     assert_eq!(cancelled.json()["order"]["status"], "cancelled");
     assert_eq!(cancelled.json()["order"]["refund_status"], "pending");
     assert_eq!(stock(&admin, &product).await, 4);

@@ -7,8 +7,8 @@ use http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Client, admin_token, assert_problem, authorized, checkout, customer_token, document, env,
-    placed, product, stock, unique,
+    Client, admin_token, assert_problem, checkout, customer_token, document, env, get_as, placed,
+    product, stock, unique,
 };
 
 /// How many times the functions try a DynamoDB call (`shared::db::MAX_ATTEMPTS`).
@@ -24,12 +24,7 @@ async fn set_door(setting: Value) {
     let reply = door()
         .send(Method::PUT, "/dynamodb", &[], setting.to_string())
         .await;
-    assert_eq!(
-        reply.status,
-        204,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    reply.assert_status(204);
 }
 
 /// What the door saw since its mode was set.
@@ -50,7 +45,7 @@ fn operations(seen: &[Value]) -> Vec<&str> {
 }
 
 async fn order_count(customer: &str) -> usize {
-    let reply = authorized(Method::GET, "/orders", customer, None, &[]).await;
+    let reply = get_as(customer, "/orders").await;
     reply.expect(200)["items"].as_array().unwrap().len()
 }
 
@@ -71,7 +66,7 @@ async fn a_stopped_dynamodb_is_a_503_on_every_route_and_the_api_is_whole_again_w
     let read = crate::helpers::api().get(&format!("/products/{mug}")).await;
     let login = crate::helpers::login(&env("STOREFRONT_ADMIN_EMAIL"), "any password").await;
     let bought = checkout(&customer, &[(&mug, 1)], &unique("key")).await;
-    let mine = authorized(Method::GET, "/orders", &customer, None, &[]).await;
+    let mine = get_as(&customer, "/orders").await;
     set_door(json!({"mode": "open"})).await;
     for reply in [&read, &login, &bought, &mine] {
         assert_unavailable(reply);

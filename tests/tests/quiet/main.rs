@@ -13,16 +13,13 @@ mod helpers;
 
 use std::time::Duration;
 
-use http::Method;
 use serde_json::{Value, json};
 use shared::testing::localstripe;
 
-use helpers::{
-    admin_token, assert_problem, authorized, customer_token, env, placed, product, stock,
-};
+use helpers::{admin_token, assert_problem, customer_token, env, get_as, placed, product, stock};
 
 async fn stats(token: &str) -> Value {
-    let reply = authorized(Method::GET, "/admin/stats", token, None, &[]).await;
+    let reply = get_as(token, "/admin/stats").await;
     reply.expect(200)
 }
 
@@ -63,7 +60,7 @@ async fn the_dashboard_counts_exactly_what_was_created() {
     assert_eq!(listed(&low).map(|p| p["stock"].clone()), Some(json!(3)));
     assert_eq!(listed(&plenty), None);
 
-    let refused = authorized(Method::GET, "/admin/stats", &customer, None, &[]).await;
+    let refused = get_as(&customer, "/admin/stats").await;
     assert_problem(&refused, 403, "forbidden");
 }
 
@@ -88,10 +85,7 @@ async fn expire_at(time: i64) -> Value {
 }
 
 async fn order(token: &str, id: &str) -> Value {
-    authorized(Method::GET, &format!("/orders/{id}"), token, None, &[])
-        .await
-        .json()["order"]
-        .clone()
+    get_as(token, &format!("/orders/{id}")).await.json()["order"].clone()
 }
 
 async fn wait_for(token: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value {
@@ -207,9 +201,7 @@ async fn all_orders(admin: &str) -> Vec<Value> {
             Some(c) => format!("/admin/orders?limit=100&cursor={c}"),
             None => "/admin/orders?limit=100".to_owned(),
         };
-        let page = authorized(Method::GET, &path, admin, None, &[])
-            .await
-            .json();
+        let page = get_as(admin, &path).await.json();
         orders.extend(page["items"].as_array().cloned().unwrap_or_default());
         match page["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
@@ -299,20 +291,8 @@ async fn the_daily_report_holds_exactly_the_days_orders_and_a_rerun_writes_the_s
         expected_csv.push_str(&format!("{id},{sku},{name},{units},{cents}\n"));
     }
 
-    let links = authorized(
-        Method::GET,
-        &format!("/admin/reports/{today}"),
-        &admin,
-        None,
-        &[],
-    )
-    .await;
-    assert_eq!(
-        links.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&links.body)
-    );
+    let links = get_as(&admin, &format!("/admin/reports/{today}")).await;
+    links.assert_status(200);
     let links = links.json();
     let csv = download(links["csv_url"].as_str().unwrap()).await;
     let json_bytes = download(links["json_url"].as_str().unwrap()).await;
@@ -334,15 +314,9 @@ async fn the_daily_report_holds_exactly_the_days_orders_and_a_rerun_writes_the_s
 
     // Again: the same bytes.
     run_report(&tomorrow_two).await;
-    let links = authorized(
-        Method::GET,
-        &format!("/admin/reports/{today}"),
-        &admin,
-        None,
-        &[],
-    )
-    .await
-    .json();
+    let links = get_as(&admin, &format!("/admin/reports/{today}"))
+        .await
+        .json();
     assert_eq!(download(links["csv_url"].as_str().unwrap()).await, csv);
     assert_eq!(
         download(links["json_url"].as_str().unwrap()).await,
@@ -350,24 +324,10 @@ async fn the_daily_report_holds_exactly_the_days_orders_and_a_rerun_writes_the_s
     );
 
     for (date, status) in [("2001-01-01", 404), ("2026-13-45", 400), ("yesterday", 400)] {
-        let reply = authorized(
-            Method::GET,
-            &format!("/admin/reports/{date}"),
-            &admin,
-            None,
-            &[],
-        )
-        .await;
+        let reply = get_as(&admin, &format!("/admin/reports/{date}")).await;
         assert_eq!(reply.status, status, "{date}");
     }
-    let refused = authorized(
-        Method::GET,
-        &format!("/admin/reports/{today}"),
-        &customer,
-        None,
-        &[],
-    )
-    .await;
+    let refused = get_as(&customer, &format!("/admin/reports/{today}")).await;
     assert_problem(&refused, 403, "forbidden");
 }
 

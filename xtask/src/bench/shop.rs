@@ -70,23 +70,20 @@ impl Shop {
                 .map(|s| s.name.clone())
                 .with_context(|| format!("the template has no secret named *{part}*"))
         };
-        let keys_text = shared::secrets::read_string(&clients.secrets, &secret("-keys")?).await?;
+        let source = |part: &str| {
+            let arn = secret(part)?;
+            let client = clients.secrets.clone();
+            anyhow::Ok(shared::env::SecretSource::Manager { client, arn })
+        };
+        let keys_text = source("-keys")?.read().await?;
         let issuer = shared::secrets::Keys::parse("keys", &keys_text, config.tokens)?.issuer();
-        let webhook: Value = serde_json::from_str(
-            &shared::secrets::read_string(&clients.secrets, &secret("-stripe-webhook")?).await?,
-        )?;
+        let webhook: Value = source("-stripe-webhook")?.read_json().await?;
         let webhook_secret = webhook["current"]
             .as_str()
             .context("the webhook secret has no current value")?
             .to_owned();
-        let stripe_key: Value = serde_json::from_str(
-            &shared::secrets::read_string(&clients.secrets, &secret("-stripe-key")?).await?,
-        )?;
-        let stripe_key = stripe_key["secret_key"]
-            .as_str()
-            .context("the Stripe key secret has no secret_key")?
-            .to_owned();
-        let stripe = Stripe::new(stripe_url, stripe_key).map_err(anyhow::Error::msg)?;
+        // The shop's own Stripe client, built from its secret as the functions build it.
+        let stripe = Stripe::load(&source("-stripe-key")?, stripe_url).await?;
         let uploads_bucket = template
             .buckets
             .iter()

@@ -74,42 +74,21 @@ pub fn event_fits(function: &Function, text: &str) -> Result<(), String> {
             Err(err) => reasons.push(format!("not an HTTP API v2 event: {err}")),
         }
     }
-    if function
-        .events
-        .iter()
-        .any(|e| matches!(e, Event::S3 { .. }))
-    {
-        match serde_json::from_str::<S3Event>(text) {
-            Ok(event)
-                if !event.records.is_empty()
-                    && event
-                        .records
-                        .iter()
-                        .all(|r| r.event_source.as_deref() == Some("aws:s3")) =>
-            {
-                return Ok(());
-            }
-            Ok(_) => reasons.push("an S3 event needs records from aws:s3".to_owned()),
-            Err(err) => reasons.push(format!("not an S3 event: {err}")),
+    let triggered_by = |kind: fn(&Event) -> bool| function.events.iter().any(kind);
+    if triggered_by(|e| matches!(e, Event::S3 { .. })) {
+        let from_s3 = |e: &S3Event| e.records.iter().map(|r| r.event_source.clone()).collect();
+        match records_from(text, "S3", "aws:s3", from_s3) {
+            Ok(()) => return Ok(()),
+            Err(reason) => reasons.push(reason),
         }
     }
-    if function
-        .events
-        .iter()
-        .any(|e| matches!(e, Event::Sqs { .. }))
-    {
-        match serde_json::from_str::<aws_lambda_events::sqs::SqsEvent>(text) {
-            Ok(event)
-                if !event.records.is_empty()
-                    && event
-                        .records
-                        .iter()
-                        .all(|r| r.event_source.as_deref() == Some("aws:sqs")) =>
-            {
-                return Ok(());
-            }
-            Ok(_) => reasons.push("an SQS event needs records from aws:sqs".to_owned()),
-            Err(err) => reasons.push(format!("not an SQS event: {err}")),
+    if triggered_by(|e| matches!(e, Event::Sqs { .. })) {
+        let from_sqs = |e: &aws_lambda_events::sqs::SqsEvent| {
+            e.records.iter().map(|r| r.event_source.clone()).collect()
+        };
+        match records_from(text, "SQS", "aws:sqs", from_sqs) {
+            Ok(()) => return Ok(()),
+            Err(reason) => reasons.push(reason),
         }
     }
     let inputs: Vec<&str> = function
@@ -153,4 +132,21 @@ pub fn event_fits(function: &Function, text: &str) -> Result<(), String> {
         reasons.push("the function has no trigger".to_owned());
     }
     Err(reasons.join("; "))
+}
+
+/// Whether `text` is a `T` event with records, every one from `source` (`aws:s3`); `sources`
+/// reads each record's `eventSource`.
+fn records_from<T: serde::de::DeserializeOwned>(
+    text: &str,
+    kind: &str,
+    source: &str,
+    sources: impl Fn(&T) -> Vec<Option<String>>,
+) -> Result<(), String> {
+    let event: T = serde_json::from_str(text).map_err(|e| format!("not an {kind} event: {e}"))?;
+    let sources = sources(&event);
+    if !sources.is_empty() && sources.iter().all(|s| s.as_deref() == Some(source)) {
+        Ok(())
+    } else {
+        Err(format!("an {kind} event needs records from {source}"))
+    }
 }

@@ -218,40 +218,24 @@ impl Template {
         for (id, resource) in resources {
             let id = id.as_str().unwrap_or_default().to_owned();
             let props = resource.get("Properties");
-            let name = match resolver.types.get(&id).map(String::as_str) {
-                Some("AWS::DynamoDB::Table") => {
-                    let given = props.and_then(|p| p.get("TableName"));
-                    let base = match given {
-                        Some(v) => resolver.string(v)?,
-                        None => format!("{}-{id}", names.stack_name),
-                    };
-                    format!("{base}{}", names.suffix)
-                }
-                Some("AWS::SecretsManager::Secret") => {
-                    let given = props.and_then(|p| p.get("Name"));
-                    let base = match given {
-                        Some(v) => resolver.string(v)?,
-                        None => format!("{}-{id}", names.stack_name),
-                    };
-                    format!("{base}{}", names.suffix)
-                }
-                Some("AWS::SQS::Queue") => {
-                    let given = props.and_then(|p| p.get("QueueName"));
-                    let base = match given {
-                        Some(v) => resolver.string(v)?,
-                        None => format!("{}-{id}", names.stack_name),
-                    };
-                    format!("{base}{}", names.suffix)
-                }
-                Some("AWS::S3::Bucket") => {
-                    let given = props.and_then(|p| p.get("BucketName"));
-                    let base = match given {
-                        Some(v) => resolver.string(v)?,
-                        None => format!("{}-{}", names.stack_name, id.to_ascii_lowercase()),
-                    };
-                    format!("{base}{}", names.suffix).to_ascii_lowercase()
-                }
+            // The resource's name property, and whether the service wants it in lower case.
+            let (property, lower) = match resolver.types.get(&id).map(String::as_str) {
+                Some("AWS::DynamoDB::Table") => ("TableName", false),
+                Some("AWS::SecretsManager::Secret") => ("Name", false),
+                Some("AWS::SQS::Queue") => ("QueueName", false),
+                Some("AWS::S3::Bucket") => ("BucketName", true),
                 _ => continue,
+            };
+            let base = match props.and_then(|p| p.get(property)) {
+                Some(given) => resolver.string(given)?,
+                None if lower => format!("{}-{}", names.stack_name, id.to_ascii_lowercase()),
+                None => format!("{}-{id}", names.stack_name),
+            };
+            let name = format!("{base}{}", names.suffix);
+            let name = if lower {
+                name.to_ascii_lowercase()
+            } else {
+                name
             };
             resolver.physical.insert(id, name);
         }

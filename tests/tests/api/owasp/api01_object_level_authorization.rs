@@ -9,7 +9,7 @@ use http::Method;
 use serde_json::Value;
 
 use crate::helpers::{
-    admin_token, assert_problem, authorized, customer_token, id, placed, product,
+    admin_token, assert_problem, authorized, customer_token, get_as, id, placed, product,
 };
 
 #[tokio::test]
@@ -31,14 +31,7 @@ async fn another_customers_order_is_404_to_read_and_to_cancel_and_stays_as_it_wa
         let missing = authorized(method, &nothing, &other, None, &[]).await;
         assert_eq!(assert_problem(&missing, 404, "not_found"), theirs);
     }
-    let read = authorized(
-        Method::GET,
-        &format!("/orders/{order_id}"),
-        &owner,
-        None,
-        &[],
-    )
-    .await;
+    let read = get_as(&owner, &format!("/orders/{order_id}")).await;
     assert_eq!(read.expect(200)["order"]["status"], "pending_payment");
 }
 
@@ -51,22 +44,13 @@ async fn a_cursor_from_one_customers_listing_never_pages_another_customers_order
         placed(&owner, &[(&mug, 1)]).await,
         placed(&owner, &[(&mug, 1)]).await,
     ];
-    let page = authorized(Method::GET, "/orders?limit=1", &owner, None, &[]).await;
+    let page = get_as(&owner, "/orders?limit=1").await;
     let cursor = page.expect(200)["next_cursor"].as_str().unwrap().to_owned();
 
     let other = customer_token().await;
-    let reply = authorized(
-        Method::GET,
-        &format!("/orders?limit=1&cursor={cursor}"),
-        &other,
-        None,
-        &[],
-    )
-    .await;
+    let reply = get_as(&other, &format!("/orders?limit=1&cursor={cursor}")).await;
     assert_problem(&reply, 400, "invalid_cursor");
-    let theirs = authorized(Method::GET, "/orders", &other, None, &[])
-        .await
-        .expect(200);
+    let theirs = get_as(&other, "/orders").await.expect(200);
     let ids: Vec<&Value> = theirs["items"]
         .as_array()
         .unwrap()
@@ -89,14 +73,8 @@ async fn an_inactive_product_is_404_to_customers_and_to_anyone_signed_out() {
     );
 
     let customer = customer_token().await;
-    assert_problem(
-        &authorized(Method::GET, &path, &customer, None, &[]).await,
-        404,
-        "not_found",
-    );
+    assert_problem(&get_as(&customer, &path).await, 404, "not_found");
     assert_problem(&crate::helpers::api().get(&path).await, 404, "not_found");
-    let seen = authorized(Method::GET, &path, &admin, None, &[])
-        .await
-        .expect(200);
+    let seen = get_as(&admin, &path).await.expect(200);
     assert_eq!(seen["product"]["active"], false);
 }

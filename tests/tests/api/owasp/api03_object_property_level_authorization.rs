@@ -13,7 +13,8 @@ use http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    admin_token, api, authorized, customer_token, error_fields, order_body, product, stock, unique,
+    admin_token, api, authorized, customer_token, error_fields, get_as, order_body, post_as,
+    product, stock, unique,
 };
 
 #[tokio::test]
@@ -45,9 +46,7 @@ async fn mass_assignment_is_refused_by_name_and_changes_nothing() {
     let mut fields = error_fields(&me.expect(400));
     fields.sort();
     assert_eq!(fields, ["email", "role"]);
-    let now = authorized(Method::GET, "/me", &customer, None, &[])
-        .await
-        .expect(200);
+    let now = get_as(&customer, "/me").await.expect(200);
     assert_eq!(now["user"]["role"], "customer");
 
     let admin = admin_token().await;
@@ -77,15 +76,11 @@ async fn mass_assignment_is_refused_by_name_and_changes_nothing() {
     assert_eq!(stock(&admin, &mug).await, 7);
 
     let sku = unique("MASS");
-    let created = authorized(
-        Method::POST,
-        "/products",
+    let created = post_as(
         &admin,
-        Some(
-            json!({"sku": sku, "name": "Mass", "price_cents": 1, "category": "mass", "stock": 1,
+        "/products",
+        json!({"sku": sku, "name": "Mass", "price_cents": 1, "category": "mass", "stock": 1,
                     "id": "01JD5X8Y9Z0A1B2C3D4E5F6G7H", "created_at": "2000-01-01T00:00:00Z"}),
-        ),
-        &[],
     )
     .await;
     let mut fields = error_fields(&created.expect(400));
@@ -112,11 +107,7 @@ async fn responses_carry_only_documented_properties() {
         (&admin, "/admin/orders?limit=5".to_owned()),
         (&admin, "/admin/stats".to_owned()),
     ] {
-        bodies.push(
-            authorized(Method::GET, &path, token, None, &[])
-                .await
-                .expect(200),
-        );
+        bodies.push(get_as(token, &path).await.expect(200));
     }
     fn keys(value: &Value, out: &mut Vec<String>) {
         match value {

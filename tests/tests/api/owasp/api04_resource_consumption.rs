@@ -11,8 +11,8 @@ use http::Method;
 use serde_json::json;
 
 use crate::helpers::{
-    admin_token, api, assert_problem, authorized, checkout, customer_token, error_fields, product,
-    unique,
+    admin_token, api, assert_problem, authorized, checkout, customer_token, error_fields, get_as,
+    post_as, product, unique,
 };
 
 #[tokio::test]
@@ -26,18 +26,11 @@ async fn every_listing_serves_at_most_100_a_page() {
         (&admin, "/admin/messages"),
     ] {
         for limit in ["0", "101", "100000000000"] {
-            let reply = authorized(
-                Method::GET,
-                &format!("{path}?limit={limit}"),
-                token,
-                None,
-                &[],
-            )
-            .await;
+            let reply = get_as(token, &format!("{path}?limit={limit}")).await;
             let problem = assert_problem(&reply, 400, "validation_failed");
             assert_eq!(error_fields(&problem), ["limit"], "{path}?limit={limit}");
         }
-        let full = authorized(Method::GET, &format!("{path}?limit=100"), token, None, &[]).await;
+        let full = get_as(token, &format!("{path}?limit=100")).await;
         assert!(
             full.expect(200)["items"].as_array().unwrap().len() <= 100,
             "{path}"
@@ -95,12 +88,10 @@ async fn each_part_of_a_body_is_bounded_and_named_when_it_is_over() {
     assert_eq!(error_fields(&long_name.expect(400)), ["name"]);
     let search = api().get(&format!("/products?q={}", "q".repeat(201))).await;
     assert_eq!(error_fields(&search.expect(400)), ["q"]);
-    let image = authorized(
-        Method::POST,
-        &format!("/products/{mug}/images"),
+    let image = post_as(
         &admin,
-        Some(json!({"content_type": "image/png", "content_length": 5 * 1024 * 1024 + 1})),
-        &[],
+        &format!("/products/{mug}/images"),
+        json!({"content_type": "image/png", "content_length": 5 * 1024 * 1024 + 1}),
     )
     .await;
     assert_eq!(error_fields(&image.expect(400)), ["content_length"]);

@@ -5,13 +5,15 @@
 //! anyone signed out, whatever the id. Elsewhere: `include_inactive=true` is 401 signed out,
 //! 403 to a customer and served to an admin
 //! (`catalog::walking_45_products_seven_at_a_time_returns_each_exactly_once_in_a_stable_order`,
-//! `defects::smaller_edges_answer_as_a_careful_api_does`);
+//! `catalog::a_product_refuses_every_wrong_field_reversed_names_and_weak_etags`);
 //! `accounts::a_customer_on_an_admin_route_gets_403_and_an_admin_can_promote`; a demoted admin's
 //! old token stops working (accounts.rs).
 
 use http::Method;
 
-use crate::helpers::{admin_token, api, assert_problem, authorized, customer_token, product};
+use crate::helpers::{
+    admin_token, api, assert_problem, authorized, customer_token, get_as, product,
+};
 
 const ADMIN_OPERATIONS: &[(&str, &str)] = &[
     ("POST", "/admin/users/{id}/role"),
@@ -66,13 +68,6 @@ async fn every_admin_operation_is_403_to_a_customer_and_401_signed_out() {
             assert_problem(&anonymous, 401, "unauthorized");
         }
     }
-    let product_now = authorized(
-        Method::GET,
-        &format!("/products/{existing}"),
-        &admin,
-        None,
-        &[],
-    )
-    .await;
+    let product_now = get_as(&admin, &format!("/products/{existing}")).await;
     assert_eq!(product_now.expect(200)["product"]["active"], true);
 }

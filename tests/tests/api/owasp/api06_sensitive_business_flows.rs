@@ -11,7 +11,8 @@ use http::Method;
 use serde_json::json;
 
 use crate::helpers::{
-    admin_token, assert_problem, authorized, customer_token, placed, product, stock,
+    admin_token, assert_problem, authorized, customer_token, get_as, placed, post_as, product,
+    stock,
 };
 
 #[tokio::test]
@@ -22,12 +23,10 @@ async fn an_unpaid_order_cannot_be_shipped_delivered_or_declared_paid() {
     let order = placed(&customer, &[(&mug, 2)]).await;
     let id = order["id"].as_str().unwrap();
 
-    let ship = authorized(
-        Method::POST,
-        &format!("/admin/orders/{id}/ship"),
+    let ship = post_as(
         &admin,
-        Some(json!({"tracking_number": "TRACK-1"})),
-        &[],
+        &format!("/admin/orders/{id}/ship"),
+        json!({"tracking_number": "TRACK-1"}),
     )
     .await;
     assert_problem(&ship, 409, "invalid_transition");
@@ -51,7 +50,7 @@ async fn an_unpaid_order_cannot_be_shipped_delivered_or_declared_paid() {
         assert_eq!(reply.status, 400, "{signature:?}");
     }
 
-    let now = authorized(Method::GET, &format!("/orders/{id}"), &customer, None, &[])
+    let now = get_as(&customer, &format!("/orders/{id}"))
         .await
         .expect(200);
     assert_eq!(now["order"]["status"], "pending_payment");

@@ -6,10 +6,9 @@
 //! PUT to a presigned URL of the shop's uploads bucket, which the API signs and never calls.
 //! The image function reads only the object S3 announced, by bucket and key (catalog.rs).
 
-use http::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{admin_token, authorized, env, error_fields, product};
+use crate::helpers::{admin_token, env, error_fields, post_as, product};
 
 const METADATA: &str = "http://169.254.169.254/latest/meta-data/iam/security-credentials/";
 
@@ -70,7 +69,7 @@ async fn a_url_offered_for_the_server_to_fetch_is_not_a_field() {
         ),
     ] {
         body[field] = METADATA.into();
-        let reply = authorized(Method::POST, &path, &admin, Some(body), &[]).await;
+        let reply = post_as(&admin, &path, body).await;
         assert_eq!(error_fields(&reply.expect(400)), [field]);
     }
 }
@@ -79,12 +78,10 @@ async fn a_url_offered_for_the_server_to_fetch_is_not_a_field() {
 async fn an_image_upload_is_a_presigned_put_to_the_shops_own_bucket() {
     let admin = admin_token().await;
     let mug = product(&admin, 1, 100).await;
-    let reply = authorized(
-        Method::POST,
-        &format!("/products/{mug}/images"),
+    let reply = post_as(
         &admin,
-        Some(json!({"content_type": "image/png", "content_length": 10})),
-        &[],
+        &format!("/products/{mug}/images"),
+        json!({"content_type": "image/png", "content_length": 10}),
     )
     .await
     .expect(201);

@@ -8,10 +8,9 @@
 //! replayed, altered, unsigned and wrong-amount events, secret rotation, and one effect per
 //! event id.
 
-use http::Method;
 use serde_json::json;
 
-use crate::helpers::{admin_token, authorized, customer_token, placed, product};
+use crate::helpers::{admin_token, customer_token, get_as, placed, product};
 use crate::payments::{deliver, signature, webhook_secret};
 
 #[tokio::test]
@@ -55,7 +54,7 @@ async fn a_signed_event_in_a_shape_stripe_never_sends_changes_nothing() {
             reply.status
         );
     }
-    let now = authorized(Method::GET, &format!("/orders/{id}"), &customer, None, &[])
+    let now = get_as(&customer, &format!("/orders/{id}"))
         .await
         .expect(200);
     assert_eq!(now["order"]["status"], "pending_payment");

@@ -1,0 +1,104 @@
+//! Passwords: the lockout under parallel guesses, reset links that end with a reset or a
+//! password change, and reset requests that answer alike for every email.
+
+use http::Method;
+use serde_json::json;
+
+use crate::accounts::{PASSWORD, account, futures_join_all, s, unique_email, wait_for_tokens};
+use crate::helpers::{api, assert_problem, authorized, function_logs, login};
+
+#[tokio::test]
+async fn forty_parallel_wrong_passwords_check_at_most_five_and_then_the_right_one_waits() {
+    let (email, _) = account("burst").await;
+    let attempts = (0..40).map(|_| {
+        let email = email.clone();
+        async move { login(&email, "not the password, guessing").await }
+    });
+    let replies = futures_join_all(attempts).await;
+    let checked = replies.iter().filter(|r| r.status == 401).count();
+    let refused = replies.iter().filter(|r| r.status == 429).count();
+    assert!(checked <= 5, "{checked} guesses were checked");
+    assert_eq!(checked + refused, 40, "every attempt is a 401 or a 429");
+    assert_problem(&login(&email, PASSWORD).await, 429, "rate_limited");
+}
+
+#[tokio::test]
+async fn a_confirmed_reset_or_a_password_change_spends_every_other_reset_link() {
+    let (email, pair) = account("links").await;
+    for _ in 0..2 {
+        let reply = api()
+            .post_json("/auth/password-reset", &json!({"email": email}))
+            .await;
+        assert_eq!(reply.status, 202);
+    }
+    let tokens = wait_for_tokens(&email, 2).await;
+    assert_eq!(tokens.len(), 2, "two reset emails");
+    let confirm = |token: &str, password: &str| {
+        let body = json!({"token": token, "password": password});
+        async move { api().post_json("/auth/password-reset/confirm", &body).await }
+    };
+    assert_eq!(
+        confirm(&tokens[0], "the first new password").await.status,
+        204
+    );
+    assert_problem(
+        &confirm(&tokens[1], "the second new password").await,
+        400,
+        "validation_failed",
+    );
+    assert_eq!(login(&email, "the first new password").await.status, 200);
+
+    // A link still out when the password is changed through PATCH /me is spent too.
+    let reply = api()
+        .post_json("/auth/password-reset", &json!({"email": email}))
+        .await;
+    assert_eq!(reply.status, 202);
+    let tokens = wait_for_tokens(&email, 3).await;
+    let fresh = login(&email, "the first new password").await.json();
+    let changed = authorized(
+        Method::PATCH,
+        "/me",
+        &s(&fresh["access_token"]),
+        Some(
+            json!({"password": "a third password!", "current_password": "the first new password"}),
+        ),
+        &[],
+    )
+    .await;
+    assert_eq!(changed.status, 200);
+    assert_problem(
+        &confirm(&tokens[2], "sneaking back in").await,
+        400,
+        "validation_failed",
+    );
+    let _ = pair;
+}
+
+#[tokio::test]
+async fn a_reset_request_does_the_same_work_for_every_email_and_sends_nothing_itself() {
+    let (email, _) = account("offpath").await;
+    for who in [email.clone(), unique_email("ghost")] {
+        let reply = api()
+            .post_json("/auth/password-reset", &json!({"email": who}))
+            .await;
+        assert_eq!(reply.status, 202);
+        assert!(reply.body.is_empty());
+    }
+    assert_eq!(wait_for_tokens(&email, 1).await.len(), 1);
+    let logs = function_logs();
+    let queued = logs
+        .lines()
+        .filter(|l| l.starts_with("PasswordResetFunction") && l.contains("password reset queued"))
+        .count();
+    assert!(queued >= 2, "both requests queue a job: {queued}");
+    assert!(
+        !logs
+            .lines()
+            .any(|l| l.starts_with("PasswordResetFunction") && l.contains("email sent")),
+        "the request path sends no email"
+    );
+    assert!(
+        logs.lines()
+            .any(|l| l.starts_with("MailFunction") && l.contains("email sent"))
+    );
+}
