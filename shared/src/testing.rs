@@ -118,6 +118,11 @@ pub fn as_role(event: &str, role: Role) -> String {
     with_header(event, "authorization", &format!("Bearer {}", token(role)))
 }
 
+/// A sample event carrying a valid access token of a customer.
+pub fn as_customer(event: &str) -> String {
+    as_role(event, Role::Customer)
+}
+
 /// A sample event with a header set (or replaced).
 pub fn with_header(event: &str, name: &str, value: &str) -> String {
     edit(event, |event| {
@@ -221,8 +226,11 @@ where
     H: for<'s> Handler<'s, S>,
 {
     assert_eq!(call(sample, &handler).await.0, 401, "the placeholder token");
-    let customer = as_role(sample, Role::Customer);
-    assert_eq!(call(&customer, &handler).await.0, 503, "a customer");
+    assert_eq!(
+        call(&as_customer(sample), &handler).await.0,
+        503,
+        "a customer"
+    );
 }
 
 /// What every route with a body does: a body with wrong or missing fields is `400`, naming

@@ -20,12 +20,4 @@ pub async fn list(s: &State, request: Request) -> HandlerResult {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn only_an_admin_confirmed_by_the_table_gets_past_the_gate() {
-        let sample = include_str!("../../../events/admin-messages-list/list.json");
-        shared::testing::assert_admin_gate(sample, list).await;
-    }
-}
+mod tests;

@@ -22,19 +22,4 @@ pub async fn get(s: &State, request: Request) -> HandlerResult {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn only_an_admin_confirmed_by_the_table_gets_past_the_gate() {
-        let sample = include_str!("../../../events/admin-reports-get/get.json");
-        shared::testing::assert_admin_gate(sample, get).await;
-    }
-
-    #[test]
-    fn a_date_that_is_not_one_is_refused() {
-        // Decided after the admin gate, which reads the table: checked on the parser alone.
-        assert!(shared::reports::parse_date("2026-13-01").is_err());
-        assert!(shared::reports::parse_date("2026-12-01").is_ok());
-    }
-}
+mod tests;

@@ -28,12 +28,4 @@ pub async fn set_role(s: &State, request: Request) -> HandlerResult {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn only_an_admin_confirmed_by_the_table_gets_past_the_gate() {
-        let sample = include_str!("../../../events/admin-set-role/promote.json");
-        shared::testing::assert_admin_gate(sample, set_role).await;
-    }
-}
+mod tests;

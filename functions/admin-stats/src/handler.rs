@@ -30,12 +30,4 @@ pub async fn stats(s: &State, request: Request) -> HandlerResult {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn only_an_admin_confirmed_by_the_table_gets_past_the_gate() {
-        let sample = include_str!("../../../events/admin-stats/get.json");
-        shared::testing::assert_admin_gate(sample, stats).await;
-    }
-}
+mod tests;

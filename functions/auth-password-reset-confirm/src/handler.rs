@@ -23,13 +23,4 @@ pub async fn confirm_reset(s: &State, request: Request) -> HandlerResult {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_body_without_a_token_is_named_and_a_token_is_looked_up() {
-        let sample = include_str!("../../../events/auth-password-reset-confirm/confirm.json");
-        let no_token = r#"{"password": "a long password"}"#;
-        shared::testing::assert_body_checked(sample, confirm_reset, no_token, &["token"]).await;
-    }
-}
+mod tests;

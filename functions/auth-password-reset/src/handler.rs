@@ -26,13 +26,4 @@ pub async fn request_reset(s: &State, request: Request) -> HandlerResult {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn something_that_is_not_an_email_is_named_and_an_email_is_counted() {
-        let sample = include_str!("../../../events/auth-password-reset/request.json");
-        let not_email = r#"{"email": "nope"}"#;
-        shared::testing::assert_body_checked(sample, request_reset, not_email, &["email"]).await;
-    }
-}
+mod tests;

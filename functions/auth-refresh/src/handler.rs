@@ -26,13 +26,4 @@ pub async fn refresh(s: &State, request: Request) -> HandlerResult {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_token_of_the_wrong_type_is_named_and_a_good_one_is_looked_up() {
-        let sample = include_str!("../../../events/auth-refresh/refresh.json");
-        let number = r#"{"refresh_token": 7}"#;
-        shared::testing::assert_body_checked(sample, refresh, number, &["refresh_token"]).await;
-    }
-}
+mod tests;

@@ -20,12 +20,4 @@ pub async fn me(s: &State, request: Request) -> HandlerResult {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn only_a_token_of_these_keys_reads_the_user() {
-        let sample = include_str!("../../../events/me-get/me.json");
-        shared::testing::assert_signed_in_gate(sample, me).await;
-    }
-}
+mod tests;

@@ -23,21 +23,4 @@ pub async fn update_me(s: &State, request: Request) -> HandlerResult {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_role_in_the_body_is_refused_and_a_rename_reaches_the_table() {
-        let sample = include_str!("../../../events/me-update/rename.json");
-        let signed_in = shared::testing::as_role(sample, shared::auth::Role::Customer);
-        let promote = r#"{"role": "admin", "name": ""}"#;
-        let (status, body) =
-            shared::testing::call(&shared::testing::with_body(&signed_in, promote), update_me)
-                .await;
-        assert_eq!(
-            (status, shared::testing::fields(&body)),
-            (400, vec!["name", "role"])
-        );
-        shared::testing::assert_signed_in_gate(sample, update_me).await;
-    }
-}
+mod tests;

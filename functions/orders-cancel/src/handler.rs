@@ -26,16 +26,4 @@ pub async fn cancel(s: &State, request: Request) -> HandlerResult {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_bad_key_is_named_before_any_read_and_a_token_is_needed() {
-        let sample = include_str!("../../../events/orders-cancel/cancel.json");
-        let signed_in = shared::testing::as_role(sample, shared::auth::Role::Customer);
-        let long_key =
-            shared::testing::with_header(&signed_in, "idempotency-key", &"k".repeat(256));
-        assert_eq!(shared::testing::call(&long_key, cancel).await.0, 400);
-        shared::testing::assert_signed_in_gate(sample, cancel).await;
-    }
-}
+mod tests;

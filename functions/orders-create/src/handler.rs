@@ -29,19 +29,4 @@ pub async fn create(s: &State, request: Request) -> HandlerResult {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_checkout_needs_a_token_and_an_idempotency_key() {
-        let sample = include_str!("../../../events/orders-create/create.json");
-        let signed_in = shared::testing::as_role(sample, shared::auth::Role::Customer);
-        let without_key = signed_in.replace("\"idempotency-key\"", "\"x-unused\"");
-        let (status, problem) = shared::testing::call(&without_key, create).await;
-        assert_eq!(
-            (status, problem["code"].as_str()),
-            (400, Some("idempotency_key_required"))
-        );
-        shared::testing::assert_signed_in_gate(sample, create).await;
-    }
-}
+mod tests;

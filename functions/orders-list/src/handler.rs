@@ -21,19 +21,4 @@ pub async fn list(s: &State, request: Request) -> HandlerResult {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_garbled_cursor_is_a_400_and_only_a_signed_in_caller_reads() {
-        let sample = include_str!("../../../events/orders-list/list.json");
-        let signed_in = shared::testing::as_role(sample, shared::auth::Role::Customer);
-        let garbled = shared::testing::with_query(&signed_in, "limit=20&cursor=AAAA");
-        let (status, problem) = shared::testing::call(&garbled, list).await;
-        assert_eq!(
-            (status, problem["code"].as_str()),
-            (400, Some("invalid_cursor"))
-        );
-        shared::testing::assert_signed_in_gate(sample, list).await;
-    }
-}
+mod tests;

@@ -18,12 +18,4 @@ pub async fn delete(s: &State, request: Request) -> HandlerResult {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn only_an_admin_confirmed_by_the_table_gets_past_the_gate() {
-        let sample = include_str!("../../../events/products-delete/delete.json");
-        shared::testing::assert_admin_gate(sample, delete).await;
-    }
-}
+mod tests;

@@ -24,12 +24,4 @@ pub async fn update(s: &State, request: Request) -> HandlerResult {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn only_an_admin_confirmed_by_the_table_gets_past_the_gate() {
-        let sample = include_str!("../../../events/products-update/update.json");
-        shared::testing::assert_admin_gate(sample, update).await;
-    }
-}
+mod tests;
