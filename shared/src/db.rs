@@ -90,6 +90,39 @@ pub struct Table {
     pub name: String,
 }
 
+/// A transaction item on one item of the table, its key filled in; the caller adds the
+/// expressions.
+macro_rules! transaction_item {
+    ($(#[$doc:meta])* $method:ident -> $kind:ident) => {
+        $(#[$doc])*
+        pub fn $method(
+            &self,
+            pk: impl Into<String>,
+            sk: impl Into<String>,
+        ) -> aws_sdk_dynamodb::types::builders::$kind {
+            <aws_sdk_dynamodb::types::builders::$kind>::default()
+                .table_name(&self.name)
+                .key("pk", string(pk))
+                .key("sk", string(sk))
+        }
+    };
+}
+
+impl Table {
+    transaction_item!(
+        /// A transaction's update of the item `pk`/`sk`.
+        update_of -> UpdateBuilder
+    );
+    transaction_item!(
+        /// A transaction's condition on the item `pk`/`sk`.
+        check_of -> ConditionCheckBuilder
+    );
+    transaction_item!(
+        /// A transaction's delete of the item `pk`/`sk`.
+        delete_of -> DeleteBuilder
+    );
+}
+
 impl Table {
     pub fn new(client: aws_sdk_dynamodb::Client, name: impl Into<String>) -> Self {
         Self {
@@ -118,42 +151,6 @@ impl Table {
             .index_name(index.name())
             .key_condition_expression(condition)
             .expression_attribute_values(":pk", string(partition))
-    }
-
-    /// A transaction's update of the item `pk`/`sk`; the caller adds the expressions.
-    pub fn update_of(
-        &self,
-        pk: impl Into<String>,
-        sk: impl Into<String>,
-    ) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
-        aws_sdk_dynamodb::types::Update::builder()
-            .table_name(&self.name)
-            .key("pk", string(pk))
-            .key("sk", string(sk))
-    }
-
-    /// A transaction's condition on the item `pk`/`sk`.
-    pub fn check_of(
-        &self,
-        pk: impl Into<String>,
-        sk: impl Into<String>,
-    ) -> aws_sdk_dynamodb::types::builders::ConditionCheckBuilder {
-        aws_sdk_dynamodb::types::ConditionCheck::builder()
-            .table_name(&self.name)
-            .key("pk", string(pk))
-            .key("sk", string(sk))
-    }
-
-    /// A transaction's delete of the item `pk`/`sk`.
-    pub fn delete_of(
-        &self,
-        pk: impl Into<String>,
-        sk: impl Into<String>,
-    ) -> aws_sdk_dynamodb::types::builders::DeleteBuilder {
-        aws_sdk_dynamodb::types::Delete::builder()
-            .table_name(&self.name)
-            .key("pk", string(pk))
-            .key("sk", string(sk))
     }
 
     /// The table `TABLE_NAME` names, on a client with [`client_config`]'s retries and timeouts.

@@ -4,6 +4,7 @@ pub mod emails;
 pub mod keys;
 pub mod model;
 pub mod repo;
+pub mod rules;
 pub mod service;
 pub mod state;
 

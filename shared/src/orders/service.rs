@@ -2,16 +2,15 @@
 //! provider's events do to it. Services take a [`Principal`] and domain values; the HTTP layer
 //! turns requests into these calls.
 
-use std::collections::HashSet;
-
-use super::model::{Line, MAX_LINES, NewOrder, Order, OrderItem, Payment, RefundStatus, Shipment};
+use super::model::{NewOrder, Order, OrderItem, Payment, RefundStatus, Shipment};
 use super::repo::{self, Changes, CheckoutRefused, Listing};
+use super::rules;
 use super::state::{self, Action, Actor, OrderStatus};
 use crate::auth::Principal;
 use crate::config::Config;
 use crate::cursor::{Page, PageRequest};
 use crate::db::Table;
-use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::error::{ApiError, ErrorCode};
 use crate::ids::Id;
 use crate::mail::{MailJob, MailQueue};
 use crate::payments::PaymentProvider;
@@ -55,67 +54,22 @@ impl Orders {
         payments: &impl PaymentProvider,
         now: i64,
     ) -> Result<OrderEnvelope, ApiError> {
-        let mut errors = Vec::new();
-        if request.items.is_empty() || request.items.len() > MAX_LINES {
-            errors.push(FieldError::new("items", "must have 1 to 50 lines"));
-        }
-        let mut seen = HashSet::new();
-        for (index, line) in request.items.iter().enumerate() {
-            if !seen.insert(line.product_id.as_str()) {
-                errors.push(FieldError::new(
-                    format!("items[{index}].product_id"),
-                    "is listed twice; put the quantities on one line",
-                ));
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
-        }
+        rules::check_lines(&request.items)?;
         let ids: Vec<String> = request
             .items
             .iter()
             .map(|l| l.product_id.to_string())
             .collect();
         let products = repo::products(&self.table, &ids).await?;
-        let mut lines = Vec::with_capacity(request.items.len());
-        let mut unavailable = Vec::new();
-        for (index, wanted) in request.items.iter().enumerate() {
-            match products.get(wanted.product_id.as_str()) {
-                Some(product) if product.active => {
-                    let quantity = wanted.quantity.get();
-                    lines.push(Line {
-                        product_id: product.id.clone(),
-                        sku: product.sku.clone(),
-                        name: product.name.clone(),
-                        unit_price_cents: product.price_cents,
-                        quantity,
-                        line_total_cents: product.price_cents * quantity,
-                    });
-                }
-                _ => unavailable.push(FieldError::new(
-                    format!("items[{index}].product_id"),
-                    "is not a product for sale",
-                )),
-            }
-        }
-        if !unavailable.is_empty() {
-            return Err(ApiError::Unprocessable(unavailable));
-        }
+        let lines = rules::price_lines(&request.items, &products)?;
         // Known before the transaction, this saves asking for a payment that cannot be kept.
-        let short: Vec<(usize, i64)> = lines
-            .iter()
-            .enumerate()
-            .filter_map(|(i, line)| {
-                let left = products.get(&line.product_id).map_or(0, |p| p.stock);
-                (left < line.quantity).then_some((i, left.max(0)))
-            })
-            .collect();
+        let short = rules::short_lines(&lines, &products);
         if !short.is_empty() {
-            return Err(out_of_stock(&lines, &short));
+            return Err(rules::out_of_stock(&lines, &short));
         }
 
         let id = Id::new();
-        let total: i64 = lines.iter().map(|l| l.line_total_cents).sum();
+        let total = rules::total(&lines);
         let intent = payments
             .create_intent(id.as_str(), total, &self.currency)
             .await?;
@@ -149,7 +103,7 @@ impl Orders {
             tracing::warn!(error = %crate::error::cause_chain(&err), "payment of a refused checkout not withdrawn");
         }
         match refused? {
-            CheckoutRefused::OutOfStock(short) => Err(out_of_stock(&order.lines, &short)),
+            CheckoutRefused::OutOfStock(short) => Err(rules::out_of_stock(&order.lines, &short)),
             CheckoutRefused::Changed(changed) => Err(ApiError::Conflict {
                 code: ErrorCode::Conflict,
                 detail: format!(
@@ -167,7 +121,7 @@ impl Orders {
     /// The order `id` if `principal` may see it (its owner, or an admin); else `404`.
     async fn visible(&self, principal: &Principal, id: &Id) -> Result<OrderItem, ApiError> {
         match repo::get(&self.table, id.as_str()).await? {
-            Some(order) if order.user_id == principal.user_id || principal.is_admin() => Ok(order),
+            Some(order) if rules::may_see(principal, &order.user_id) => Ok(order),
             _ => Err(ApiError::NotFound),
         }
     }
@@ -307,12 +261,8 @@ impl Orders {
         now: i64,
     ) -> Result<OrderEnvelope, ApiError> {
         let order = self.visible(principal, id).await?;
-        let actor = if principal.is_admin() {
-            Actor::Shop
-        } else {
-            Actor::Owner
-        };
-        let transition = state::next(order.status, Action::Cancel(actor)).map_err(invalid)?;
+        let cancel = Action::Cancel(rules::actor(principal));
+        let transition = state::next(order.status, cancel).map_err(invalid)?;
         let changes = Changes {
             refund_status: transition.refunds.then_some(RefundStatus::Pending),
             ..Changes::default()
@@ -573,19 +523,4 @@ fn invalid(err: state::InvalidTransition) -> ApiError {
         code: ErrorCode::InvalidTransition,
         detail: err.detail(),
     }
-}
-
-fn out_of_stock(lines: &[Line], short: &[(usize, i64)]) -> ApiError {
-    ApiError::OutOfStock(
-        short
-            .iter()
-            .map(|&(index, left)| {
-                let product = lines.get(index).map_or("", |l| l.product_id.as_str());
-                FieldError::new(
-                    format!("items[{index}].product_id"),
-                    format!("{product}: {left} left"),
-                )
-            })
-            .collect(),
-    )
 }
