@@ -44,6 +44,12 @@ impl Logs {
     /// A line of the runner itself.
     pub fn runner(&self, line: &str) {
         emit(&format!("· {line}"));
+        // In the log file too, labelled `runner`: a test reads there what the runner did.
+        if let Some(file) = &self.inner.file
+            && let Ok(mut file) = file.lock()
+        {
+            let _ = writeln!(file, "runner\t{line}");
+        }
     }
 
     /// A line a function process wrote.

@@ -262,6 +262,13 @@ async fn black_box(
         .bucket("UploadsBucket")
         .map(|b| b.name.clone())
         .unwrap_or_default();
+    let mail_queue = main
+        .template
+        .queues
+        .iter()
+        .find(|q| q.logical_id == "MailQueue")
+        .map(|q| q.url.clone())
+        .unwrap_or_default();
     let drop_bucket = fixture
         .template
         .bucket("DropBucket")
@@ -274,6 +281,7 @@ async fn black_box(
         ("STOREFRONT_SECRET", secret),
         ("STOREFRONT_TABLE", table.clone()),
         ("STOREFRONT_UPLOADS_BUCKET", uploads_bucket),
+        ("STOREFRONT_MAIL_QUEUE_URL", mail_queue),
         ("STOREFRONT_ADMIN_EMAIL", admin_email.clone()),
         ("STOREFRONT_ADMIN_PASSWORD", admin_password.clone()),
         ("FIXTURE_API", format!("http://{}", fixture.api)),

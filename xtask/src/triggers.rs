@@ -350,7 +350,10 @@ async fn poll_queue(wiring: S3Wiring, sqs: aws_sdk_sqs::Client, pool: Arc<Pool>,
                     let event = complete_s3_event(event);
                     let pool = Arc::clone(&pool);
                     let logs = logs.clone();
-                    let source = format!("s3://{}", wiring.bucket);
+                    // The bucket and the first record's key, as the runner's lines name them.
+                    let key = event["Records"][0]["s3"]["object"]["key"].as_str();
+                    let key = key.and_then(shared::aws::decode_s3_key).unwrap_or_default();
+                    let source = format!("s3://{}/{key}", wiring.bucket);
                     tokio::spawn(async move {
                         let payload = Bytes::from(event.to_string());
                         invoke_async(&pool, &logs, payload, &source).await;

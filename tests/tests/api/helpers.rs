@@ -194,6 +194,24 @@ pub fn function_logs() -> String {
     std::fs::read_to_string(env("STOREFRONT_LOG_FILE")).unwrap_or_default()
 }
 
+/// The log lines of one API request (by its `X-Request-Id`), once its last line
+/// (`request finished`) has reached the log file: a test reads only what its own request wrote.
+pub async fn request_log(request_id: &str) -> Vec<String> {
+    let mine = |logs: &str| -> Vec<String> {
+        logs.lines()
+            .filter(|line| line.contains(request_id))
+            .map(str::to_owned)
+            .collect()
+    };
+    let finished = |lines: &Vec<String>| lines.iter().any(|l| l.contains("request finished"));
+    poll(
+        Duration::from_secs(10),
+        async || mine(&function_logs()),
+        finished,
+    )
+    .await
+}
+
 /// Every embedded-metric document the functions wrote so far, with the process that wrote it
 /// (`OrdersCreateFunction#2`).
 pub fn documents() -> Vec<(String, Value)> {

@@ -64,23 +64,18 @@ pub async fn upload(admin: &str, product_id: &str, content_type: &str, bytes: Ve
 
 /// Waits until the image leaves `pending`; returns it.
 pub async fn settled_image(admin: &str, product_id: &str, image_id: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    let image = async || {
         let product = get_as(admin, &format!("/products/{product_id}"))
             .await
             .json();
-        let image = product["product"]["images"]
+        let images = product["product"]["images"]
             .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["id"] == image_id)
             .cloned()
-            .expect("the image is on the product at once");
-        if image["status"] != "pending" || Instant::now() > deadline {
-            return image;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+            .unwrap_or_default();
+        let image = images.into_iter().find(|i| i["id"] == image_id);
+        image.expect("the image is on the product at once")
+    };
+    crate::helpers::poll(Duration::from_secs(30), image, |i| i["status"] != "pending").await
 }
 
 /// `http://host:port` and `/path?query` of a URL.

@@ -10,8 +10,8 @@ use sha2::Sha256;
 use shared::testing::localstripe;
 
 use crate::helpers::{
-    Reply, admin_token, api, assert_problem, customer_token, env, order_body, placed, product,
-    stock, unique,
+    Reply, admin_token, api, assert_problem, customer_token, env, order_body, placed, poll,
+    product, stock, unique,
 };
 use crate::orders::{post, read_order, s};
 
@@ -90,17 +90,36 @@ fn now() -> i64 {
 }
 
 async fn wait_for_status(token: &str, id: &str, status: &str) -> Value {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let current = read_order(token, id).await.json()["order"].clone();
-        if current["status"] == status || std::time::Instant::now() > deadline {
-            return current;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let read = async || read_order(token, id).await.json()["order"].clone();
+    poll(Duration::from_secs(20), read, |order| {
+        order["status"] == status
+    })
+    .await
 }
 
-/// Emails sent to `to` whose subject contains `subject`, from the local SES.
+/// Waits until the mail queue holds no job, waiting or in flight.
+async fn mail_queue_drained() {
+    let sqs = aws_sdk_sqs::Client::new(&crate::helpers::moto_config().await);
+    let url = env("STOREFRONT_MAIL_QUEUE_URL");
+    let left = async || {
+        let attributes = sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+            .send()
+            .await
+            .unwrap();
+        let count = |name: aws_sdk_sqs::types::QueueAttributeName| {
+            let value = attributes.attributes().and_then(|a| a.get(&name).cloned());
+            value.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        };
+        count(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+            + count(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+    };
+    let left = poll(Duration::from_secs(20), left, |n| *n == 0).await;
+    assert_eq!(left, 0, "the mail queue still holds jobs");
+}
+
 async fn emails(to: &str, subject: &str) -> usize {
     let data = crate::helpers::Client::new(env("MOTO_URL"))
         .get("/moto-api/data.json")
@@ -117,14 +136,8 @@ async fn emails(to: &str, subject: &str) -> usize {
 }
 
 async fn wait_for_emails(to: &str, subject: &str, count: usize) -> usize {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let found = emails(to, subject).await;
-        if found >= count || std::time::Instant::now() > deadline {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    let found = async || emails(to, subject).await;
+    poll(Duration::from_secs(20), found, |n| *n >= count).await
 }
 
 async fn customer_with_email() -> (String, String) {
@@ -186,7 +199,8 @@ async fn paying_at_localstripe_marks_the_order_paid_once_and_emails_once() {
     assert_eq!(wait_for_emails(&email, "shipped", 1).await, 1);
     let delivered = post(&admin, &format!("/admin/orders/{id}/deliver"), None).await;
     assert_eq!(delivered.json()["order"]["status"], "delivered");
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Once the mail function has taken every job off its queue, each email was sent once.
+    mail_queue_drained().await;
     assert_eq!(emails(&email, "confirmed").await, 1);
     assert_eq!(emails(&email, "shipped").await, 1);
 }
@@ -213,13 +227,20 @@ async fn rotated_forged_stale_altered_unsigned_and_wrong_amount_events() {
     // secret lists it. Events for an order that does not exist change nothing.
     let rotated = format!("whsec_{}", unique("rotated"));
     put_webhook_secret(&json!({"current": rotated, "previous": secret})).await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
     let probe = || {
         json!({"id": unique("evt_"), "object": "event", "type": "payment_intent.payment_failed",
                "data": {"object": {"id": "pi_probe", "object": "payment_intent",
                                    "metadata": {"order_id": "01JD5X8Y9Z0A1B2C3D4E5F6G7H"}}}})
         .to_string()
     };
+    // A function reads the secret again at most once a second: within that, the new one works.
+    let signed_with_rotated = async || {
+        let body = probe();
+        let header = format!("t={t},v1={}", signature(&rotated, t, &body));
+        deliver(&body, Some(&header)).await.status
+    };
+    let accepted = poll(Duration::from_secs(5), signed_with_rotated, |s| *s == 200).await;
+    assert_eq!(accepted, 200, "the rotated secret is taken up");
     for (key, expected) in [
         (&rotated, 200),
         (&secret, 200),
