@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::Write as _;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use tokio::io::AsyncBufReadExt as _;
 
 use anyhow::{Context as _, Result};
 
@@ -102,6 +103,26 @@ fn render(line: &str) -> String {
         }
     }
     out
+}
+
+/// Runs `command` to its end, passing each line of its output through and to `each`.
+pub async fn run_streaming(
+    mut command: tokio::process::Command,
+    what: &str,
+    mut each: impl FnMut(&str),
+) -> Result<std::process::ExitStatus> {
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {what}"))?;
+    if let Some(stdout) = child.stdout.take() {
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        while let Some(line) = lines.next_line().await? {
+            each(&line);
+            emit(&line);
+        }
+    }
+    Ok(child.wait().await?)
 }
 
 #[cfg(test)]

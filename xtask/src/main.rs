@@ -8,26 +8,11 @@
 //! - `setup` — installs the project-local tools only (also done by `dev` and `test` on demand).
 
 mod admin;
-mod api;
-mod bench;
-mod checks;
-mod contract;
-mod faults;
-mod iam;
-mod invoke;
-mod lambda;
-mod load;
+mod local;
 mod logs;
-mod provision;
-mod schedule;
-mod server;
-mod stack;
-mod standins;
-mod stripe;
-mod template;
-mod testrun;
+mod perf;
 mod tools;
-mod triggers;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -35,10 +20,10 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 
+use crate::local::stack::{Stack, StackOptions, build_functions};
+use crate::local::standins::{StandInOptions, StandIns};
+use crate::local::template::NameOptions;
 use crate::logs::{Logs, emit};
-use crate::stack::{Stack, StackOptions, build_functions};
-use crate::standins::{StandInOptions, StandIns};
-use crate::template::NameOptions;
 use crate::tools::Tools;
 
 /// `cargo xtask <command>`: the project's developer commands.
@@ -61,10 +46,10 @@ enum Command {
     Test,
     /// Measure every function of the template beside a null lambda_http function, on one
     /// release build: init, warm latency, CPU, instructions, peak memory, zip.
-    Bench(bench::BenchOptions),
+    Bench(perf::bench::BenchOptions),
     /// A bounded load run through the local API on release builds: product pages, catalogue
     /// pages, logins and checkouts at fixed rates; fails on any error.
-    Load(load::LoadOptions),
+    Load(perf::load::LoadOptions),
     /// Create or promote an admin; the password comes from ADMIN_PASSWORD.
     Admin(admin::AdminOptions),
     /// Pay an order of `cargo xtask dev` at localstripe with a test card, as the shop's front
@@ -139,10 +124,10 @@ async fn dispatch(command: Command) -> Result<()> {
     let root = project_root();
     match command {
         Command::Dev(options) => dev(&root, options).await,
-        Command::Test => testrun::test(&root).await,
+        Command::Test => verify::testrun::test(&root).await,
         Command::Admin(options) => admin::command(options).await,
-        Command::Bench(options) => bench::bench(&root, options).await,
-        Command::Load(options) => load::load(&root, options).await,
+        Command::Bench(options) => perf::bench::bench(&root, options).await,
+        Command::Load(options) => perf::load::load(&root, options).await,
         Command::Pay(options) => pay(&root, options).await,
         Command::Setup => {
             let tools = Tools::new(&root);
@@ -172,7 +157,7 @@ async fn dev(root: &Path, options: DevOptions) -> Result<()> {
     let template = root.join("template.yaml");
     build_functions(root, &[&template], options.release, &[]).await?;
     let profile = if options.release { "release" } else { "debug" };
-    let binaries = checks::target_dir(root)?.join(profile);
+    let binaries = tools::target_dir(root)?.join(profile);
 
     let stand_ins = StandIns::start(
         &StandInOptions {
@@ -205,7 +190,7 @@ async fn dev(root: &Path, options: DevOptions) -> Result<()> {
         &logs,
     )
     .await?;
-    if let Err(err) = stripe::connect(&stack, &stand_ins).await {
+    if let Err(err) = local::stripe::connect(&stack, &stand_ins).await {
         emit(&format!(
             "· payments will not be confirmed locally: {err:#}"
         ));
@@ -214,7 +199,7 @@ async fn dev(root: &Path, options: DevOptions) -> Result<()> {
     let admin_password =
         std::env::var("ADMIN_PASSWORD").unwrap_or_else(|_| admin::DEFAULT_PASSWORD.into());
     if let Some(table) = stack.template.tables.first() {
-        let client = standins::dynamodb_client(&stand_ins.dynamodb_url).await;
+        let client = local::standins::dynamodb_client(&stand_ins.dynamodb_url).await;
         match admin::ensure_admin(
             client,
             &table.name,
@@ -254,7 +239,7 @@ async fn dev(root: &Path, options: DevOptions) -> Result<()> {
 /// `cargo xtask pay`: the order's PaymentIntent, read from the local table, confirmed with a
 /// test card at localstripe.
 async fn pay(root: &Path, options: PayOptions) -> Result<()> {
-    let template = template::Template::load(
+    let template = local::template::Template::load(
         &root.join("template.yaml"),
         &NameOptions {
             stack_name: DEV_STACK.into(),
@@ -267,7 +252,8 @@ async fn pay(root: &Path, options: PayOptions) -> Result<()> {
         .map(|t| t.name.clone())
         .context("the template has no table")?;
     let client =
-        standins::dynamodb_client(&format!("http://127.0.0.1:{}", options.dynamodb_port)).await;
+        local::standins::dynamodb_client(&format!("http://127.0.0.1:{}", options.dynamodb_port))
+            .await;
     let order = client
         .get_item()
         .table_name(&table)

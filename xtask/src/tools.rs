@@ -291,3 +291,29 @@ pub fn random_from(alphabet: &[u8], length: usize) -> Result<String> {
         .map(|b| char::from(alphabet[usize::from(*b) % alphabet.len()]))
         .collect())
 }
+
+/// The workspace as `cargo metadata` describes it (its own packages only).
+pub fn cargo_metadata(root: &Path) -> Result<serde_json::Value> {
+    let output =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(root)
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .output()
+            .context("cannot run cargo metadata")?;
+    if !output.status.success() {
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(serde_json::from_slice(&output.stdout)?)
+}
+
+/// The target directory cargo builds into.
+pub fn target_dir(root: &Path) -> Result<PathBuf> {
+    let metadata = cargo_metadata(root)?;
+    metadata["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .context("cargo metadata gave no target_directory")
+}

@@ -14,9 +14,9 @@ use hyper::{Method, Request, Response, StatusCode};
 use serde_json::json;
 use tokio::net::TcpListener;
 
-use crate::lambda::{Outcome, Pool, describe};
+use crate::local::lambda::{Outcome, Pool, describe};
+use crate::local::server::Body;
 use crate::logs::{Logs, emit};
-use crate::server::Body;
 
 /// Lambda's limit on a synchronous invocation's payload.
 const MAX_PAYLOAD: usize = 6 * 1024 * 1024;
@@ -71,7 +71,7 @@ pub async fn invoke_async(pool: &Pool, logs: &Logs, event: Bytes, source: &str) 
 }
 
 pub async fn serve(listener: TcpListener, invoker: Arc<Invoker>) {
-    crate::server::serve(listener, move |_, request| {
+    crate::local::server::serve(listener, move |_, request| {
         handle(Arc::clone(&invoker), request)
     })
     .await;

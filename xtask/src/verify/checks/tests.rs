@@ -39,7 +39,7 @@ fn a_scheduled_function_takes_a_scheduled_event_only() {
         enabled: true,
         input: None,
     }]);
-    let event = crate::triggers::scheduled_event("r", time::OffsetDateTime::UNIX_EPOCH);
+    let event = crate::local::triggers::scheduled_event("r", time::OffsetDateTime::UNIX_EPOCH);
     assert_eq!(event_fits(&f, &event.to_string()), Ok(()));
     assert!(event_fits(&f, r#"{"Records": []}"#).is_err());
 }

@@ -23,7 +23,7 @@
 //!   headers), what the door did, and when (ms after the mode was set).
 //!
 //! Whatever the mode, the door also keeps a ledger of the kinds of call each function made
-//! ([`crate::iam::calls`]), which the run holds against the functions' IAM statements.
+//! ([`crate::verify::iam::calls`]), which the run holds against the functions' IAM statements.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
@@ -45,7 +45,7 @@ use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::server::Body;
+use crate::local::server::Body;
 
 /// DynamoDB's answer to a call over the table's throughput, as its JSON protocol sends it.
 const THROTTLED: &str = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API."}"#;
@@ -123,9 +123,9 @@ struct State {
     /// While the door is closed, its port is bound but not listening: a connection is refused,
     /// as with a stopped process, and nothing else can take the port.
     holder: Option<TcpSocket>,
-    /// Every kind of call each function made, whatever the mode: what `crate::iam` holds
+    /// Every kind of call each function made, whatever the mode: what `crate::verify::iam` holds
     /// against the function's policy.
-    ledger: BTreeMap<String, BTreeSet<crate::iam::Call>>,
+    ledger: BTreeMap<String, BTreeSet<crate::verify::iam::Call>>,
 }
 
 struct Shared {
@@ -181,9 +181,10 @@ impl Door {
             .context("cannot listen for the fault door's control")?;
         let control_url = format!("http://{}", control_listener.local_addr()?);
         let for_control = Arc::clone(&shared);
-        let control = tokio::spawn(crate::server::serve(control_listener, move |_, request| {
-            control(Arc::clone(&for_control), request)
-        }));
+        let control = tokio::spawn(crate::local::server::serve(
+            control_listener,
+            move |_, request| control(Arc::clone(&for_control), request),
+        ));
         Ok(Self {
             url: format!("http://{address}"),
             control_url,
@@ -193,7 +194,7 @@ impl Door {
     }
 
     /// The calls each function made through the door so far.
-    pub fn ledger(&self) -> BTreeMap<String, BTreeSet<crate::iam::Call>> {
+    pub fn ledger(&self) -> BTreeMap<String, BTreeSet<crate::verify::iam::Call>> {
         self.shared.state().ledger.clone()
     }
 
@@ -254,7 +255,7 @@ async fn forward(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Resp
     let invocation = header("amz-sdk-invocation-id");
     let agent = header("x-amz-user-agent");
     let app = app_of(&agent).to_owned();
-    let calls = crate::iam::calls(&operation, &body);
+    let calls = crate::verify::iam::calls(&operation, &body);
 
     let verdict = {
         let mut state = shared.state();
@@ -395,7 +396,7 @@ async fn control(
     let path = request.uri().path().to_owned();
     let reply = match (method, path.as_str()) {
         (Method::PUT, "/dynamodb") => {
-            let body = crate::server::body_bytes(request).await;
+            let body = crate::local::server::body_bytes(request).await;
             match Setting::parse(&body) {
                 Some(setting) => match set(&shared, setting).await {
                     Ok(()) => plain(StatusCode::NO_CONTENT, ""),

@@ -23,12 +23,12 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 use tokio::process::Command;
 
-use crate::bench::Shop;
+use crate::local::provision;
+use crate::local::stack::{Stack, StackOptions, build_functions};
+use crate::local::standins::{StandInOptions, StandIns};
+use crate::local::template::NameOptions;
 use crate::logs::{Logs, emit};
-use crate::provision;
-use crate::stack::{Stack, StackOptions, build_functions};
-use crate::standins::{StandInOptions, StandIns};
-use crate::template::NameOptions;
+use crate::perf::bench::Shop;
 use crate::tools::Tools;
 
 /// `cargo xtask load`'s options.
@@ -72,7 +72,7 @@ pub async fn load(root: &Path, options: LoadOptions) -> Result<()> {
     let oha = tools.ensure_oha().await?;
     let template = root.join("template.yaml");
     build_functions(root, &[&template], true, &[]).await?;
-    let binaries = crate::checks::target_dir(root)?.join("release");
+    let binaries = crate::tools::target_dir(root)?.join("release");
     let dir = tools.local.join("load");
     let stand_ins = StandIns::start(
         &StandInOptions::ephemeral(dir.join("stand-ins")),

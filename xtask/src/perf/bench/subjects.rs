@@ -7,8 +7,8 @@
 use anyhow::Result;
 use serde_json::Value;
 
-use crate::lambda::Outcome;
-use crate::template::Template;
+use crate::local::lambda::Outcome;
+use crate::local::template::Template;
 
 /// How much of the benchmark a function gets: a password hash, an image re-encoding or a report
 /// of thousands of orders takes tens of milliseconds, and is measured fewer times.
@@ -379,7 +379,7 @@ pub fn cover(template: &Template) -> Result<(), String> {
 /// Whether `outcome` is what `answer` expects; the reason if not.
 pub fn check(answer: Answer, outcome: &Outcome) -> Result<(), String> {
     let Outcome::Response(body) = outcome else {
-        return Err(crate::lambda::describe(outcome));
+        return Err(crate::local::lambda::describe(outcome));
     };
     let reply: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let ok = match answer {

@@ -1,8 +1,8 @@
 //! The shop the benchmark seeds and acts on: customers, products, orders of every state, a day
 //! of orders to report, and the helpers that make what one invocation consumes.
 
-use crate::provision::Clients;
-use crate::template::Template;
+use crate::local::provision::Clients;
+use crate::local::template::Template;
 use anyhow::{Context as _, Result};
 use serde_json::{Value, json};
 use shared::accounts::Accounts;

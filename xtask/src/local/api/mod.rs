@@ -27,10 +27,10 @@ use shared::routes::decode_segment;
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
 
-use crate::lambda::{Outcome, Pool};
+use crate::local::lambda::{Outcome, Pool};
+use crate::local::server::Body;
+use crate::local::template::{ACCOUNT_ID, Event, Template};
 use crate::logs::emit;
-use crate::server::Body;
-use crate::template::{ACCOUNT_ID, Event, Template};
 
 /// API Gateway's own limit on a request's payload.
 const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
@@ -204,7 +204,7 @@ impl Docs {
 }
 
 pub async fn serve(listener: TcpListener, api: Arc<Api>) {
-    crate::server::serve(listener, move |peer, request| {
+    crate::local::server::serve(listener, move |peer, request| {
         handle(Arc::clone(&api), peer, request)
     })
     .await;

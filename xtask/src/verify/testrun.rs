@@ -14,20 +14,18 @@
 //!    (`contract.rs`).
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
-use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::Command;
 
-use crate::checks;
-use crate::contract;
-use crate::logs::{Logs, emit};
-use crate::stack::{Stack, StackOptions, build_functions};
-use crate::standins::{StandInOptions, StandIns};
-use crate::template::NameOptions;
+use crate::local::stack::{Stack, StackOptions, build_functions};
+use crate::local::standins::{StandInOptions, StandIns};
+use crate::local::template::NameOptions;
+use crate::logs::{Logs, emit, run_streaming};
 use crate::tools::{StandInTools, Tools};
+use crate::verify::checks;
+use crate::verify::contract;
 
 /// The runner's own fixture: a template and functions that exist to test the runner.
 const FIXTURE_TEMPLATE: &str = "xtask/fixture/template.yaml";
@@ -97,7 +95,7 @@ pub async fn test(root: &Path) -> Result<()> {
     let fixture = root.join(FIXTURE_TEMPLATE);
     let main_template = root.join("template.yaml");
     build_functions(root, &[&main_template, &fixture], false, &cargo.lint_env()).await?;
-    let binaries = checks::target_dir(root)?.join("debug");
+    let binaries = crate::tools::target_dir(root)?.join("debug");
     let run_id = ulid::Ulid::new().to_string().to_ascii_lowercase();
     let run_dir = tools.local.join("test-runs").join(&run_id);
     std::fs::create_dir_all(&run_dir)?;
@@ -183,7 +181,7 @@ async fn black_box(
 
     // The project's functions reach DynamoDB through the fault door, which the quiet tests
     // close and make throttle; the fixture's do not need it.
-    let door = crate::faults::Door::start(&stand_ins.dynamodb_url).await?;
+    let door = crate::verify::faults::Door::start(&stand_ins.dynamodb_url).await?;
     let main = Stack::start(
         &StackOptions {
             template: root.join("template.yaml"),
@@ -212,7 +210,7 @@ async fn black_box(
     )
     .await
     .context("cannot start the project's stack")?;
-    crate::stripe::connect(&main, stand_ins).await?;
+    crate::local::stripe::connect(&main, stand_ins).await?;
     let fixture = Stack::start(
         &StackOptions {
             template: root.join(FIXTURE_TEMPLATE),
@@ -243,7 +241,7 @@ async fn black_box(
     let admin_email = format!("admin-{}@storefront.test", &run_id[run_id.len() - 8..]);
     let admin_password = crate::tools::random_text(24)?;
     crate::admin::ensure_admin(
-        crate::standins::dynamodb_client(&stand_ins.dynamodb_url).await,
+        crate::local::standins::dynamodb_client(&stand_ins.dynamodb_url).await,
         &table,
         &admin_email,
         &admin_password,
@@ -369,10 +367,10 @@ impl Totals {
 /// cannot be reached the run says, on its own line, that advisories were not checked, and goes
 /// on: every other check still holds. Where it can, a known advisory fails the run.
 /// Each function's DynamoDB statements against the calls it made in the whole run
-/// ([`crate::iam`]).
-fn iam_check(root: &Path, door: &crate::faults::Door, run_dir: &Path) -> Result<()> {
+/// ([`crate::verify::iam`]).
+fn iam_check(root: &Path, door: &crate::verify::faults::Door, run_dir: &Path) -> Result<()> {
     emit("\n== IAM: each function's DynamoDB statements against the calls it made");
-    let grants = crate::iam::grants(&std::fs::read_to_string(root.join("template.yaml"))?)?;
+    let grants = crate::verify::iam::grants(&std::fs::read_to_string(root.join("template.yaml"))?)?;
     let ledger = door.ledger();
     let written = run_dir.join("dynamodb-calls.txt");
     let lines: Vec<String> = ledger
@@ -380,7 +378,7 @@ fn iam_check(root: &Path, door: &crate::faults::Door, run_dir: &Path) -> Result<
         .flat_map(|(function, calls)| calls.iter().map(move |c| format!("{function} {c}")))
         .collect();
     std::fs::write(&written, lines.join("\n") + "\n")?;
-    let problems = crate::iam::check(&grants, &ledger);
+    let problems = crate::verify::iam::check(&grants, &ledger);
     if !problems.is_empty() {
         bail!(
             "the functions' DynamoDB permissions and calls disagree (the calls: {}):\n  {}",
@@ -463,26 +461,6 @@ async fn run_counting(command: Command, totals: &mut Totals) -> Result<()> {
         bail!("exit {status}");
     }
     Ok(())
-}
-
-/// Runs `command` to its end, passing each line of its output through and to `each`.
-pub async fn run_streaming(
-    mut command: Command,
-    what: &str,
-    mut each: impl FnMut(&str),
-) -> Result<std::process::ExitStatus> {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("cannot run {what}"))?;
-    if let Some(stdout) = child.stdout.take() {
-        let mut lines = BufReader::new(stdout).lines();
-        while let Some(line) = lines.next_line().await? {
-            each(&line);
-            emit(&line);
-        }
-    }
-    Ok(child.wait().await?)
 }
 
 /// Cargo, with Clippy's driver in place of rustc for the workspace's own crates

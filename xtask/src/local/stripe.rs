@@ -6,13 +6,11 @@
 use anyhow::{Context as _, Result, anyhow};
 use shared::testing::localstripe;
 
+use crate::local::stack::Stack;
+use crate::local::standins::StandIns;
+use crate::local::template::Event;
 use crate::logs::emit;
-use crate::stack::Stack;
-use crate::standins::StandIns;
-use crate::template::Event;
 
-/// The template parameter that holds Stripe's base URL.
-pub const BASE_PARAMETER: &str = "StripeApiBase";
 const WEBHOOK_PATH: &str = "/payments/stripe/webhook";
 
 /// Registers the stack's webhook function with localstripe, if it has one.
@@ -29,7 +27,7 @@ pub async fn connect(stack: &Stack, stand_ins: &StandIns) -> Result<()> {
         .environment
         .get("STRIPE_WEBHOOK_SECRET_ARN")
         .ok_or_else(|| anyhow!("{} has no STRIPE_WEBHOOK_SECRET_ARN", function.logical_id))?;
-    let secrets = crate::standins::secrets_client(&stand_ins.moto_url).await;
+    let secrets = crate::local::standins::secrets_client(&stand_ins.moto_url).await;
     let text = secrets
         .get_secret_value()
         .secret_id(secret_name)

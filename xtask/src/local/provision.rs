@@ -12,8 +12,8 @@ use aws_sdk_s3::operation::create_bucket::CreateBucketError;
 use aws_sdk_secretsmanager::operation::create_secret::CreateSecretError;
 use aws_sdk_sesv2::operation::create_email_identity::CreateEmailIdentityError;
 
+use crate::local::template::{SecretValue, Table, Template};
 use crate::logs::Logs;
-use crate::template::{SecretValue, Table, Template};
 
 /// The stand-ins' clients.
 pub struct Clients {
@@ -26,8 +26,10 @@ pub struct Clients {
 
 impl Clients {
     /// Clients of the running stand-ins.
-    pub async fn of(stand_ins: &crate::standins::StandIns) -> Self {
-        use crate::standins::{dynamodb_client, s3_client, secrets_client, ses_client, sqs_client};
+    pub async fn of(stand_ins: &crate::local::standins::StandIns) -> Self {
+        use crate::local::standins::{
+            dynamodb_client, s3_client, secrets_client, ses_client, sqs_client,
+        };
         Self {
             sqs: sqs_client(&stand_ins.moto_url).await,
             dynamodb: dynamodb_client(&stand_ins.dynamodb_url).await,
@@ -94,7 +96,7 @@ pub async fn provision(template: &Template, clients: &Clients, logs: &Logs) -> R
     for queue in &template.queues {
         if let Some((dead_letter, count)) = &queue.redrive {
             let policy = serde_json::json!({
-                "deadLetterTargetArn": format!("arn:aws:sqs:{}:{}:{dead_letter}", crate::template::REGION, crate::template::ACCOUNT_ID),
+                "deadLetterTargetArn": format!("arn:aws:sqs:{}:{}:{dead_letter}", crate::local::template::REGION, crate::local::template::ACCOUNT_ID),
                 "maxReceiveCount": count,
             });
             sqs.set_queue_attributes()

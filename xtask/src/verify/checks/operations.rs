@@ -21,7 +21,7 @@ pub(super) fn operations_problems(text: &str) -> Vec<String> {
     };
     // `!Ref X` and `!GetAtt X.Attr` (either form) name X.
     let names = |value: &Value| -> Option<String> {
-        let (function, argument) = crate::template::intrinsic_call(value)?;
+        let (function, argument) = crate::local::template::intrinsic_call(value)?;
         let text = argument.as_str()?;
         match function.as_str() {
             "Ref" => Some(text.to_owned()),

@@ -12,13 +12,14 @@ use tokio::net::TcpListener;
 use tokio::process::Command;
 use tokio::task::JoinHandle;
 
-use crate::api::{Api, Router};
-use crate::invoke::Invoker;
-use crate::lambda::{FunctionSpec, Pool};
+use crate::local::api::{Api, Router};
+use crate::local::invoke::Invoker;
+use crate::local::lambda::{FunctionSpec, Pool};
+use crate::local::provision;
+use crate::local::standins::StandIns;
+use crate::local::template::{NameOptions, Template};
+use crate::local::triggers;
 use crate::logs::{Logs, emit};
-use crate::standins::StandIns;
-use crate::template::{NameOptions, Template};
-use crate::{provision, triggers};
 
 #[derive(Debug, Clone)]
 pub struct StackOptions {
@@ -32,7 +33,7 @@ pub struct StackOptions {
     /// Where the built binaries are (`target/debug` or `target/release`).
     pub binaries: PathBuf,
     /// Where the functions reach DynamoDB when not at DynamoDB Local itself: the test run's
-    /// fault door ([`crate::faults`]).
+    /// fault door ([`crate::verify::faults`]).
     pub dynamodb_door: Option<String>,
 }
 
@@ -52,7 +53,7 @@ impl Stack {
         };
         names
             .parameters
-            .entry(crate::stripe::BASE_PARAMETER.to_owned())
+            .entry(crate::local::standins::STRIPE_BASE_PARAMETER.to_owned())
             .or_insert_with(|| stand_ins.stripe_url.clone());
         let template = Template::load(&options.template, &names)?;
         let overrides = match &options.env_vars {
@@ -87,15 +88,15 @@ impl Stack {
         let api_address = api_listener.local_addr()?;
         let invoke_address = invoke_listener.local_addr()?;
         let mut tasks = vec![
-            tokio::spawn(crate::api::serve(
+            tokio::spawn(crate::local::api::serve(
                 api_listener,
                 Arc::new(Api {
                     router: Router::from_template(&template),
                     pools: pools.clone(),
-                    docs: crate::api::Docs::beside(&options.template)?,
+                    docs: crate::local::api::Docs::beside(&options.template)?,
                 }),
             )),
-            tokio::spawn(crate::invoke::serve(
+            tokio::spawn(crate::local::invoke::serve(
                 invoke_listener,
                 Arc::new(Invoker {
                     pools: pools.clone(),
@@ -155,20 +156,19 @@ impl Stack {
         for function in &self.template.functions {
             for event in &function.events {
                 match event {
-                    crate::template::Event::S3 { bucket, .. } => out.push_str(&format!(
+                    crate::local::template::Event::S3 { bucket, .. } => out.push_str(&format!(
                         "    S3     {:32} {}\n",
                         self.template
                             .bucket(bucket)
                             .map_or(bucket.as_str(), |b| &b.name),
                         function.logical_id
                     )),
-                    crate::template::Event::Sqs { queue, .. } => {
+                    crate::local::template::Event::Sqs { queue, .. } => {
                         out.push_str(&format!("    SQS    {queue:32} {}\n", function.logical_id))
                     }
-                    crate::template::Event::Schedule { expression, .. } => out.push_str(&format!(
-                        "    every  {expression:32} {}\n",
-                        function.logical_id
-                    )),
+                    crate::local::template::Event::Schedule { expression, .. } => out.push_str(
+                        &format!("    every  {expression:32} {}\n", function.logical_id),
+                    ),
                     _ => {}
                 }
             }
@@ -180,7 +180,7 @@ impl Stack {
 /// How a function's process is started: its binary, and its environment as Lambda would set
 /// it, pointed at the stand-ins.
 pub fn function_spec(
-    function: &crate::template::Function,
+    function: &crate::local::template::Function,
     overrides: &EnvOverrides,
     reach: &Reach<'_>,
     binaries: &Path,

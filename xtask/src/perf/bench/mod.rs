@@ -30,12 +30,12 @@ use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use crate::lambda::{FunctionSpec, Pool};
+use crate::local::lambda::{FunctionSpec, Pool};
+use crate::local::provision;
+use crate::local::stack::{EnvOverrides, Reach, build_binaries, function_spec};
+use crate::local::standins::{StandInOptions, StandIns};
+use crate::local::template::{NameOptions, Template};
 use crate::logs::{Logs, emit};
-use crate::provision;
-use crate::stack::{EnvOverrides, Reach, build_binaries, function_spec};
-use crate::standins::{StandInOptions, StandIns};
-use crate::template::{NameOptions, Template};
 use crate::tools::Tools;
 use subjects::{CHECKOUT_LINES, FLOOR, FLOOR_BINARY, Load, REPORT_ORDERS, SUBJECTS, Subject};
 
@@ -126,7 +126,7 @@ pub async fn bench(root: &Path, options: BenchOptions) -> Result<()> {
                 binaries.len(),
                 build.elapsed().as_secs_f64()
             ));
-            crate::checks::target_dir(root)?.join("release")
+            crate::tools::target_dir(root)?.join("release")
         }
     };
 
@@ -137,7 +137,7 @@ pub async fn bench(root: &Path, options: BenchOptions) -> Result<()> {
     .await?;
     // Loaded again now that localstripe's address is known: the checkout pays there.
     names.parameters.insert(
-        crate::stripe::BASE_PARAMETER.to_owned(),
+        crate::local::standins::STRIPE_BASE_PARAMETER.to_owned(),
         stand_ins.stripe_url.clone(),
     );
     let result = match Template::load(&root.join("template.yaml"), &names) {
@@ -369,14 +369,18 @@ struct Driver {
 }
 
 impl Driver {
-    async fn invoke(&mut self, pool: &Pool, shop: &mut Shop) -> Result<crate::lambda::Invoked> {
+    async fn invoke(
+        &mut self,
+        pool: &Pool,
+        shop: &mut Shop,
+    ) -> Result<crate::local::lambda::Invoked> {
         let event = shop
             .event(self.subject, &self.sample, self.previous.as_ref())
             .await?;
         let invoked = pool.invoke(event, "bench").await;
         subjects::check(self.subject.answer, &invoked.outcome)
             .map_err(|why| anyhow::anyhow!("{} did not succeed: {why}", self.subject.id))?;
-        if let crate::lambda::Outcome::Response(body) = &invoked.outcome {
+        if let crate::local::lambda::Outcome::Response(body) = &invoked.outcome {
             self.previous = Some(body.clone());
         }
         Ok(invoked)

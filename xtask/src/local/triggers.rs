@@ -24,11 +24,11 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::task::JoinHandle;
 
-use crate::invoke::invoke_async;
-use crate::lambda::Pool;
+use crate::local::invoke::invoke_async;
+use crate::local::lambda::Pool;
+use crate::local::schedule::Schedule;
+use crate::local::template::{ACCOUNT_ID, Event, REGION, Template};
 use crate::logs::Logs;
-use crate::schedule::Schedule;
-use crate::template::{ACCOUNT_ID, Event, REGION, Template};
 
 /// A queue that receives one S3 event's notifications for one function.
 #[derive(Debug, Clone)]
@@ -191,7 +191,7 @@ pub fn poll_sqs(
 }
 
 async fn poll_queue_once(
-    queue: &crate::template::Queue,
+    queue: &crate::local::template::Queue,
     batch_size: u32,
     report_failures: bool,
     sqs: &aws_sdk_sqs::Client,
@@ -250,7 +250,7 @@ async fn poll_queue_once(
     let request_id = ulid::Ulid::new().to_string();
     let invoked = pool.invoke(Bytes::from(event), &request_id).await;
     let failed: Vec<String> = match &invoked.outcome {
-        crate::lambda::Outcome::Response(body) if report_failures => {
+        crate::local::lambda::Outcome::Response(body) if report_failures => {
             serde_json::from_slice::<Value>(body)
                 .ok()
                 .and_then(|v| v["batchItemFailures"].as_array().cloned())
@@ -259,7 +259,7 @@ async fn poll_queue_once(
                 .filter_map(|f| f["itemIdentifier"].as_str().map(str::to_owned))
                 .collect()
         }
-        crate::lambda::Outcome::Response(_) => Vec::new(),
+        crate::local::lambda::Outcome::Response(_) => Vec::new(),
         // The whole batch failed: every message returns to the queue.
         _ => messages
             .iter()

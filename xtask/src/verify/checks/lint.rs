@@ -94,7 +94,7 @@ pub async fn lint_template(root: &Path, tools: &Tools) -> Result<()> {
         Command::new(bin.join("sam"))
             .args(["validate", "--lint", "--template"])
             .arg(&template)
-            .env("AWS_DEFAULT_REGION", crate::template::REGION)
+            .env("AWS_DEFAULT_REGION", crate::local::template::REGION)
             .env("SAM_CLI_TELEMETRY", "0"),
         "sam validate --lint",
     )
@@ -106,7 +106,7 @@ pub async fn lint_template(root: &Path, tools: &Tools) -> Result<()> {
             .arg(EXPAND)
             .arg(&template)
             .arg(&expanded)
-            .env("AWS_DEFAULT_REGION", crate::template::REGION),
+            .env("AWS_DEFAULT_REGION", crate::local::template::REGION),
         "SAM's translator (expanding template.yaml)",
     )
     .await?;
@@ -114,7 +114,7 @@ pub async fn lint_template(root: &Path, tools: &Tools) -> Result<()> {
         Command::new(bin.join("cfn-lint"))
             .arg("--")
             .arg(&expanded)
-            .env("AWS_DEFAULT_REGION", crate::template::REGION),
+            .env("AWS_DEFAULT_REGION", crate::local::template::REGION),
         "cfn-lint over the expanded template",
     )
     .await?;

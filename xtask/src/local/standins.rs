@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+/// The template parameter that holds Stripe's base URL: the stand-ins' localstripe locally.
+pub const STRIPE_BASE_PARAMETER: &str = "StripeApiBase";
+
 use anyhow::{Context as _, Result, bail};
 use tokio::process::{Child, Command};
 

@@ -24,14 +24,14 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::s3::S3Event;
 use tokio::process::Command;
 
+use crate::local::template::{Event, Function, NameOptions, Template};
 use crate::logs::emit;
-use crate::template::{Event, Function, NameOptions, Template};
 use crate::tools::{Tools, run};
 
 /// Checks the template against the workspace and `events/`; returns what is wrong.
 pub fn check_project(root: &Path) -> Result<()> {
     let template = Template::load(&root.join("template.yaml"), &NameOptions::default())?;
-    let metadata = cargo_metadata(root)?;
+    let metadata = crate::tools::cargo_metadata(root)?;
     let mut problems = Vec::new();
 
     for function in &template.functions {
@@ -49,7 +49,7 @@ pub fn check_project(root: &Path) -> Result<()> {
         }
         problems.extend(check_events(root, function));
     }
-    problems.extend(crate::bench::subjects::cover(&template).err());
+    problems.extend(crate::perf::bench::subjects::cover(&template).err());
 
     let declared: BTreeSet<(String, String)> = template
         .routes()
@@ -87,31 +87,6 @@ pub fn check_project(root: &Path) -> Result<()> {
         declared.len()
     ));
     Ok(())
-}
-
-fn cargo_metadata(root: &Path) -> Result<serde_json::Value> {
-    let output =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .current_dir(root)
-            .args(["metadata", "--format-version", "1", "--no-deps"])
-            .output()
-            .context("cannot run cargo metadata")?;
-    if !output.status.success() {
-        bail!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    Ok(serde_json::from_slice(&output.stdout)?)
-}
-
-/// The target directory cargo builds into.
-pub fn target_dir(root: &Path) -> Result<PathBuf> {
-    let metadata = cargo_metadata(root)?;
-    metadata["target_directory"]
-        .as_str()
-        .map(PathBuf::from)
-        .context("cargo metadata gave no target_directory")
 }
 
 /// The binary targets of the workspace package whose manifest is in `dir`.

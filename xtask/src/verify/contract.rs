@@ -82,7 +82,7 @@ pub async fn schemathesis(
         .env("STOREFRONT_CUSTOMER_TOKEN", customer_token)
         .env("STOREFRONT_ADMIN_TOKEN", admin_token);
     let mut output = String::new();
-    let status = crate::testrun::run_streaming(command, "schemathesis", |line| {
+    let status = crate::logs::run_streaming(command, "schemathesis", |line| {
         output.push_str(line);
         output.push('\n');
     })

@@ -25,9 +25,9 @@ use tokio::process::{Child, Command};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::local::server::{Body, body_bytes};
+use crate::local::template::{ACCOUNT_ID, REGION};
 use crate::logs::Logs;
-use crate::server::{Body, body_bytes};
-use crate::template::{ACCOUNT_ID, REGION};
 
 /// Lambda gives a function's initialisation up to ten seconds on top of its timeout.
 const INIT_ALLOWANCE: Duration = Duration::from_secs(10);
@@ -339,7 +339,7 @@ impl RuntimeState {
 }
 
 async fn serve_runtime_api(listener: TcpListener, state: Arc<RuntimeState>) {
-    crate::server::serve(listener, move |_, request| {
+    crate::local::server::serve(listener, move |_, request| {
         runtime_request(Arc::clone(&state), request)
     })
     .await;
