@@ -1,6 +1,6 @@
 //! DynamoDB failing under the functions: stopped, stopped in the middle of a checkout, and
 //! throttling. The functions reach DynamoDB Local through the runner's fault door
-//! (`xtask/src/faults.rs`), which these tests close, reopen and make throttle; they are quiet
+//! (`xtask/src/verify/faults.rs`), which these tests close, reopen and make throttle; they are quiet
 //! tests because a closed door is closed for every request of the stack.
 
 use http::Method;

@@ -56,6 +56,7 @@ pub async fn test(root: &Path) -> Result<()> {
     .await?;
     supply_chain(root, deny.await.context("the cargo-deny install stopped")??).await?;
     checks::features_unified(root).await?;
+    checks::no_test_support_deployed(root).await?;
     let mut totals = Totals::default();
     test_step(
         "unit tests",

@@ -86,6 +86,49 @@ pub(super) fn package_features(tree: &str) -> std::collections::BTreeMap<String,
         .collect()
 }
 
+/// Whether any function, as it deploys (its normal dependencies only), carries the test
+/// support of `shared` (the `testing` feature, which handler tests turn on as a dev-dependency).
+pub async fn no_test_support_deployed(root: &Path) -> Result<()> {
+    let metadata = crate::tools::cargo_metadata(root)?;
+    let functions: Vec<String> = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| {
+            p["manifest_path"]
+                .as_str()
+                .is_some_and(|m| m.contains("/functions/"))
+        })
+        .filter_map(|p| p["name"].as_str().map(str::to_owned))
+        .collect();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut tree = Command::new(cargo);
+    tree.current_dir(root)
+        .args(["tree", "-e", "features,normal", "--prefix", "none"]);
+    for name in &functions {
+        tree.args(["-p", name]);
+    }
+    let output = tree.output().await.context("cannot run cargo tree")?;
+    if !output.status.success() {
+        bail!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    if text
+        .lines()
+        .any(|l| l.starts_with("shared feature \"testing\""))
+    {
+        bail!("a function's deployed dependencies include shared's `testing` feature");
+    }
+    emit(&format!(
+        "· no test support deployed: {} functions' normal dependencies leave shared's `testing` off",
+        functions.len()
+    ));
+    Ok(())
+}
+
 /// `sam validate --lint`, then cfn-lint over the expanded template.
 pub async fn lint_template(root: &Path, tools: &Tools) -> Result<()> {
     let bin = tools.sam_bin();

@@ -11,7 +11,7 @@ use openapi::*;
 mod events;
 use events::*;
 mod lint;
-pub use lint::{features_unified, lint_template};
+pub use lint::{features_unified, lint_template, no_test_support_deployed};
 #[cfg(test)]
 mod tests;
 
