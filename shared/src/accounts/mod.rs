@@ -1,7 +1,7 @@
 //! Accounts: users, their credentials and their sessions.
 //!
 //! `keys` names every item; `model` holds the validated values and the items; `repo` every
-//! DynamoDB access (conditions, transactions); `requests` the routes' bodies; `service` the rules of `API.md` (registration,
+//! DynamoDB access (conditions, transactions); `requests` the routes' bodies; `rules` the decisions, pure; `service` the rules of `API.md` (registration,
 //! login with lockout, refresh-token rotation with reuse detection, password reset, profile,
 //! roles).
 
@@ -9,6 +9,7 @@ pub mod keys;
 pub mod model;
 pub mod repo;
 pub mod requests;
+pub mod rules;
 pub mod service;
 
 pub use model::{Email, User};

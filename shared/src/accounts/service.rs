@@ -5,6 +5,7 @@
 use super::keys;
 use super::model::{Email, PersonName, RefreshItem, ResetItem, User, UserItem};
 use super::repo::{self, RoleChange, Rotation};
+use super::rules::{self, RefreshVerdict};
 use crate::auth::jwt::TokenIssuer;
 use crate::auth::password::{self, Verified};
 use crate::auth::tokens::{new_token, opaque_key, token_hash};
@@ -12,7 +13,7 @@ use crate::auth::{Principal, Role};
 use crate::clock::now_ms;
 use crate::config::Config;
 use crate::db::Table;
-use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::error::{ApiError, ErrorCode};
 use crate::ids::Id;
 use crate::mail::{Email as Mail, MailJob, MailQueue, html_escape};
 use crate::rate_limit::Window;
@@ -62,14 +63,6 @@ pub struct Accounts {
     pub settings: AccountSettings,
 }
 
-fn validation(errors: Vec<FieldError>) -> Result<(), ApiError> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
-}
-
 fn login_key(email: &str) -> String {
     keys::login_attempts(&opaque_key(email))
 }
@@ -84,28 +77,7 @@ impl Accounts {
 
     /// `POST /auth/register`.
     pub async fn register(&self, registration: Registration, now: i64) -> Result<User, ApiError> {
-        let mut errors = Vec::new();
-        let email = registration.email;
-        if email.is_none() {
-            errors.push(FieldError::new("email", "is required"));
-        }
-        let name = registration.name;
-        if name.is_none() {
-            errors.push(FieldError::new("name", "is required"));
-        }
-        match &registration.password {
-            None => errors.push(FieldError::new("password", "is required")),
-            Some(password) => {
-                let email = email.as_ref().map_or("", Email::as_str);
-                if let Some(why) = password::weakness(password.as_str(), email) {
-                    errors.push(FieldError::new("password", why));
-                }
-            }
-        }
-        validation(errors)?;
-        let (Some(email), Some(name), Some(password)) = (email, name, registration.password) else {
-            return Err(ApiError::internal("validated fields are missing"));
-        };
+        let (email, name, password) = rules::registration(registration)?;
         self.create(email, name, password.as_str(), Role::Customer, now)
             .await
     }
@@ -238,15 +210,15 @@ impl Accounts {
         let Some(old) = repo::refresh_by_hash(&self.table, &token_hash(token)).await? else {
             return Err(ApiError::Unauthorized);
         };
-        let login_over = old.family_started / 1000 + self.settings.family_max_secs <= now;
-        if old.expires_at <= now || login_over {
-            return Err(ApiError::Unauthorized);
-        }
         let until = now + self.settings.refresh_ttl_secs;
-        if old.rotated_at.is_some() {
-            tracing::warn!(user.id = %old.user_id, session.family = %old.family, "refresh token reused; the login is revoked");
-            repo::revoke_family(&self.table, &old.family, until).await?;
-            return Err(ApiError::Unauthorized);
+        match rules::refresh_verdict(&old, now, self.settings.family_max_secs) {
+            RefreshVerdict::Rotate => {}
+            RefreshVerdict::Expired => return Err(ApiError::Unauthorized),
+            RefreshVerdict::Reused => {
+                tracing::warn!(user.id = %old.user_id, session.family = %old.family, "refresh token reused; the login is revoked");
+                repo::revoke_family(&self.table, &old.family, until).await?;
+                return Err(ApiError::Unauthorized);
+            }
         }
         let Some(user) = repo::user_by_id(&self.table, &old.user_id).await? else {
             return Err(ApiError::Unauthorized);
@@ -412,19 +384,7 @@ impl Accounts {
         let Some(mut user) = repo::user_by_id(&self.table, &principal.user_id).await? else {
             return Err(ApiError::NotFound);
         };
-        let mut errors = Vec::new();
-        if let Some(new_password) = &change.password {
-            if let Some(why) = password::weakness(new_password.as_str(), &user.email) {
-                errors.push(FieldError::new("password", why));
-            }
-            if change.current_password.is_none() {
-                errors.push(FieldError::new(
-                    "current_password",
-                    "is required to change the password",
-                ));
-            }
-        }
-        validation(errors)?;
+        rules::profile_change(&change, &user.email)?;
         if let (Some(new_password), Some(current)) = (&change.password, &change.current_password) {
             let key = login_key(&user.email);
             self.settings
@@ -456,11 +416,7 @@ impl Accounts {
         let Some(user) = repo::user_by_id(&self.table, &principal.user_id).await? else {
             return Err(ApiError::Unauthorized);
         };
-        // A token's `iat` is in whole seconds: one issued in the same second as the reset is
-        // refused too (its holder refreshes, and the new token is later).
-        let reset_secs = user.tokens_valid_after.div_euclid(1000)
-            + i64::from(user.tokens_valid_after.rem_euclid(1000) != 0);
-        if user.role != Role::Admin || principal.issued_at < reset_secs {
+        if !rules::admin_token_holds(user.role, user.tokens_valid_after, principal.issued_at) {
             tracing::info!(user.id = %principal.user_id, "an admin token that no longer holds");
             return Err(ApiError::Unauthorized);
         }

@@ -6,12 +6,12 @@ use std::time::Duration;
 use aws_sdk_s3::presigning::PresigningConfig;
 use serde::Serialize;
 
-use super::keys::{self, ProductIndex};
+use super::keys::{self};
 use super::model::{
-    Category, ImageItem, ImageStatus, NewImage, Product, ProductFields, ProductItem,
-    index_attributes,
+    ImageItem, ImageStatus, NewImage, Product, ProductFields, ProductItem, index_attributes,
 };
-use super::repo::{self, Listing, Position, checked_position};
+use super::repo::{self, Position, checked_position};
+use super::rules;
 use crate::auth::Principal;
 use crate::config::{Config, ConfigError};
 use crate::db::Table;
@@ -147,58 +147,8 @@ impl Catalog {
         params: ListParams,
         now: i64,
     ) -> Result<Page<Product>, ApiError> {
-        if params.include_inactive {
-            match principal {
-                None => return Err(ApiError::Unauthorized),
-                Some(p) => p.require_admin()?,
-            }
-        }
-        let mut errors = Vec::new();
-        if let Some(category) = &params.category
-            && let Err(message) = Category::parse(category)
-        {
-            errors.push(FieldError::new("category", message));
-        }
-        let q = params.q.as_deref().map(|q| q.trim().to_lowercase());
-        if let Some(q) = &q
-            && !(1..=200).contains(&q.chars().count())
-        {
-            errors.push(FieldError::new("q", "must be 1-200 characters"));
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
-        }
-        let active_only = !params.include_inactive;
-        let category = params.category.as_deref().unwrap_or("");
-        let listing = match &q {
-            Some(q) => Listing {
-                index: ProductIndex::Name,
-                partition: keys::partition(ProductIndex::Name, category),
-                sort_prefix: Some(q.clone()),
-                category: params.category.clone(),
-                active_only,
-            },
-            None if params.category.is_some() => Listing {
-                index: ProductIndex::Category,
-                partition: keys::partition(ProductIndex::Category, category),
-                sort_prefix: None,
-                category: None,
-                active_only,
-            },
-            None => Listing {
-                index: ProductIndex::Catalog,
-                partition: keys::partition(ProductIndex::Catalog, category),
-                sort_prefix: None,
-                category: None,
-                active_only,
-            },
-        };
-        // A cursor belongs to one listing: the same filters, the same visibility.
-        let scope = format!(
-            "products|{category}|{}|{}",
-            q.as_deref().unwrap_or(""),
-            params.include_inactive
-        );
+        rules::may_list(principal, &params)?;
+        let (listing, scope) = rules::listing(&params)?;
         // The key is read only when a cursor is read or written.
         let start = match &params.cursor {
             Some(cursor) => {

@@ -78,18 +78,32 @@ pub async fn optional_principal(
 }
 
 /// The keys that check tokens and the accounts that confirm an admin: what a function needs to
-/// tell who makes a request and what they may do.
-pub struct Gate {
-    keys: Keys,
+/// tell who makes a request and what they may do. `Gate` holds the keys from its cold start;
+/// [`OptionalGate`], for routes open to anyone, reads them only when a request brings a token.
+pub struct Gate<K = Keys> {
+    keys: K,
     accounts: Accounts,
 }
 
-impl FromEnv for Gate {
+/// The gate of routes open to anyone, whose signed-in callers see more (the catalog).
+pub type OptionalGate = Gate<LazyKeys>;
+
+impl<K: FromEnv> FromEnv for Gate<K> {
     async fn from_env(env: &Env) -> Result<Self, StartError> {
         Ok(Self {
-            keys: Keys::from_env(env).await?,
+            keys: K::from_env(env).await?,
             accounts: Accounts::from_env(env).await?,
         })
+    }
+}
+
+impl<K> Gate<K> {
+    pub fn keys(&self) -> &K {
+        &self.keys
+    }
+
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
     }
 }
 
@@ -108,39 +122,11 @@ impl Gate {
     pub async fn confirmed(&self, request: &Request) -> Result<Principal, ApiError> {
         confirmed(request, self.keys.verifier(), &self.accounts).await
     }
-
-    pub fn keys(&self) -> &Keys {
-        &self.keys
-    }
-
-    pub fn accounts(&self) -> &Accounts {
-        &self.accounts
-    }
-}
-
-/// The gate of routes open to anyone, whose signed-in callers see more (the catalog): the keys
-/// are read only when a request brings a token.
-pub struct OptionalGate {
-    keys: LazyKeys,
-    accounts: Accounts,
-}
-
-impl FromEnv for OptionalGate {
-    async fn from_env(env: &Env) -> Result<Self, StartError> {
-        Ok(Self {
-            keys: LazyKeys::from_env(env).await?,
-            accounts: Accounts::from_env(env).await?,
-        })
-    }
 }
 
 impl OptionalGate {
     /// The caller, if the request has a token; see [`optional_principal`].
     pub async fn principal(&self, request: &Request) -> Result<Option<Principal>, ApiError> {
         optional_principal(request, &self.keys, &self.accounts).await
-    }
-
-    pub fn keys(&self) -> &LazyKeys {
-        &self.keys
     }
 }

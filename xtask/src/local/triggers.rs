@@ -47,69 +47,67 @@ pub async fn wire_s3(
 ) -> Result<Vec<S3Wiring>> {
     let mut wirings = Vec::new();
     let mut per_bucket: BTreeMap<String, Vec<QueueConfiguration>> = BTreeMap::new();
-    for function in &template.functions {
-        for event in &function.events {
-            let Event::S3 {
-                name,
-                bucket,
-                events,
-                filter,
-            } = event
-            else {
-                continue;
-            };
-            let bucket = template.bucket(bucket).with_context(|| {
-                format!(
-                    "{}: the S3 event {name} names an unknown bucket {bucket}",
-                    function.logical_id
-                )
-            })?;
-            let queue_name = queue_name(&function.logical_id, name, suffix);
-            let queue_url = sqs
-                .create_queue()
-                .queue_name(&queue_name)
-                .send()
-                .await
-                .with_context(|| format!("cannot create the queue {queue_name}"))?
-                .queue_url
-                .unwrap_or_default();
-            let queue_arn = format!("arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue_name}");
-            let rules = filter
-                .iter()
-                .map(|(kind, value)| {
-                    FilterRule::builder()
-                        .name(FilterRuleName::from(kind.as_str()))
-                        .value(value)
-                        .build()
-                })
-                .collect::<Vec<_>>();
-            let mut config = QueueConfiguration::builder()
-                .id(format!("{}-{name}", function.logical_id))
-                .queue_arn(queue_arn)
-                .set_events(Some(
-                    events
-                        .iter()
-                        .map(|e| S3EventType::from(e.as_str()))
-                        .collect(),
-                ));
-            if !rules.is_empty() {
-                config = config.filter(
-                    NotificationConfigurationFilter::builder()
-                        .key(S3KeyFilter::builder().set_filter_rules(Some(rules)).build())
-                        .build(),
-                );
-            }
-            per_bucket.entry(bucket.name.clone()).or_default().push(
-                config
+    for (function, event) in template.events() {
+        let Event::S3 {
+            name,
+            bucket,
+            events,
+            filter,
+        } = event
+        else {
+            continue;
+        };
+        let bucket = template.bucket(bucket).with_context(|| {
+            format!(
+                "{}: the S3 event {name} names an unknown bucket {bucket}",
+                function.logical_id
+            )
+        })?;
+        let queue_name = queue_name(&function.logical_id, name, suffix);
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(&queue_name)
+            .send()
+            .await
+            .with_context(|| format!("cannot create the queue {queue_name}"))?
+            .queue_url
+            .unwrap_or_default();
+        let queue_arn = format!("arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue_name}");
+        let rules = filter
+            .iter()
+            .map(|(kind, value)| {
+                FilterRule::builder()
+                    .name(FilterRuleName::from(kind.as_str()))
+                    .value(value)
                     .build()
-                    .context("an incomplete queue configuration")?,
+            })
+            .collect::<Vec<_>>();
+        let mut config = QueueConfiguration::builder()
+            .id(format!("{}-{name}", function.logical_id))
+            .queue_arn(queue_arn)
+            .set_events(Some(
+                events
+                    .iter()
+                    .map(|e| S3EventType::from(e.as_str()))
+                    .collect(),
+            ));
+        if !rules.is_empty() {
+            config = config.filter(
+                NotificationConfigurationFilter::builder()
+                    .key(S3KeyFilter::builder().set_filter_rules(Some(rules)).build())
+                    .build(),
             );
-            wirings.push(S3Wiring {
-                function: function.logical_id.clone(),
-                bucket: bucket.name.clone(),
-                queue_url,
-            });
         }
+        per_bucket.entry(bucket.name.clone()).or_default().push(
+            config
+                .build()
+                .context("an incomplete queue configuration")?,
+        );
+        wirings.push(S3Wiring {
+            function: function.logical_id.clone(),
+            bucket: bucket.name.clone(),
+            queue_url,
+        });
     }
     // A bucket has one notification configuration: every event on it goes in at once.
     for (bucket, configs) in per_bucket {
@@ -153,39 +151,37 @@ pub fn poll_sqs(
     logs: &Logs,
 ) -> Vec<JoinHandle<()>> {
     let mut tasks = Vec::new();
-    for function in &template.functions {
-        for event in &function.events {
-            let Event::Sqs {
-                queue,
-                batch_size,
-                report_failures,
-                ..
-            } = event
-            else {
-                continue;
-            };
-            let (Some(pool), Some(queue)) = (
-                pools.get(&function.logical_id).cloned(),
-                template
-                    .queues
-                    .iter()
-                    .find(|q| &q.logical_id == queue)
-                    .cloned(),
-            ) else {
-                logs.runner(&format!(
-                    "{}: its SQS event names no queue of the template; not polled",
-                    function.logical_id
-                ));
-                continue;
-            };
-            let (sqs, logs) = (sqs.clone(), logs.clone());
-            let (batch_size, report_failures) = (*batch_size, *report_failures);
-            tasks.push(tokio::spawn(async move {
-                loop {
-                    poll_queue_once(&queue, batch_size, report_failures, &sqs, &pool, &logs).await;
-                }
-            }));
-        }
+    for (function, event) in template.events() {
+        let Event::Sqs {
+            queue,
+            batch_size,
+            report_failures,
+            ..
+        } = event
+        else {
+            continue;
+        };
+        let (Some(pool), Some(queue)) = (
+            pools.get(&function.logical_id).cloned(),
+            template
+                .queues
+                .iter()
+                .find(|q| &q.logical_id == queue)
+                .cloned(),
+        ) else {
+            logs.runner(&format!(
+                "{}: its SQS event names no queue of the template; not polled",
+                function.logical_id
+            ));
+            continue;
+        };
+        let (sqs, logs) = (sqs.clone(), logs.clone());
+        let (batch_size, report_failures) = (*batch_size, *report_failures);
+        tasks.push(tokio::spawn(async move {
+            loop {
+                poll_queue_once(&queue, batch_size, report_failures, &sqs, &pool, &logs).await;
+            }
+        }));
     }
     tasks
 }
@@ -420,32 +416,30 @@ pub fn start_schedules(
     logs: &Logs,
 ) -> Result<Vec<JoinHandle<()>>> {
     let mut tasks = Vec::new();
-    for function in &template.functions {
-        for event in &function.events {
-            let Event::Schedule {
-                name,
-                expression,
-                enabled,
-                input,
-            } = event
-            else {
-                continue;
-            };
-            let schedule = Schedule::parse(expression)
-                .with_context(|| format!("{}: the schedule {name}", function.logical_id))?;
-            if !enabled {
-                continue;
-            }
-            let Some(pool) = pools.get(&function.logical_id).cloned() else {
-                continue;
-            };
-            let rule = format!("{stack_name}-{}{name}", function.logical_id);
-            let input = input.clone();
-            let logs = logs.clone();
-            tasks.push(tokio::spawn(async move {
-                run_schedule(schedule, rule, input, pool, logs).await;
-            }));
+    for (function, event) in template.events() {
+        let Event::Schedule {
+            name,
+            expression,
+            enabled,
+            input,
+        } = event
+        else {
+            continue;
+        };
+        let schedule = Schedule::parse(expression)
+            .with_context(|| format!("{}: the schedule {name}", function.logical_id))?;
+        if !enabled {
+            continue;
         }
+        let Some(pool) = pools.get(&function.logical_id).cloned() else {
+            continue;
+        };
+        let rule = format!("{stack_name}-{}{name}", function.logical_id);
+        let input = input.clone();
+        let logs = logs.clone();
+        tasks.push(tokio::spawn(async move {
+            run_schedule(schedule, rule, input, pool, logs).await;
+        }));
     }
     Ok(tasks)
 }

@@ -61,25 +61,23 @@ impl Router {
     pub fn from_template(template: &Template) -> Self {
         let mut routes = Vec::new();
         let mut default = None;
-        for function in &template.functions {
-            for event in &function.events {
-                let Event::Http { method, path, .. } = event else {
-                    continue;
-                };
-                match (method, path) {
-                    (None, None) => default = Some(function.logical_id.clone()),
-                    _ if path.as_deref() == Some("$default") => {
-                        default = Some(function.logical_id.clone());
-                    }
-                    _ => routes.push(Route {
-                        method: method
-                            .as_deref()
-                            .map(str::to_ascii_uppercase)
-                            .filter(|m| m != "ANY"),
-                        template: path.clone().unwrap_or_else(|| "/".to_owned()),
-                        function: function.logical_id.clone(),
-                    }),
+        for (function, event) in template.events() {
+            let Event::Http { method, path, .. } = event else {
+                continue;
+            };
+            match (method, path) {
+                (None, None) => default = Some(function.logical_id.clone()),
+                _ if path.as_deref() == Some("$default") => {
+                    default = Some(function.logical_id.clone());
                 }
+                _ => routes.push(Route {
+                    method: method
+                        .as_deref()
+                        .map(str::to_ascii_uppercase)
+                        .filter(|m| m != "ANY"),
+                    template: path.clone().unwrap_or_else(|| "/".to_owned()),
+                    function: function.logical_id.clone(),
+                }),
             }
         }
         Self { routes, default }

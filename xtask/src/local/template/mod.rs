@@ -355,6 +355,13 @@ impl Template {
         Ok(template)
     }
 
+    /// Every event of every function, with its function.
+    pub fn events(&self) -> impl Iterator<Item = (&Function, &Event)> {
+        self.functions
+            .iter()
+            .flat_map(|f| f.events.iter().map(move |e| (f, e)))
+    }
+
     pub fn bucket(&self, logical_id: &str) -> Option<&Bucket> {
         self.buckets.iter().find(|b| b.logical_id == logical_id)
     }

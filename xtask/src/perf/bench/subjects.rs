@@ -99,6 +99,7 @@ const fn light(
     }
 }
 
+/// A subject measured fewer times (see [`Load`]).
 const fn heavy(
     id: &'static str,
     prepare: Prepare,
@@ -106,12 +107,8 @@ const fn heavy(
     does: &'static str,
 ) -> Subject {
     Subject {
-        id,
-        prepare,
-        sample,
         load: Load::Heavy,
-        answer: Answer::Success,
-        does,
+        ..light(id, prepare, sample, does)
     }
 }
 
