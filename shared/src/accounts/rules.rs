@@ -159,31 +159,23 @@ mod tests {
 
     #[test]
     fn a_refresh_token_rotates_once_within_both_lifetimes() {
+        use RefreshVerdict::{Expired, Reused, Rotate};
         let day = 86_400;
         let fresh = token(1_000_000, 1_000 + day, None);
-        assert_eq!(
-            refresh_verdict(&fresh, 1_500, 90 * day),
-            RefreshVerdict::Rotate
-        );
-        // At its expiry exactly, and at the login's longest life exactly: over.
-        assert_eq!(
-            refresh_verdict(&fresh, 1_000 + day, 90 * day),
-            RefreshVerdict::Expired
-        );
-        assert_eq!(
-            refresh_verdict(&fresh, 1_000 + 60, 60),
-            RefreshVerdict::Expired
-        );
-        // Reused: once exchanged, presenting it again revokes the login (unless it is over).
         let spent = token(1_000_000, 1_000 + day, Some(1_200));
-        assert_eq!(
-            refresh_verdict(&spent, 1_500, 90 * day),
-            RefreshVerdict::Reused
-        );
-        assert_eq!(
-            refresh_verdict(&spent, 1_000 + day, 90 * day),
-            RefreshVerdict::Expired
-        );
+        // (token, now, the login's longest life, verdict): at its expiry exactly, and at the
+        // login's longest life exactly, it is over; once exchanged, presenting it again is
+        // reuse, which revokes the login (unless the token is over anyway).
+        let cases = [
+            (&fresh, 1_500, 90 * day, Rotate),
+            (&fresh, 1_000 + day, 90 * day, Expired),
+            (&fresh, 1_000 + 60, 60, Expired),
+            (&spent, 1_500, 90 * day, Reused),
+            (&spent, 1_000 + day, 90 * day, Expired),
+        ];
+        for (token, now, longest, verdict) in cases {
+            assert_eq!(refresh_verdict(token, now, longest), verdict, "at {now}");
+        }
     }
 
     #[test]

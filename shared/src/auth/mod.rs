@@ -51,3 +51,15 @@ impl Principal {
         self.role == Role::Admin
     }
 }
+
+#[cfg(test)]
+impl Principal {
+    /// The principal of a token of `role` for `user_id`, issued at the epoch (unit tests).
+    pub(crate) fn with_role(user_id: &str, role: Role) -> Self {
+        Self {
+            user_id: user_id.to_owned(),
+            role,
+            issued_at: 0,
+        }
+    }
+}

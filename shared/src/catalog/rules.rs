@@ -76,16 +76,8 @@ mod tests {
 
     #[test]
     fn inactive_products_are_listed_for_admins_only() {
-        let customer = Principal {
-            user_id: "u".into(),
-            role: Role::Customer,
-            issued_at: 0,
-        };
-        let admin = Principal {
-            user_id: "a".into(),
-            role: Role::Admin,
-            issued_at: 0,
-        };
+        let customer = Principal::with_role("u", Role::Customer);
+        let admin = Principal::with_role("a", Role::Admin);
         let inactive = params(None, None, true);
         assert!(matches!(
             may_list(None, &inactive),

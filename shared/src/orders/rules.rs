@@ -210,16 +210,8 @@ mod tests {
 
     #[test]
     fn an_order_is_seen_by_its_owner_and_admins_and_moved_by_the_shop_for_admins() {
-        let customer = Principal {
-            user_id: "u1".into(),
-            role: Role::Customer,
-            issued_at: 0,
-        };
-        let admin = Principal {
-            user_id: "a1".into(),
-            role: Role::Admin,
-            issued_at: 0,
-        };
+        let customer = Principal::with_role("u1", Role::Customer);
+        let admin = Principal::with_role("a1", Role::Admin);
         assert!(may_see(&customer, "u1") && !may_see(&customer, "u2"));
         assert!(may_see(&admin, "u2"));
         assert_eq!(

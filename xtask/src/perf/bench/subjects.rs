@@ -100,15 +100,10 @@ const fn light(
 }
 
 /// A subject measured fewer times (see [`Load`]).
-const fn heavy(
-    id: &'static str,
-    prepare: Prepare,
-    sample: &'static str,
-    does: &'static str,
-) -> Subject {
+const fn heavy(subject: Subject) -> Subject {
     Subject {
         load: Load::Heavy,
-        ..light(id, prepare, sample, does)
+        ..subject
     }
 }
 
@@ -135,18 +130,18 @@ pub const SUBJECTS: &[Subject] = &[
             "the 404 of an unknown route",
         )
     },
-    heavy(
+    heavy(light(
         "RegisterFunction",
         Prepare::Register,
         "events/auth-register/register.json",
         "an account (password hash)",
-    ),
-    heavy(
+    )),
+    heavy(light(
         "LoginFunction",
         Prepare::Login,
         "events/auth-login/login.json",
         "a login (password check, refresh token)",
-    ),
+    )),
     light(
         "RefreshFunction",
         Prepare::Refresh,
@@ -174,12 +169,12 @@ pub const SUBJECTS: &[Subject] = &[
             "a reset token made and mailed",
         )
     },
-    heavy(
+    heavy(light(
         "PasswordResetConfirmFunction",
         Prepare::PasswordResetConfirm,
         "events/auth-password-reset-confirm/confirm.json",
         "a reset spent (password hash)",
-    ),
+    )),
     light(
         "MeFunction",
         Prepare::AsCustomer,
@@ -236,12 +231,12 @@ pub const SUBJECTS: &[Subject] = &[
     ),
     Subject {
         answer: Answer::Job,
-        ..heavy(
+        ..heavy(light(
             "ImageFunction",
             Prepare::Image,
             "events/image-process/object-created.json",
             "an 800×600 JPEG checked, re-encoded, thumbnailed",
-        )
+        ))
     },
     light(
         "OrdersCreateFunction",
@@ -302,12 +297,12 @@ pub const SUBJECTS: &[Subject] = &[
     },
     Subject {
         answer: Answer::Job,
-        ..heavy(
+        ..heavy(light(
             "ReportsFunction",
             Prepare::Reports,
             "events/reports-daily/scheduled.json",
             "the daily report of 3000 orders",
-        )
+        ))
     },
     light(
         "AdminReportsFunction",
