@@ -12,6 +12,10 @@ use crate::secrets::SecretError;
 
 /// How far `t` may be from now, either way.
 pub const TOLERANCE_SECONDS: i64 = 300;
+/// The most `v1` signatures a header may list (Stripe lists one per active secret).
+pub const MAX_SIGNATURES: usize = 8;
+/// The longest header read (a timestamp and a few 64-digit signatures fit many times over).
+pub const MAX_HEADER_BYTES: usize = 1024;
 
 /// Why a delivery is refused (the webhook answers 400 to all of them alike).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +45,9 @@ pub fn verify(
     now: i64,
 ) -> Result<(), SignatureError> {
     let header = header.ok_or(SignatureError::Missing)?;
+    if header.len() > MAX_HEADER_BYTES {
+        return Err(SignatureError::Malformed);
+    }
     let mut timestamp = None;
     let mut signatures = Vec::new();
     for part in header.split(',') {
@@ -56,7 +63,13 @@ pub fn verify(
                         .map_err(|_| SignatureError::Malformed)?,
                 )
             }
-            "v1" => signatures.push(decode_hex(value).ok_or(SignatureError::Malformed)?),
+            "v1" => {
+                let signature = decode_hex(value).filter(|mac| mac.len() == 32);
+                signatures.push(signature.ok_or(SignatureError::Malformed)?);
+                if signatures.len() > MAX_SIGNATURES {
+                    return Err(SignatureError::Malformed);
+                }
+            }
             // Other schemes (`v0`, test-mode extras) are not ours to check.
             _ => {}
         }
@@ -65,7 +78,8 @@ pub fn verify(
     if signatures.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if (now - timestamp).abs() > TOLERANCE_SECONDS {
+    // `abs_diff`: a `t` at either end of the range is stale, not an overflow.
+    if now.abs_diff(timestamp) > TOLERANCE_SECONDS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
@@ -310,5 +324,47 @@ mod tests {
             verify(Some(&header), BODY, &[""], NOW),
             Err(SignatureError::NoMatch)
         );
+    }
+
+    #[test]
+    fn a_time_at_the_ends_of_the_range_is_stale_not_a_panic() {
+        let v1 = "00".repeat(32);
+        for t in [i64::MIN, i64::MAX, -1] {
+            let header = format!("t={t},v1={v1}");
+            assert_eq!(
+                verify(Some(&header), BODY, &["whsec_new"], NOW),
+                Err(SignatureError::Stale),
+                "t={t}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_header_too_long_or_with_too_many_signatures_is_malformed() {
+        let good = sign("whsec_new", NOW, BODY);
+        let many = format!(
+            "t={NOW},{}",
+            vec![format!("v1={good}"); MAX_SIGNATURES + 1].join(",")
+        );
+        assert_eq!(
+            verify(Some(&many), BODY, &["whsec_new"], NOW),
+            Err(SignatureError::Malformed)
+        );
+        let long = format!("t={NOW},v1={good},v0={}", "0".repeat(MAX_HEADER_BYTES));
+        assert_eq!(
+            verify(Some(&long), BODY, &["whsec_new"], NOW),
+            Err(SignatureError::Malformed)
+        );
+        // A v1 that is not a SHA-256 (64 hex digits) is no signature of ours.
+        let short = format!("t={NOW},v1=00");
+        assert_eq!(
+            verify(Some(&short), BODY, &["whsec_new"], NOW),
+            Err(SignatureError::Malformed)
+        );
+        let allowed = format!(
+            "t={NOW},{}",
+            vec![format!("v1={good}"); MAX_SIGNATURES].join(",")
+        );
+        assert_eq!(verify(Some(&allowed), BODY, &["whsec_new"], NOW), Ok(()));
     }
 }
