@@ -396,7 +396,8 @@ impl Orders {
             "charge.refunded" => object.payment_intent.clone().unwrap_or_default(),
             _ => object.id.clone(),
         };
-        let Some(order_id) = object.metadata.order_id.as_deref().and_then(Id::parse) else {
+        let order_id = object.metadata.as_ref().and_then(|m| m.order_id.as_deref());
+        let Some(order_id) = order_id.and_then(Id::parse) else {
             tracing::info!(event.kind = %event.kind, "event names no order of ours");
             return Ok(());
         };

@@ -218,6 +218,9 @@ pub struct EventData {
 /// matter here.
 #[derive(Debug, Clone, Deserialize)]
 pub struct EventObject {
+    /// Empty when the event's object has none: such an event names no payment of ours, and is
+    /// acknowledged and ignored.
+    #[serde(default)]
     pub id: String,
     #[serde(default)]
     pub amount: Option<i64>,
@@ -225,8 +228,9 @@ pub struct EventObject {
     pub currency: Option<String>,
     #[serde(default)]
     pub status: Option<String>,
+    /// `null` or absent: the object names no order.
     #[serde(default)]
-    pub metadata: Metadata,
+    pub metadata: Option<Metadata>,
     /// A charge's PaymentIntent.
     #[serde(default)]
     pub payment_intent: Option<String>,
@@ -366,5 +370,21 @@ mod tests {
             vec![format!("v1={good}"); MAX_SIGNATURES].join(",")
         );
         assert_eq!(verify(Some(&allowed), BODY, &["whsec_new"], NOW), Ok(()));
+    }
+
+    #[test]
+    fn an_object_without_an_id_or_with_null_metadata_still_parses_and_names_no_order() {
+        let no_id: Event = serde_json::from_str(
+            r#"{"id": "evt_1", "type": "payment_intent.succeeded",
+                "data": {"object": {"amount": 700, "metadata": {"order_id": "x"}}}}"#,
+        )
+        .unwrap();
+        assert_eq!(no_id.data.object.id, "");
+        let null_metadata: Event = serde_json::from_str(
+            r#"{"id": "evt_2", "type": "payment_intent.succeeded",
+                "data": {"object": {"id": "pi_1", "metadata": null}}}"#,
+        )
+        .unwrap();
+        assert!(null_metadata.data.object.metadata.is_none());
     }
 }

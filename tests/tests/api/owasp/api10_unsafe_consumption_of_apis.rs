@@ -3,8 +3,9 @@
 //!
 //! Proved here: a correctly signed event that is not what Stripe sends (not JSON, not an object,
 //! `amount` as a string, no `data.object`, an order id that is not an id) is answered with a 4xx
-//! or acknowledged and ignored, never a 5xx, and the order it names is unchanged; a signed
-//! event for an order that does not exist changes nothing. Elsewhere (orders.rs): forged, stale,
+//! or acknowledged and ignored, never a 5xx, and the order it names is unchanged; an object
+//! without an id or with `metadata: null` is acknowledged (200) and ignored; a signed event for
+//! an order that does not exist changes nothing. Elsewhere (orders.rs): forged, stale,
 //! replayed, altered, unsigned and wrong-amount events, secret rotation, and one effect per
 //! event id.
 
@@ -53,6 +54,36 @@ async fn a_signed_event_in_a_shape_stripe_never_sends_changes_nothing() {
             "{} for {body}",
             reply.status
         );
+    }
+    let now = get_as(&customer, &format!("/orders/{id}"))
+        .await
+        .expect(200);
+    assert_eq!(now["order"]["status"], "pending_payment");
+}
+
+#[tokio::test]
+async fn a_signed_event_without_an_object_id_or_with_null_metadata_is_acknowledged_and_ignored() {
+    let admin = admin_token().await;
+    let mug = product(&admin, 2, 700).await;
+    let customer = customer_token().await;
+    let order = placed(&customer, &[(&mug, 1)]).await;
+    let id = order["id"].as_str().unwrap();
+    let intent = order["payment"]["payment_intent_id"].as_str().unwrap();
+    let secret = webhook_secret().await;
+    let event = |object: serde_json::Value| {
+        json!({"id": crate::helpers::unique("evt_odd"), "object": "event",
+               "type": "payment_intent.succeeded", "data": {"object": object}})
+        .to_string()
+    };
+    // What the contract says Stripe may send that names no payment of ours: 200, nothing moves.
+    let bodies = [
+        event(json!({"amount": 700, "currency": "eur", "metadata": {"order_id": id}})),
+        event(json!({"id": intent, "amount": 700, "currency": "eur", "metadata": null})),
+    ];
+    for body in &bodies {
+        let t = shared::clock::now();
+        let header = format!("t={t},v1={}", signature(&secret, t, body));
+        assert_eq!(deliver(body, Some(&header)).await.status, 200, "{body}");
     }
     let now = get_as(&customer, &format!("/orders/{id}"))
         .await
