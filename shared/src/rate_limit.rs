@@ -113,3 +113,41 @@ impl Window {
         table.delete(&pk(key), SK).await
     }
 }
+
+/// The network a client address counts for: an IPv4 address is itself (an IPv4-mapped IPv6
+/// address too), an IPv6 address its /64, which one subscriber is usually given whole, so that
+/// walking through its addresses does not walk past a limit. Anything that is not an address is
+/// itself.
+pub fn client_network(ip: &str) -> String {
+    use std::net::IpAddr;
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let [a, b, c, d, ..] = v6.segments();
+                format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+            }
+        },
+        Err(_) => ip.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_client_counts_for_its_64_and_an_ipv4_one_for_itself() {
+        let one = client_network("2001:db8:1:2:aaaa::1");
+        assert_eq!(one, "2001:db8:1:2::/64");
+        assert_eq!(
+            client_network("2001:0db8:0001:0002:ffff:ffff:ffff:ffff"),
+            one
+        );
+        assert_ne!(client_network("2001:db8:1:3::1"), one);
+        assert_eq!(client_network("203.0.113.7"), "203.0.113.7");
+        assert_eq!(client_network("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(client_network("unknown"), "unknown");
+    }
+}

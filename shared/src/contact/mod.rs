@@ -113,7 +113,9 @@ impl Contact {
         message: NewMessage,
         now: i64,
     ) -> Result<Received, ApiError> {
-        let ip_key = crate::auth::tokens::opaque_key(source_ip);
+        // By network, not by address: an IPv6 client has a /64 of addresses to walk through.
+        let network = crate::rate_limit::client_network(source_ip);
+        let ip_key = crate::auth::tokens::opaque_key(&network);
         PER_IP
             .acquire(&self.table, &format!("contact#{ip_key}"), now)
             .await?;
