@@ -16,32 +16,24 @@ use crate::payments::{deliver, signature, webhook_secret};
 
 #[tokio::test]
 async fn a_signed_event_in_a_shape_stripe_never_sends_changes_nothing() {
-    let admin = admin_token().await;
-    let mug = product(&admin, 2, 700).await;
-    let customer = customer_token().await;
-    let order = placed(&customer, &[(&mug, 1)]).await;
+    let (customer, order) = unpaid_order().await;
     let id = order["id"].as_str().unwrap();
     let intent = order["payment"]["payment_intent_id"].as_str().unwrap();
     let secret = webhook_secret().await;
-    let event = |object: serde_json::Value| {
-        json!({"id": crate::helpers::unique("evt_odd"), "object": "event",
-               "type": "payment_intent.succeeded", "data": {"object": object}})
-        .to_string()
-    };
     let bodies = [
         "not json at all".to_owned(),
         "[1, 2, 3]".to_owned(),
         json!({"id": "evt_x", "type": "payment_intent.succeeded"}).to_string(),
-        event(
+        succeeded(
             json!({"id": intent, "amount": "700", "currency": "eur", "metadata": {"order_id": id}}),
         ),
-        event(
+        succeeded(
             json!({"id": intent, "amount": 700, "currency": "eur", "metadata": {"order_id": "../../admin"}}),
         ),
-        event(
+        succeeded(
             json!({"id": intent, "amount": 700, "currency": "eur", "metadata": {"order_id": super::no_such_id()}}),
         ),
-        event(
+        succeeded(
             json!({"id": intent, "amount": -700, "currency": "eur", "metadata": {"order_id": id}}),
         ),
     ];
@@ -63,22 +55,14 @@ async fn a_signed_event_in_a_shape_stripe_never_sends_changes_nothing() {
 
 #[tokio::test]
 async fn a_signed_event_without_an_object_id_or_with_null_metadata_is_acknowledged_and_ignored() {
-    let admin = admin_token().await;
-    let mug = product(&admin, 2, 700).await;
-    let customer = customer_token().await;
-    let order = placed(&customer, &[(&mug, 1)]).await;
+    let (customer, order) = unpaid_order().await;
     let id = order["id"].as_str().unwrap();
     let intent = order["payment"]["payment_intent_id"].as_str().unwrap();
     let secret = webhook_secret().await;
-    let event = |object: serde_json::Value| {
-        json!({"id": crate::helpers::unique("evt_odd"), "object": "event",
-               "type": "payment_intent.succeeded", "data": {"object": object}})
-        .to_string()
-    };
     // What the contract says Stripe may send that names no payment of ours: 200, nothing moves.
     let bodies = [
-        event(json!({"amount": 700, "currency": "eur", "metadata": {"order_id": id}})),
-        event(json!({"id": intent, "amount": 700, "currency": "eur", "metadata": null})),
+        succeeded(json!({"amount": 700, "currency": "eur", "metadata": {"order_id": id}})),
+        succeeded(json!({"id": intent, "amount": 700, "currency": "eur", "metadata": null})),
     ];
     for body in &bodies {
         let t = shared::clock::now();
@@ -89,4 +73,20 @@ async fn a_signed_event_without_an_object_id_or_with_null_metadata_is_acknowledg
         .await
         .expect(200);
     assert_eq!(now["order"]["status"], "pending_payment");
+}
+
+/// A customer's token and an order of theirs waiting for its payment.
+async fn unpaid_order() -> (String, serde_json::Value) {
+    let admin = admin_token().await;
+    let mug = product(&admin, 2, 700).await;
+    let customer = customer_token().await;
+    let order = placed(&customer, &[(&mug, 1)]).await;
+    (customer, order)
+}
+
+/// A `payment_intent.succeeded` event about `object`.
+fn succeeded(object: serde_json::Value) -> String {
+    json!({"id": crate::helpers::unique("evt_odd"), "object": "event",
+           "type": "payment_intent.succeeded", "data": {"object": object}})
+    .to_string()
 }
