@@ -152,6 +152,29 @@ pub async fn authorized(
     api().send(method, path, &headers, body).await
 }
 
+/// A customer's order waiting for its payment, of a product made for it, and who made them.
+pub struct Unpaid {
+    pub admin: String,
+    pub product: String,
+    pub customer: String,
+    pub order: Value,
+}
+
+/// An admin's new product (`stock` units at `price_cents`) and a new customer's unpaid order of
+/// `quantity` of it.
+pub async fn unpaid_order(stock: i64, price_cents: i64, quantity: i64) -> Unpaid {
+    let admin = admin_token().await;
+    let product = product(&admin, stock, price_cents).await;
+    let customer = customer_token().await;
+    let order = placed(&customer, &[(&product, quantity)]).await;
+    Unpaid {
+        admin,
+        product,
+        customer,
+        order,
+    }
+}
+
 /// `POST` of a JSON body with `token`'s authorization.
 pub async fn post_as(token: &str, path: &str, body: Value) -> Reply {
     authorized(Method::POST, path, token, Some(body), &[]).await

@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 use shared::testing::localstripe;
 
 use crate::helpers::{
-    admin_token, checkout, customer_token, document, documents, env, get_as, placed, product,
-    unique,
+    Unpaid, admin_token, checkout, customer_token, document, documents, env, get_as, product,
+    unique, unpaid_order,
 };
 
 /// The metric namespace of the test stack (`Storefront/<Stage>`, the stage left at `dev`).
@@ -75,10 +75,7 @@ async fn a_checkout_and_its_payment_are_counted_with_the_order_they_were() {
 
 #[tokio::test]
 async fn a_declined_payment_is_counted_as_a_payment_failure_of_its_order() {
-    let admin = admin_token().await;
-    let mug = product(&admin, 3, 450).await;
-    let customer = customer_token().await;
-    let order = placed(&customer, &[(&mug, 1)]).await;
+    let Unpaid { order, .. } = unpaid_order(3, 450, 1).await;
     let order_id = order["id"].as_str().unwrap().to_owned();
     let intent = order["payment"]["payment_intent_id"].as_str().unwrap();
     let declined = localstripe::pay(&env("STRIPE_URL"), intent, localstripe::CARD_DECLINED).await;

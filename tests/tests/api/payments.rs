@@ -10,8 +10,8 @@ use sha2::Sha256;
 use shared::testing::localstripe;
 
 use crate::helpers::{
-    Reply, admin_token, api, assert_problem, customer_token, env, order_body, placed, poll,
-    product, stock, unique,
+    Reply, Unpaid, admin_token, api, assert_problem, env, order_body, placed, poll, product, stock,
+    unique, unpaid_order,
 };
 use crate::orders::{post, read_order, s};
 
@@ -207,10 +207,9 @@ async fn paying_at_localstripe_marks_the_order_paid_once_and_emails_once() {
 
 #[tokio::test]
 async fn rotated_forged_stale_altered_unsigned_and_wrong_amount_events() {
-    let admin = admin_token().await;
-    let product = product(&admin, 10, 800).await;
-    let customer = customer_token().await;
-    let order = placed(&customer, &[(&product, 1)]).await;
+    let Unpaid {
+        customer, order, ..
+    } = unpaid_order(10, 800, 1).await;
     let (id, intent) = (s(&order["id"]), s(&order["payment"]["payment_intent_id"]));
     let event = |amount: i64, event_id: &str| {
         json!({"id": event_id, "object": "event", "type": "payment_intent.succeeded",
@@ -302,10 +301,12 @@ async fn rotated_forged_stale_altered_unsigned_and_wrong_amount_events() {
 
 #[tokio::test]
 async fn a_paid_order_cancelled_by_the_shop_is_refunded_and_its_stock_comes_back() {
-    let admin = admin_token().await;
-    let product = product(&admin, 4, 999).await;
-    let customer = customer_token().await;
-    let order = placed(&customer, &[(&product, 3)]).await;
+    let Unpaid {
+        admin,
+        product,
+        customer,
+        order,
+    } = unpaid_order(4, 999, 3).await;
     let (id, intent) = (s(&order["id"]), s(&order["payment"]["payment_intent_id"]));
     localstripe::pay(&env("STRIPE_URL"), &intent, localstripe::CARD_OK)
         .await
@@ -340,10 +341,12 @@ async fn a_paid_order_cancelled_by_the_shop_is_refunded_and_its_stock_comes_back
 
 #[tokio::test]
 async fn a_declined_card_is_recorded_and_the_order_keeps_waiting_with_its_stock() {
-    let admin = admin_token().await;
-    let product = product(&admin, 3, 650).await;
-    let customer = customer_token().await;
-    let order = placed(&customer, &[(&product, 1)]).await;
+    let Unpaid {
+        admin,
+        product,
+        customer,
+        order,
+    } = unpaid_order(3, 650, 1).await;
     let (id, intent) = (s(&order["id"]), s(&order["payment"]["payment_intent_id"]));
     let declined = localstripe::pay(&env("STRIPE_URL"), &intent, localstripe::CARD_DECLINED).await;
     assert!(declined.as_deref() != Ok("succeeded"), "{declined:?}");

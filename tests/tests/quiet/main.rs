@@ -16,7 +16,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use shared::testing::localstripe;
 
-use helpers::{admin_token, assert_problem, customer_token, env, get_as, placed, product, stock};
+use helpers::{
+    Unpaid, admin_token, assert_problem, customer_token, env, get_as, placed, product, stock,
+    unpaid_order,
+};
 
 async fn stats(token: &str) -> Value {
     let reply = get_as(token, "/admin/stats").await;
@@ -149,10 +152,12 @@ async fn the_expiry_job_expires_the_unpaid_gives_their_stock_back_and_a_second_r
 
 #[tokio::test]
 async fn a_payment_racing_the_expiry_job_has_exactly_one_outcome_and_the_stock_follows_it() {
-    let admin = admin_token().await;
-    let product = product(&admin, 5, 900).await;
-    let customer = customer_token().await;
-    let order_json = placed(&customer, &[(&product, 3)]).await;
+    let Unpaid {
+        admin,
+        product,
+        customer,
+        order: order_json,
+    } = unpaid_order(5, 900, 3).await;
     let (id, intent) = (
         order_json["id"].as_str().unwrap().to_owned(),
         order_json["payment"]["payment_intent_id"]
@@ -335,10 +340,12 @@ async fn the_daily_report_holds_exactly_the_days_orders_and_a_rerun_writes_the_s
 /// later run is not stopped by it.
 #[tokio::test]
 async fn an_order_listed_as_due_that_cannot_expire_does_not_stop_the_expiry_job() {
-    let admin = admin_token().await;
-    let product = product(&admin, 10, 500).await;
-    let customer = customer_token().await;
-    let edited = placed(&customer, &[(&product, 1)]).await;
+    let Unpaid {
+        admin,
+        product,
+        customer,
+        order: edited,
+    } = unpaid_order(10, 500, 1).await;
     let unpaid = placed(&customer, &[(&product, 1)]).await;
     let edited_id = edited["id"].as_str().unwrap();
     let sdk = shared::aws::local_config(&env("DYNAMODB_URL")).await;

@@ -10,17 +10,16 @@
 use http::Method;
 use serde_json::json;
 
-use crate::helpers::{
-    admin_token, assert_problem, authorized, customer_token, get_as, placed, post_as, product,
-    stock,
-};
+use crate::helpers::{Unpaid, assert_problem, authorized, get_as, post_as, stock, unpaid_order};
 
 #[tokio::test]
 async fn an_unpaid_order_cannot_be_shipped_delivered_or_declared_paid() {
-    let admin = admin_token().await;
-    let mug = product(&admin, 4, 2500).await;
-    let customer = customer_token().await;
-    let order = placed(&customer, &[(&mug, 2)]).await;
+    let Unpaid {
+        admin,
+        product: mug,
+        customer,
+        order,
+    } = unpaid_order(4, 2500, 2).await;
     let id = order["id"].as_str().unwrap();
 
     let ship = post_as(

@@ -11,12 +11,14 @@
 
 use serde_json::json;
 
-use crate::helpers::{admin_token, customer_token, get_as, placed, product};
+use crate::helpers::{Unpaid, get_as, unpaid_order};
 use crate::payments::{deliver, signature, webhook_secret};
 
 #[tokio::test]
 async fn a_signed_event_in_a_shape_stripe_never_sends_changes_nothing() {
-    let (customer, order) = unpaid_order().await;
+    let Unpaid {
+        customer, order, ..
+    } = unpaid_order(2, 700, 1).await;
     let id = order["id"].as_str().unwrap();
     let intent = order["payment"]["payment_intent_id"].as_str().unwrap();
     let secret = webhook_secret().await;
@@ -55,7 +57,9 @@ async fn a_signed_event_in_a_shape_stripe_never_sends_changes_nothing() {
 
 #[tokio::test]
 async fn a_signed_event_without_an_object_id_or_with_null_metadata_is_acknowledged_and_ignored() {
-    let (customer, order) = unpaid_order().await;
+    let Unpaid {
+        customer, order, ..
+    } = unpaid_order(2, 700, 1).await;
     let id = order["id"].as_str().unwrap();
     let intent = order["payment"]["payment_intent_id"].as_str().unwrap();
     let secret = webhook_secret().await;
@@ -73,15 +77,6 @@ async fn a_signed_event_without_an_object_id_or_with_null_metadata_is_acknowledg
         .await
         .expect(200);
     assert_eq!(now["order"]["status"], "pending_payment");
-}
-
-/// A customer's token and an order of theirs waiting for its payment.
-async fn unpaid_order() -> (String, serde_json::Value) {
-    let admin = admin_token().await;
-    let mug = product(&admin, 2, 700).await;
-    let customer = customer_token().await;
-    let order = placed(&customer, &[(&mug, 1)]).await;
-    (customer, order)
 }
 
 /// A `payment_intent.succeeded` event about `object`.
