@@ -207,12 +207,6 @@ use crate::payments::webhook::WebhookSecrets;
 use crate::reports::Reports;
 use crate::secrets::{Keys, LazyKeys};
 
-impl FromEnv for Table {
-    async fn from_env(env: &Env) -> Result<Self, StartError> {
-        Ok(env.table().await?)
-    }
-}
-
 impl FromEnv for Accounts {
     async fn from_env(env: &Env) -> Result<Self, StartError> {
         Ok(Self::new(env.table().await?, &env.config))

@@ -209,7 +209,7 @@ where
 {
     let cases = [
         (sample.to_owned(), 401, "the placeholder token"),
-        (as_role(sample, Role::Customer), 403, "a customer"),
+        (as_customer(sample), 403, "a customer"),
         (as_role(sample, Role::Admin), 503, "an admin"),
     ];
     for (event, status, who) in cases {

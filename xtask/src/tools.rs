@@ -121,7 +121,7 @@ impl Tools {
             "· compiling {OHA} into .local/oha (once; later runs reuse it)"
         ));
         run(
-            Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            Command::new(cargo_program())
                 .args(["install", "--locked", "--quiet", "--root"])
                 .arg(&dir)
                 .arg(OHA)
@@ -292,14 +292,18 @@ pub fn random_from(alphabet: &[u8], length: usize) -> Result<String> {
         .collect())
 }
 
+/// The cargo that runs `cargo xtask` (`CARGO`, which cargo sets), or the one on the path.
+pub fn cargo_program() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
 /// The workspace as `cargo metadata` describes it (its own packages only).
 pub fn cargo_metadata(root: &Path) -> Result<serde_json::Value> {
-    let output =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .current_dir(root)
-            .args(["metadata", "--format-version", "1", "--no-deps"])
-            .output()
-            .context("cannot run cargo metadata")?;
+    let output = std::process::Command::new(cargo_program())
+        .current_dir(root)
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .output()
+        .context("cannot run cargo metadata")?;
     if !output.status.success() {
         bail!(
             "cargo metadata failed: {}",

@@ -3,7 +3,7 @@
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use shared::accounts::model::UserEnvelope;
-use shared::accounts::requests::RoleChange;
+use shared::accounts::requests::SetRole;
 use shared::http::auth::Gate;
 use shared::http::idempotency::Idempotent;
 use shared::http::{HandlerResult, json, path_id};
@@ -16,7 +16,7 @@ shared::state! {
 pub async fn set_role(s: &State, request: Request) -> HandlerResult {
     let admin = &s.gate.admin(&request).await?;
     let user_id = path_id(&request, "id")?;
-    let set = async |change: RoleChange, now| {
+    let set = async |change: SetRole, now| {
         let user = s
             .gate
             .accounts()

@@ -83,10 +83,10 @@ impl Input for ResetConfirmation {
 /// `POST /admin/users/{id}/role`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RoleChange {
+pub struct SetRole {
     pub role: Role,
 }
 
-impl Input for RoleChange {
+impl Input for SetRole {
     const REQUIRED: &'static [&'static str] = &["role"];
 }

@@ -53,11 +53,7 @@ pub fn profile_change(change: &ProfileChange, email: &str) -> Result<(), ApiErro
             ));
         }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
+    ApiError::unless_invalid(errors)
 }
 
 /// What a presented refresh token is worth.

@@ -34,9 +34,7 @@ pub fn listing(params: &ListParams) -> Result<(Listing, String), ApiError> {
     {
         errors.push(FieldError::new("q", "must be 1-200 characters"));
     }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    ApiError::unless_invalid(errors)?;
     let category = params.category.as_deref().unwrap_or("");
     let (index, category_filter) = match (&q, &params.category) {
         // By name, within a category if one is given (filtered, not an index of its own).

@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_sdk_s3::presigning::PresigningConfig;
 use serde::Serialize;
 
-use super::keys::{self};
+use super::keys;
 use super::model::{
     ImageItem, ImageStatus, NewImage, Product, ProductFields, ProductItem, index_attributes,
 };

@@ -2,7 +2,7 @@
 //! missing, malformed, forged or expired token is `401 unauthorized`, with no hint of which.
 //!
 //! A function whose routes confirm admins holds a [`Gate`] (the keys and the accounts); one that
-//! only reads the principal holds the [`Keys`] alone.
+//! only reads the principal holds the [`Keys`] alone and calls [`principal`].
 
 use http::header;
 use lambda_http::Request;
@@ -108,11 +108,6 @@ impl<K> Gate<K> {
 }
 
 impl Gate {
-    /// The signed-in caller; see [`principal`].
-    pub fn principal(&self, request: &Request) -> Result<Principal, ApiError> {
-        principal(request, self.keys.verifier())
-    }
-
     /// An admin, confirmed; see [`admin`].
     pub async fn admin(&self, request: &Request) -> Result<Principal, ApiError> {
         admin(request, self.keys.verifier(), &self.accounts).await

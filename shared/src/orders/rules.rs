@@ -26,11 +26,7 @@ pub fn check_lines(items: &[NewLine]) -> Result<(), ApiError> {
             ));
         }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
+    ApiError::unless_invalid(errors)
 }
 
 /// The order's lines at the products' current prices; a line whose product does not exist or

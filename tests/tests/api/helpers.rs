@@ -187,15 +187,8 @@ pub async fn get_as(token: &str, path: &str) -> Reply {
 
 /// The `field` of each error of a validation problem, in order.
 pub fn error_fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .filter_map(|e| e["field"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+    let fields = shared::testing::fields(problem);
+    fields.into_iter().map(str::to_owned).collect()
 }
 
 /// Asserts a problem+json response with its status and code, and returns its body.

@@ -153,24 +153,22 @@ impl Stack {
         for (method, path, function) in self.template.routes() {
             out.push_str(&format!("    {method:6} {path:32} {function}\n"));
         }
-        for function in &self.template.functions {
-            for event in &function.events {
-                match event {
-                    crate::local::template::Event::S3 { bucket, .. } => out.push_str(&format!(
-                        "    S3     {:32} {}\n",
-                        self.template
-                            .bucket(bucket)
-                            .map_or(bucket.as_str(), |b| &b.name),
-                        function.logical_id
-                    )),
-                    crate::local::template::Event::Sqs { queue, .. } => {
-                        out.push_str(&format!("    SQS    {queue:32} {}\n", function.logical_id))
-                    }
-                    crate::local::template::Event::Schedule { expression, .. } => out.push_str(
-                        &format!("    every  {expression:32} {}\n", function.logical_id),
-                    ),
-                    _ => {}
+        for (function, event) in self.template.events() {
+            match event {
+                crate::local::template::Event::S3 { bucket, .. } => out.push_str(&format!(
+                    "    S3     {:32} {}\n",
+                    self.template
+                        .bucket(bucket)
+                        .map_or(bucket.as_str(), |b| &b.name),
+                    function.logical_id
+                )),
+                crate::local::template::Event::Sqs { queue, .. } => {
+                    out.push_str(&format!("    SQS    {queue:32} {}\n", function.logical_id))
                 }
+                crate::local::template::Event::Schedule { expression, .. } => out.push_str(
+                    &format!("    every  {expression:32} {}\n", function.logical_id),
+                ),
+                _ => {}
             }
         }
         out
@@ -342,7 +340,7 @@ pub async fn build_binaries(
     release: bool,
     env: &[(&'static str, String)],
 ) -> Result<()> {
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut command = Command::new(crate::tools::cargo_program());
     command.current_dir(root).arg("build").arg("--workspace");
     command.envs(env.iter().cloned());
     if release {

@@ -489,7 +489,7 @@ impl Cargo {
             bail!("clippy is not installed for this toolchain: rustup component add clippy");
         }
         Ok(Self {
-            program: std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
+            program: crate::tools::cargo_program(),
             driver,
         })
     }

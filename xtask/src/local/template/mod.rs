@@ -368,24 +368,20 @@ impl Template {
 
     /// Every `(method, path)` route of the API, `$default` left out.
     pub fn routes(&self) -> Vec<(String, String, String)> {
-        let mut routes = Vec::new();
-        for function in &self.functions {
-            for event in &function.events {
-                if let Event::Http {
+        self.events()
+            .filter_map(|(function, event)| match event {
+                Event::Http {
                     method: Some(method),
                     path: Some(path),
                     ..
-                } = event
-                {
-                    routes.push((
-                        method.to_ascii_uppercase(),
-                        path.clone(),
-                        function.logical_id.clone(),
-                    ));
-                }
-            }
-        }
-        routes
+                } => Some((
+                    method.to_ascii_uppercase(),
+                    path.clone(),
+                    function.logical_id.clone(),
+                )),
+                _ => None,
+            })
+            .collect()
     }
 }
 

@@ -29,23 +29,9 @@ with open(sys.argv[2], "w") as out:
 /// everything above them (the AWS SDK), twice: once to run xtask, once for the tests.
 pub async fn features_unified(root: &Path) -> Result<()> {
     let features = |selection: &'static [&'static str]| async move {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let output = Command::new(cargo)
-            .current_dir(root)
-            .arg("tree")
-            .args(selection)
-            .args(["-e", "features,normal,build,dev", "--prefix", "none"])
-            .args(["-f", "{p}|{f}"])
-            .output()
-            .await
-            .context("cannot run cargo tree")?;
-        if !output.status.success() {
-            bail!(
-                "cargo tree failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        Ok(package_features(&String::from_utf8_lossy(&output.stdout)))
+        let edges = ["-e", "features,normal,build,dev", "-f", "{p}|{f}"];
+        let tree = cargo_tree(root, &[selection, &edges].concat()).await?;
+        anyhow::Ok(package_features(&tree))
     };
     let xtask = features(&["-p", "xtask"]).await?;
     let workspace = features(&["--workspace"]).await?;
@@ -86,47 +72,48 @@ pub(super) fn package_features(tree: &str) -> std::collections::BTreeMap<String,
         .collect()
 }
 
-/// Whether any function, as it deploys (its normal dependencies only), carries the test
-/// support of `shared` (the `testing` feature, which handler tests turn on as a dev-dependency).
+/// Whether any crate that deploys (every package but xtask and the black-box tests, with their
+/// normal dependencies only) carries the test support of `shared`: the `testing` feature, which
+/// the handler tests turn on as a dev-dependency.
 pub async fn no_test_support_deployed(root: &Path) -> Result<()> {
-    let metadata = crate::tools::cargo_metadata(root)?;
-    let functions: Vec<String> = metadata["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|p| {
-            p["manifest_path"]
-                .as_str()
-                .is_some_and(|m| m.contains("/functions/"))
-        })
-        .filter_map(|p| p["name"].as_str().map(str::to_owned))
-        .collect();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut tree = Command::new(cargo);
-    tree.current_dir(root)
-        .args(["tree", "-e", "features,normal", "--prefix", "none"]);
-    for name in &functions {
-        tree.args(["-p", name]);
+    let deployed = [
+        "--workspace",
+        "--exclude",
+        "xtask",
+        "--exclude",
+        "storefront-tests",
+    ];
+    let tree = cargo_tree(root, &[&deployed[..], &["-e", "features,normal"]].concat()).await?;
+    if tree
+        .lines()
+        .any(|l| l.starts_with("shared feature \"testing\""))
+    {
+        bail!("a function's deployed dependencies include shared's `testing` feature");
     }
-    let output = tree.output().await.context("cannot run cargo tree")?;
+    emit(
+        "· no test support deployed: the functions' normal dependencies leave shared's `testing` off",
+    );
+    Ok(())
+}
+
+/// `cargo tree` of the workspace with `args`, one package a line (no indentation).
+async fn cargo_tree(root: &Path, args: &[&str]) -> Result<String> {
+    let cargo = crate::tools::cargo_program();
+    let output = Command::new(cargo)
+        .current_dir(root)
+        .arg("tree")
+        .args(args)
+        .args(["--prefix", "none"])
+        .output()
+        .await
+        .context("cannot run cargo tree")?;
     if !output.status.success() {
         bail!(
             "cargo tree failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let text = String::from_utf8_lossy(&output.stdout);
-    if text
-        .lines()
-        .any(|l| l.starts_with("shared feature \"testing\""))
-    {
-        bail!("a function's deployed dependencies include shared's `testing` feature");
-    }
-    emit(&format!(
-        "· no test support deployed: {} functions' normal dependencies leave shared's `testing` off",
-        functions.len()
-    ));
-    Ok(())
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// `sam validate --lint`, then cfn-lint over the expanded template.
