@@ -60,6 +60,10 @@ pub struct Config {
     pub reset_url: String,
     /// `ORDER_PAYMENT_TIMEOUT_SECONDS` (default 1800): how long an order waits for its payment.
     pub order_payment_timeout_secs: i64,
+    /// `MAX_UNPAID_ORDERS` (default 3): how many orders one account may have waiting for their
+    /// payment at once. Each holds its stock until it expires; the cap keeps one buyer from
+    /// holding the whole inventory.
+    pub max_unpaid_orders: i64,
     /// `STRIPE_API_BASE` (default `https://api.stripe.com`): a local stand-in's URL instead.
     pub stripe_api_base: String,
     /// `STRIPE_KEY_SECRET_ARN`: the secret `{"secret_key": "sk_..."}`.
@@ -96,7 +100,7 @@ impl Config {
                     .filter(|n| (1..=10 * 365 * 86_400).contains(n))
                     .ok_or(ConfigError::Invalid {
                         name,
-                        reason: format!("`{value}` is not a whole number of seconds"),
+                        reason: format!("`{value}` is not a whole number above 0"),
                     }),
             }
         };
@@ -136,6 +140,7 @@ impl Config {
             reset_ttl_secs: whole("PASSWORD_RESET_TTL_SECONDS", 1800)?,
             reset_url: or("PASSWORD_RESET_URL", "http://localhost:5173/reset-password"),
             order_payment_timeout_secs: whole("ORDER_PAYMENT_TIMEOUT_SECONDS", 1800)?,
+            max_unpaid_orders: whole("MAX_UNPAID_ORDERS", 3)?,
             stripe_api_base: or("STRIPE_API_BASE", "https://api.stripe.com"),
             stripe_key_secret_arn: text("STRIPE_KEY_SECRET_ARN"),
             stripe_webhook_secret_arn: text("STRIPE_WEBHOOK_SECRET_ARN"),

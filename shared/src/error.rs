@@ -38,7 +38,9 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     IdempotencyKeyReused,
     RateLimited,
+    AmountTooSmall,
     Internal,
+    PaymentProviderError,
     ServiceUnavailable,
 }
 
@@ -65,6 +67,8 @@ impl ErrorCode {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::RateLimited => "rate_limited",
+            Self::AmountTooSmall => "amount_too_small",
+            Self::PaymentProviderError => "payment_provider_error",
             Self::Internal => "internal",
             Self::ServiceUnavailable => "service_unavailable",
         }
@@ -89,9 +93,10 @@ impl ErrorCode {
             Self::PreconditionFailed => 412,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::IdempotencyKeyReused => 422,
+            Self::IdempotencyKeyReused | Self::AmountTooSmall => 422,
             Self::RateLimited => 429,
             Self::Internal => 500,
+            Self::PaymentProviderError => 502,
             Self::ServiceUnavailable => 503,
         }
     }
@@ -119,6 +124,8 @@ impl ErrorCode {
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::IdempotencyKeyReused => "Idempotency key reused",
             Self::RateLimited => "Rate limited",
+            Self::AmountTooSmall => "Amount too small",
+            Self::PaymentProviderError => "Payment provider error",
             Self::Internal => "Internal error",
             Self::ServiceUnavailable => "Service unavailable",
         }
@@ -186,6 +193,10 @@ pub enum ApiError {
     /// An AWS service (or a stand-in) failed or could not be reached: the client may retry.
     #[error("service unavailable")]
     ServiceUnavailable(#[source] Cause),
+    /// The payment provider refused a request of ours that no retry will change (a Stripe
+    /// 4xx): the cause goes to the log, and the client learns only that the provider said no.
+    #[error("payment provider refused")]
+    PaymentProvider(#[source] Cause),
     /// A bug or an impossible state: the cause goes to the log, never to the client.
     #[error("internal error")]
     Internal(#[source] Cause),
@@ -233,6 +244,7 @@ impl ApiError {
             Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::ServiceUnavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::PaymentProvider(_) => ErrorCode::PaymentProviderError,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -292,6 +304,9 @@ impl ApiError {
             Self::RateLimited { .. } => "Too many requests; retry later.".to_owned(),
             Self::ServiceUnavailable(_) => {
                 "The service is briefly unavailable; retry later.".to_owned()
+            }
+            Self::PaymentProvider(_) => {
+                "The payment provider refused this request; the shop has been told.".to_owned()
             }
             Self::Internal(_) => "Something went wrong on our side.".to_owned(),
         }

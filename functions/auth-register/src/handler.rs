@@ -6,7 +6,7 @@ use shared::accounts::Accounts;
 use shared::accounts::model::UserEnvelope;
 use shared::accounts::service::Registration;
 use shared::http::idempotency::Idempotent;
-use shared::http::{HandlerResult, json};
+use shared::http::{HandlerResult, json, source_ip};
 use shared::idempotency::Caller;
 
 shared::state! {
@@ -15,8 +15,9 @@ shared::state! {
 }
 
 pub async fn register(s: &State, request: Request) -> HandlerResult {
+    let ip = source_ip(&request);
     let register = async |body: Registration, now| {
-        let user = s.accounts.register(body, now).await?;
+        let user = s.accounts.register(body, &ip, now).await?;
         json(StatusCode::CREATED, &UserEnvelope { user })
     };
     s.idempotent

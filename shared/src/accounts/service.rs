@@ -33,6 +33,8 @@ pub struct AccountSettings {
     pub reset_rate: Window,
     /// The shop's page that takes `?token=`; the emailed link.
     pub reset_url: String,
+    /// 10 new accounts per client network per hour.
+    pub registrations: Window,
 }
 
 impl AccountSettings {
@@ -50,6 +52,10 @@ impl AccountSettings {
                 length_secs: 3600,
             },
             reset_url: config.reset_url.clone(),
+            registrations: Window {
+                limit: 10,
+                length_secs: 3600,
+            },
         }
     }
 }
@@ -76,8 +82,21 @@ impl Accounts {
     }
 
     /// `POST /auth/register`.
-    pub async fn register(&self, registration: Registration, now: i64) -> Result<User, ApiError> {
+    /// A valid registration is counted against the client's network first (an IPv6 client by
+    /// its /64): one client cannot make accounts by the thousand, each with its own unpaid
+    /// orders. Taken emails count too, so the limit also slows asking which emails have one.
+    pub async fn register(
+        &self,
+        registration: Registration,
+        source_ip: &str,
+        now: i64,
+    ) -> Result<User, ApiError> {
         let (email, name, password) = rules::registration(registration)?;
+        let network = opaque_key(&crate::rate_limit::client_network(source_ip));
+        self.settings
+            .registrations
+            .acquire(&self.table, &format!("register#{network}"), now)
+            .await?;
         self.create(email, name, password.as_str(), Role::Customer, now)
             .await
     }

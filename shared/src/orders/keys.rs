@@ -4,6 +4,7 @@
 //! |---|---|---|---|
 //! | order | `ORDER#<id>` | `ORDER` | gsi1 `CUSTOMER#<user id>`/id, gsi2 `ORDERS#<status>`/[status sort key](status_sort_key), gsi3 `ORDERS`/id |
 //! | a Stripe event handled | `STRIPE_EVENT#<event id>` | `STRIPE_EVENT` | |
+//! | how many orders of an account wait for their payment | `UNPAID#<user id>` | `UNPAID` | |
 //!
 //! Order ids are ULIDs, so an index sorted by id is sorted by creation time.
 
@@ -46,3 +47,11 @@ pub fn stripe_event(id: &str) -> String {
     format!("STRIPE_EVENT#{id}")
 }
 pub const STRIPE_EVENT_SK: &str = "STRIPE_EVENT";
+
+/// The counter of a customer's unpaid orders: raised by a checkout on the condition that it is
+/// under the cap, lowered by every move out of `pending_payment`, each in the order's own
+/// transaction.
+pub fn unpaid(user_id: &str) -> String {
+    format!("UNPAID#{user_id}")
+}
+pub const UNPAID_SK: &str = "UNPAID";

@@ -99,14 +99,29 @@ pub enum CheckoutRefused {
     OutOfStock(Vec<(usize, i64)>),
     /// Products gone inactive, or whose price changed, since they were read.
     Changed(Vec<usize>),
+    /// The customer already has `max_unpaid` orders waiting for their payment.
+    TooManyUnpaid,
 }
 
-/// Writes a new order and takes the stock of every line, all or nothing.
+/// Writes a new order, counts it among its customer's unpaid orders (at most `max_unpaid`) and
+/// takes the stock of every line, all or nothing.
 pub async fn place(
     table: &Table,
     order: &OrderItem,
     prices: &[i64],
+    max_unpaid: i64,
 ) -> Result<Result<(), CheckoutRefused>, ApiError> {
+    /// The order's put, then the counter; the lines' stock after them.
+    const FIRST_LINE: usize = 2;
+    let hold = table
+        .update_of(keys::unpaid(&order.user_id), keys::UNPAID_SK)
+        .update_expression("ADD #count :one")
+        .condition_expression("attribute_not_exists(#count) OR #count < :max")
+        .expression_attribute_names("#count", "count")
+        .expression_attribute_values(":one", number(1))
+        .expression_attribute_values(":max", number(max_unpaid))
+        .build()
+        .map_err(ApiError::internal)?;
     let mut writes = vec![
         TransactWriteItem::builder()
             .put(
@@ -118,6 +133,7 @@ pub async fn place(
                     .map_err(ApiError::internal)?,
             )
             .build(),
+        TransactWriteItem::builder().update(hold).build(),
     ];
     for (line, price) in order.lines.iter().zip(prices) {
         let update = table
@@ -145,10 +161,13 @@ pub async fn place(
                 // The order id is new by construction: a clash is a bug.
                 return Err(ApiError::internal(err));
             }
+            if reasons.get(1).is_some_and(|r| r.failed) {
+                return Ok(Err(CheckoutRefused::TooManyUnpaid));
+            }
             let mut short = Vec::new();
             let mut changed = Vec::new();
             for (index, price) in prices.iter().enumerate() {
-                let Some(reason) = reasons.get(index + 1).filter(|r| r.failed) else {
+                let Some(reason) = reasons.get(index + FIRST_LINE).filter(|r| r.failed) else {
                     continue;
                 };
                 let current = reason
@@ -171,6 +190,18 @@ pub async fn place(
             }
         }
     }
+}
+
+/// How many orders of `user_id` wait for their payment (strongly consistent). The checkout's
+/// transaction is what holds the cap; this read saves asking for a payment that cannot be kept.
+pub async fn unpaid(table: &Table, user_id: &str) -> Result<i64, ApiError> {
+    #[derive(Deserialize)]
+    struct Counter {
+        #[serde(default)]
+        count: i64,
+    }
+    let counter: Option<Counter> = table.get(&keys::unpaid(user_id), keys::UNPAID_SK).await?;
+    Ok(counter.map_or(0, |c| c.count))
 }
 
 /// The order `id`, strongly consistent.
@@ -259,6 +290,17 @@ pub async fn apply(
         .build()
         .map_err(ApiError::internal)?;
     let mut writes = vec![TransactWriteItem::builder().update(update).build()];
+    if transition.from == OrderStatus::PendingPayment {
+        // No longer waiting for its payment: its customer may place another.
+        let release = table
+            .update_of(keys::unpaid(&order.user_id), keys::UNPAID_SK)
+            .update_expression("ADD #count :minus_one")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":minus_one", number(-1))
+            .build()
+            .map_err(ApiError::internal)?;
+        writes.push(TransactWriteItem::builder().update(release).build());
+    }
     if transition.returns_stock {
         for line in &order.lines {
             let give_back = table

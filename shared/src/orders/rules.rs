@@ -8,7 +8,7 @@ use super::model::{Line, MAX_LINES, NewLine};
 use super::repo::ProductSnapshot;
 use super::state::Actor;
 use crate::auth::Principal;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ErrorCode, FieldError};
 
 /// 1 to [`MAX_LINES`] lines, each product once (its quantities on one line): every problem
 /// named at once.
@@ -66,6 +66,40 @@ pub fn price_lines(
 /// What the order costs: the sum of its lines.
 pub fn total(lines: &[Line]) -> i64 {
     lines.iter().map(|l| l.line_total_cents).sum()
+}
+
+/// The least Stripe charges in `currency` (its minimum charge amounts, in the currency's
+/// smallest unit); 50 for a currency not listed, as for most.
+pub fn minimum_charge(currency: &str) -> i64 {
+    match currency.to_ascii_lowercase().as_str() {
+        "gbp" => 30,
+        "dkk" => 250,
+        "nok" | "sek" => 300,
+        "pln" => 200,
+        "hkd" => 400,
+        "mxn" => 1000,
+        "czk" => 1500,
+        "huf" => 17_500,
+        "thb" => 1000,
+        "aed" | "myr" => 200,
+        _ => 50,
+    }
+}
+
+/// `422 amount_too_small` when `total` is less than the provider can charge: such an order
+/// could never be paid, so it takes no stock.
+pub fn check_chargeable(total: i64, currency: &str) -> Result<(), ApiError> {
+    let minimum = minimum_charge(currency);
+    if total >= minimum {
+        return Ok(());
+    }
+    Err(ApiError::Conflict {
+        code: ErrorCode::AmountTooSmall,
+        detail: format!(
+            "The order's total ({total}) is less than the least that can be charged ({minimum} {}).",
+            currency.to_ascii_uppercase()
+        ),
+    })
 }
 
 /// The lines that ask for more than the stock read, by index, with what is left.
@@ -168,6 +202,18 @@ mod tests {
         let too_many = format!("[{}]", vec![one; MAX_LINES + 1].join(","));
         let problems = fields(check_lines(&lines(&too_many)).unwrap_err());
         assert_eq!(problems.first().map(String::as_str), Some("items"));
+    }
+
+    #[test]
+    fn a_total_under_the_providers_minimum_is_refused_and_the_minimum_itself_is_chargeable() {
+        for (currency, minimum) in [("EUR", 50), ("usd", 50), ("GBP", 30), ("SEK", 300)] {
+            assert!(check_chargeable(minimum, currency).is_ok(), "{currency}");
+            let refused = check_chargeable(minimum - 1, currency).unwrap_err();
+            assert_eq!(refused.code(), ErrorCode::AmountTooSmall, "{currency}");
+            assert_eq!(refused.status(), 422);
+        }
+        assert_eq!(check_chargeable(0, "EUR").unwrap_err().status(), 422);
+        assert!(check_chargeable(i64::MAX, "EUR").is_ok());
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub struct Orders {
     table: Table,
     currency: String,
     payment_timeout_secs: i64,
+    max_unpaid_orders: i64,
 }
 
 pub use super::model::{ExpiryRun, OrderStats};
@@ -40,6 +41,7 @@ impl Orders {
             table,
             currency: config.currency.clone(),
             payment_timeout_secs: config.order_payment_timeout_secs,
+            max_unpaid_orders: config.max_unpaid_orders,
         }
     }
 
@@ -68,8 +70,12 @@ impl Orders {
             return Err(rules::out_of_stock(&lines, &short));
         }
 
-        let id = Id::new();
         let total = rules::total(&lines);
+        rules::check_chargeable(total, &self.currency)?;
+        if repo::unpaid(&self.table, &principal.user_id).await? >= self.max_unpaid_orders {
+            return Err(self.too_many_unpaid());
+        }
+        let id = Id::new();
         let intent = payments
             .create_intent(id.as_str(), total, &self.currency)
             .await?;
@@ -89,7 +95,8 @@ impl Orders {
             now,
             now + self.payment_timeout_secs,
         );
-        let refused = match repo::place(&self.table, &order, &prices).await {
+        let refused = match repo::place(&self.table, &order, &prices, self.max_unpaid_orders).await
+        {
             Ok(Ok(())) => {
                 crate::emf::order_placed(order.id.as_str());
                 return Ok(OrderEnvelope {
@@ -103,6 +110,8 @@ impl Orders {
             tracing::warn!(error = %crate::error::cause_chain(&err), "payment of a refused checkout not withdrawn");
         }
         match refused? {
+            // The oldest of them expires within the payment timeout, if it is not paid first.
+            CheckoutRefused::TooManyUnpaid => Err(self.too_many_unpaid()),
             CheckoutRefused::OutOfStock(short) => Err(rules::out_of_stock(&order.lines, &short)),
             CheckoutRefused::Changed(changed) => Err(ApiError::Conflict {
                 code: ErrorCode::Conflict,
@@ -115,6 +124,14 @@ impl Orders {
                         .join(", ")
                 ),
             }),
+        }
+    }
+
+    /// `429`: the customer has as many unpaid orders as they may. The oldest of them is paid or
+    /// expires within the payment timeout.
+    fn too_many_unpaid(&self) -> ApiError {
+        ApiError::RateLimited {
+            retry_after: std::time::Duration::from_secs(self.payment_timeout_secs.unsigned_abs()),
         }
     }
 

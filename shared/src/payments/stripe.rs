@@ -142,15 +142,8 @@ impl Stripe {
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(ApiError::internal);
         }
-        let what = serde_json::from_slice::<ErrorJson>(&bytes)
-            .map(|e| format!("{} {}", e.error.kind, e.error.code.unwrap_or_default()))
-            .unwrap_or_default();
-        let err = StripeError(format!("{path} answered {status}: {}", what.trim()));
-        if status.is_server_error() || status == http::StatusCode::TOO_MANY_REQUESTS {
-            Err(ApiError::unavailable(err))
-        } else {
-            Err(ApiError::internal(err))
-        }
+        let error = serde_json::from_slice::<ErrorJson>(&bytes).ok();
+        Err(refusal(path, status, error.map(|e| e.error)))
     }
 }
 
@@ -158,6 +151,29 @@ impl Stripe {
 #[derive(Debug, thiserror::Error)]
 #[error("Stripe: {0}")]
 struct StripeError(String);
+
+/// What an answer other than 2xx means to our client. Stripe down, or asking us to slow down:
+/// `503`, try again. An amount it will not charge: `422 amount_too_small` (the checkout checks
+/// the minimum first; this is Stripe's word on it). Any other 4xx is a request of ours that
+/// Stripe refuses and that a retry will not change: `502`, the cause logged.
+fn refusal(path: &str, status: http::StatusCode, error: Option<ErrorBody>) -> ApiError {
+    let code = error
+        .as_ref()
+        .and_then(|e| e.code.clone())
+        .unwrap_or_default();
+    let kind = error.map(|e| e.kind).unwrap_or_default();
+    let err = StripeError(format!("{path} answered {status}: {kind} {code}"));
+    if status.is_server_error() || status == http::StatusCode::TOO_MANY_REQUESTS {
+        ApiError::unavailable(err)
+    } else if code == "amount_too_small" {
+        ApiError::Conflict {
+            code: crate::error::ErrorCode::AmountTooSmall,
+            detail: "The order's total is less than the payment provider can charge.".to_owned(),
+        }
+    } else {
+        ApiError::PaymentProvider(Box::new(err))
+    }
+}
 
 impl PaymentProvider for Stripe {
     fn name(&self) -> &'static str {
@@ -211,5 +227,65 @@ impl PaymentProvider for Stripe {
             )
             .await?;
         Ok(refund.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use http::StatusCode;
+
+    fn body(kind: &str, code: Option<&str>) -> Option<ErrorBody> {
+        Some(ErrorBody {
+            kind: kind.to_owned(),
+            code: code.map(str::to_owned),
+        })
+    }
+
+    #[test]
+    fn no_answer_of_stripe_is_a_500() {
+        let cases = [
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                None,
+                ErrorCode::ServiceUnavailable,
+            ),
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                None,
+                ErrorCode::ServiceUnavailable,
+            ),
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                body("rate_limit_error", None),
+                ErrorCode::ServiceUnavailable,
+            ),
+            (
+                StatusCode::BAD_REQUEST,
+                body("invalid_request_error", Some("amount_too_small")),
+                ErrorCode::AmountTooSmall,
+            ),
+            (
+                StatusCode::BAD_REQUEST,
+                body("invalid_request_error", Some("parameter_invalid_integer")),
+                ErrorCode::PaymentProviderError,
+            ),
+            (
+                StatusCode::UNAUTHORIZED,
+                body("invalid_request_error", None),
+                ErrorCode::PaymentProviderError,
+            ),
+            (StatusCode::NOT_FOUND, None, ErrorCode::PaymentProviderError),
+        ];
+        for (status, error, expected) in cases {
+            let err = refusal("/v1/payment_intents", status, error);
+            assert_eq!(err.code(), expected, "{status}");
+            assert_ne!(err.status(), 500, "{status}");
+        }
+        assert_eq!(
+            refusal("/v1/refunds", StatusCode::BAD_REQUEST, None).status(),
+            502
+        );
     }
 }

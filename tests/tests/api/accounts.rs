@@ -12,7 +12,7 @@ use sha2::Sha256;
 
 use crate::helpers::{
     Reply, api, assert_problem, authorized, env, error_fields, function_logs, get_as, login,
-    post_as, request_log,
+    newcomer, post_as, request_log,
 };
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -32,7 +32,7 @@ pub fn unique_email(tag: &str) -> String {
 }
 
 async fn register(email: &str, password: &str) -> Reply {
-    api()
+    newcomer()
         .post_json(
             "/auth/register",
             &json!({"email": email, "password": password, "name": "Test User"}),

@@ -289,3 +289,34 @@ async fn every_move_the_state_machine_does_not_allow_is_an_invalid_transition() 
     );
     assert_eq!(stock(&admin, &product).await, 10);
 }
+
+#[tokio::test]
+async fn an_order_under_the_least_stripe_charges_is_422_and_takes_no_stock() {
+    let admin = admin_token().await;
+    let free = product(&admin, 10, 0).await;
+    let cheap = product(&admin, 10, 49).await;
+    let customer = customer_token().await;
+    for (item, quantity) in [(&free, 3), (&cheap, 1)] {
+        let reply = checkout(
+            &customer,
+            &unique("small"),
+            &order_body(&[(item, quantity)]),
+        )
+        .await;
+        let problem = assert_problem(&reply, 422, "amount_too_small");
+        assert!(
+            problem["detail"].as_str().unwrap().contains("50"),
+            "{problem}"
+        );
+        assert_eq!(stock(&admin, item).await, 10);
+    }
+    // Together they reach the minimum: a payable order.
+    let reply = checkout(
+        &customer,
+        &unique("enough"),
+        &order_body(&[(&free, 1), (&cheap, 2)]),
+    )
+    .await;
+    assert_eq!(reply.expect(201)["order"]["total_cents"], 98);
+    assert_eq!(stock(&admin, &cheap).await, 8);
+}

@@ -18,7 +18,13 @@ async fn every_bearer_route_refuses_no_token_a_forged_one_and_a_refresh_token_wi
     let email = format!("{}@example.com", unique("authn"));
     let body =
         serde_json::json!({"email": email, "password": "correct horse battery", "name": "A"});
-    assert_eq!(api().post_json("/auth/register", &body).await.status, 201);
+    assert_eq!(
+        crate::helpers::newcomer()
+            .post_json("/auth/register", &body)
+            .await
+            .status,
+        201
+    );
     let pair = crate::helpers::login(&email, "correct horse battery")
         .await
         .expect(200);

@@ -13,14 +13,14 @@ use http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    admin_token, api, authorized, customer_token, error_fields, get_as, order_body, post_as,
-    product, stock, unique,
+    admin_token, authorized, customer_token, error_fields, get_as, order_body, post_as, product,
+    stock, unique,
 };
 
 #[tokio::test]
 async fn mass_assignment_is_refused_by_name_and_changes_nothing() {
     let email = format!("{}@example.com", unique("mass"));
-    let register = api()
+    let register = crate::helpers::newcomer()
         .post_json(
             "/auth/register",
             &json!({"email": email, "password": "correct horse battery", "name": "M", "role": "admin"}),

@@ -100,7 +100,7 @@ impl Shop {
                     json!({"email": email, "password": PASSWORD, "name": "Bench"}),
                 )?;
                 let user = accounts
-                    .register(registration, now)
+                    .register(registration, "192.0.2.1", now)
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot register {email}: {e}"))?;
                 anyhow::Ok(user.id)
