@@ -11,6 +11,8 @@
 //! | `PaymentFailures` | Count               | the payment provider reported a failed attempt |
 //! | `ColdStarts`      | Count, by `Function`| a function's process started |
 //! | `ServerErrors`    | Count               | a function answered 5xx, or panicked (the canary's alarm) |
+//! | `RefundsFailed`   | Count               | a refund failed: money is still owed to a customer (an alarm) |
+//! | `PaymentMismatches` | Count             | a payment arrived that is not its order's total (an alarm; it is refunded) |
 //!
 //! Each line also carries, as properties (not metrics: they cost nothing), the API request's id
 //! (`request_id`, as in the log lines) and the order it counted (`order_id`), so that a figure
@@ -27,6 +29,8 @@ const REVENUE_CENTS: &str = "RevenueCents";
 const PAYMENT_FAILURES: &str = "PaymentFailures";
 const COLD_STARTS: &str = "ColdStarts";
 const SERVER_ERRORS: &str = "ServerErrors";
+const REFUNDS_FAILED: &str = "RefundsFailed";
+const PAYMENT_MISMATCHES: &str = "PaymentMismatches";
 const REQUEST_ID: &str = "request_id";
 const ORDER_ID: &str = "order_id";
 
@@ -54,6 +58,12 @@ pub fn init() {
     metrics::describe_counter!(PAYMENT_FAILURES, Unit::Count, "failed payment attempts");
     metrics::describe_counter!(COLD_STARTS, Unit::Count, "function processes started");
     metrics::describe_counter!(SERVER_ERRORS, Unit::Count, "5xx answers and panics");
+    metrics::describe_counter!(REFUNDS_FAILED, Unit::Count, "refunds that failed");
+    metrics::describe_counter!(
+        PAYMENT_MISMATCHES,
+        Unit::Count,
+        "payments not of the order's total"
+    );
     let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
     metrics::counter!(COLD_STARTS, "Function" => function).increment(1);
 
@@ -83,6 +93,18 @@ pub fn payment_received(order_id: &str, cents: i64) {
 pub fn payment_failed(order_id: &str) {
     set_property(ORDER_ID, order_id);
     metrics::counter!(PAYMENT_FAILURES).increment(1);
+}
+
+/// A refund for `order_id` failed: the money is still owed.
+pub fn refund_failed(order_id: &str) {
+    set_property(ORDER_ID, order_id);
+    metrics::counter!(REFUNDS_FAILED).increment(1);
+}
+
+/// A payment for `order_id` was not the order's total in its currency.
+pub fn payment_mismatch(order_id: &str) {
+    set_property(ORDER_ID, order_id);
+    metrics::counter!(PAYMENT_MISMATCHES).increment(1);
 }
 
 /// The function answered 5xx.

@@ -5,10 +5,11 @@
 use lambda_runtime::LambdaEvent;
 use shared::events::{Error, ScheduledRun};
 use shared::orders::service::{ExpiryRun, Orders};
+use shared::payments::stripe::Stripe;
 
 shared::state! {
-    /// The orders.
-    pub struct State { orders: Orders }
+    /// The orders, and Stripe to withdraw the payments of the orders that expire.
+    pub struct State { orders: Orders, stripe: Stripe }
 }
 
 pub async fn expire(s: &State, event: LambdaEvent<ScheduledRun>) -> Result<ExpiryRun, Error> {
@@ -18,12 +19,13 @@ pub async fn expire(s: &State, event: LambdaEvent<ScheduledRun>) -> Result<Expir
         let now_ms = u64::try_from(shared::clock::now_ms()).unwrap_or(0);
         std::time::Duration::from_millis(deadline_ms.saturating_sub(now_ms))
     };
-    let done = s.orders.expire_due(now, time_left).await?;
+    let done = s.orders.expire_due(now, &s.stripe, time_left).await?;
     tracing::info!(
         orders.expired = done.expired,
         orders.lost_races = done.lost_races,
         orders.skipped = done.skipped,
         stopped_early = done.stopped_early,
+        stripe_down = done.provider_down,
         "expiry run"
     );
     Ok(done)

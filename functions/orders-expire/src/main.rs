@@ -1,5 +1,5 @@
 //! The expiry job (EventBridge Scheduler, every 5 minutes): unpaid orders past their
-//! `expires_at` become `expired` and give their stock back.
+//! `expires_at` become `expired`, give their stock back, and have their PaymentIntents withdrawn.
 
 mod handler;
 

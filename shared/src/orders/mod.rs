@@ -3,6 +3,7 @@
 pub mod emails;
 pub mod keys;
 pub mod model;
+pub mod refunds;
 pub mod repo;
 pub mod rules;
 pub mod service;

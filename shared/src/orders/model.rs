@@ -129,11 +129,33 @@ pub struct Payment {
     pub status: String,
 }
 
+/// An order's payment as its view shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaymentView {
+    pub provider: String,
+    pub payment_intent_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    pub status: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RefundStatus {
     Pending,
     Refunded,
+    /// The provider refused the refund: the money is still owed (an alarm says so).
+    Failed,
+}
+
+impl RefundStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Refunded => "refunded",
+            Self::Failed => "failed",
+        }
+    }
 }
 
 /// An order as stored.
@@ -205,8 +227,9 @@ impl OrderItem {
         }
     }
 
-    /// The public view.
-    pub fn view(&self) -> Order {
+    /// The public view, as `viewer` (a user id) sees it: the payment's client secret is its
+    /// owner's only, not shown to an admin reading someone else's order.
+    pub fn view(&self, viewer: &str) -> Order {
         Order {
             id: self.id.clone(),
             user_id: self.user_id.clone(),
@@ -215,7 +238,12 @@ impl OrderItem {
             total_cents: self.total_cents,
             currency: self.currency.clone(),
             shipping_address: self.shipping_address.clone(),
-            payment: self.payment.clone(),
+            payment: PaymentView {
+                provider: self.payment.provider.clone(),
+                payment_intent_id: self.payment.payment_intent_id.clone(),
+                client_secret: (viewer == self.user_id).then(|| self.payment.client_secret.clone()),
+                status: self.payment.status.clone(),
+            },
             refund_status: self.refund_status,
             tracking_number: self.tracking_number.clone(),
             created_at: rfc3339(self.created_at),
@@ -235,7 +263,7 @@ pub struct Order {
     pub total_cents: i64,
     pub currency: String,
     pub shipping_address: ShippingAddress,
-    pub payment: Payment,
+    pub payment: PaymentView,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refund_status: Option<RefundStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -257,6 +285,8 @@ pub struct ExpiryRun {
     pub skipped: u64,
     /// Whether the run stopped for lack of time with due orders left for the next run.
     pub stopped_early: bool,
+    /// The payment provider could not be reached to withdraw a payment; the run stopped trying.
+    pub provider_down: bool,
 }
 
 /// The orders part of `GET /admin/stats`.

@@ -153,7 +153,7 @@ pub async fn place(
             .map_err(ApiError::internal)?;
         writes.push(TransactWriteItem::builder().update(update).build());
     }
-    match transact(table, writes).await {
+    match transact(table, writes, None).await {
         Ok(()) => Ok(Ok(())),
         Err(err) => {
             let reasons = cancellation(&err);
@@ -216,6 +216,9 @@ pub struct Changes {
     pub refund_id: Option<String>,
     pub tracking_number: Option<String>,
     pub payment_status: Option<String>,
+    /// Written in the same transaction: a refund the move owes, the mark of the event that
+    /// made it. Any of their conditions failing fails the move (`Ok(None)`).
+    pub also: Vec<TransactWriteItem>,
 }
 
 /// Moves `order` as `transition` says, on the condition that it is still in `transition.from`
@@ -259,7 +262,7 @@ pub async fn apply(
     after.updated_at = now;
     if let Some(refund) = changes.refund_status {
         set.push("refund_status = :refund");
-        values.insert(":refund".to_owned(), string(refund_status(refund)));
+        values.insert(":refund".to_owned(), string(refund.as_str()));
         after.refund_status = Some(refund);
     }
     if let Some(refund_id) = &changes.refund_id {
@@ -290,6 +293,7 @@ pub async fn apply(
         .build()
         .map_err(ApiError::internal)?;
     let mut writes = vec![TransactWriteItem::builder().update(update).build()];
+    writes.extend(changes.also.iter().cloned());
     if transition.from == OrderStatus::PendingPayment {
         // No longer waiting for its payment: its customer may place another.
         let release = table
@@ -317,28 +321,26 @@ pub async fn apply(
             writes.push(TransactWriteItem::builder().update(give_back).build());
         }
     }
-    match transact(table, writes).await {
+    match transact(table, writes, None).await {
         Ok(()) => Ok(Some(after)),
-        Err(err) if cancellation(&err).first().is_some_and(|r| r.failed) => Ok(None),
+        Err(err) if crate::db::any_condition_failed(&err) => Ok(None),
         Err(err) => Err(crate::db::transaction_failed(err)),
     }
 }
 
 /// Records what the provider said of a payment that did not move the order (a failed attempt),
-/// if the order still waits for that PaymentIntent.
+/// if the order still waits for that PaymentIntent, with `mark` (the event's) in the same
+/// transaction. Nothing is written when the order has moved on or the event was handled.
 pub async fn record_payment_status(
     table: &Table,
     order_id: &str,
     intent_id: &str,
     status: &str,
+    mark: TransactWriteItem,
     now: i64,
 ) -> Result<(), ApiError> {
-    let result = table
-        .client
-        .update_item()
-        .table_name(&table.name)
-        .key("pk", string(keys::order(order_id)))
-        .key("sk", string(keys::ORDER_SK))
+    let update = table
+        .update_of(keys::order(order_id), keys::ORDER_SK)
         .update_expression("SET payment.#ps = :ps, updated_at = :now")
         .condition_expression("payment.payment_intent_id = :intent AND #status = :pending")
         .expression_attribute_names("#ps", "status")
@@ -347,79 +349,68 @@ pub async fn record_payment_status(
         .expression_attribute_values(":now", number(now))
         .expression_attribute_values(":intent", string(intent_id))
         .expression_attribute_values(":pending", string(OrderStatus::PendingPayment.as_str()))
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-        {
-            Ok(())
-        }
-        Err(err) => Err(err.into()),
+        .build()
+        .map_err(ApiError::internal)?;
+    let writes = vec![TransactWriteItem::builder().update(update).build(), mark];
+    match transact(table, writes, None).await {
+        Ok(()) => Ok(()),
+        Err(err) if crate::db::any_condition_failed(&err) => Ok(()),
+        Err(err) => Err(crate::db::transaction_failed(err)),
     }
 }
 
-/// Sets the refund fields of an order (a refund asked for, or confirmed by the provider).
-pub async fn set_refund(
+/// A refund owed on an order that keeps its status (money that came late, or for the wrong
+/// amount): the order says a refund is pending, the refund is written, and `mark` (the event's)
+/// with them. `Ok(false)`: nothing written, as the order is no longer `status`, already owes a
+/// refund, or the event was handled.
+pub async fn owe_refund(
     table: &Table,
-    order_id: &str,
-    status: RefundStatus,
-    refund_id: Option<&str>,
+    order: &OrderItem,
+    status: OrderStatus,
+    refund: &super::refunds::RefundItem,
+    mark: TransactWriteItem,
     now: i64,
-) -> Result<(), ApiError> {
-    let mut update = table
-        .client
-        .update_item()
-        .table_name(&table.name)
-        .key("pk", string(keys::order(order_id)))
-        .key("sk", string(keys::ORDER_SK))
-        .condition_expression("attribute_exists(pk)")
-        .expression_attribute_values(":refund", string(refund_status(status)))
-        .expression_attribute_values(":now", number(now));
-    update = match refund_id {
-        Some(id) => update
-            .update_expression("SET refund_status = :refund, refund_id = :id, updated_at = :now")
-            .expression_attribute_values(":id", string(id)),
-        None => update.update_expression("SET refund_status = :refund, updated_at = :now"),
-    };
-    update.send().await?;
-    Ok(())
+) -> Result<bool, ApiError> {
+    let update = table
+        .update_of(keys::order(&order.id), keys::ORDER_SK)
+        .update_expression("SET refund_status = :pending, refund_id = :refund, updated_at = :now")
+        .condition_expression(
+            "#status = :status AND payment.payment_intent_id = :intent AND attribute_not_exists(refund_status)",
+        )
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":pending", string(RefundStatus::Pending.as_str()))
+        .expression_attribute_values(":refund", string(&refund.id))
+        .expression_attribute_values(":now", number(now))
+        .expression_attribute_values(":status", string(status.as_str()))
+        .expression_attribute_values(":intent", string(&order.payment.payment_intent_id))
+        .build()
+        .map_err(ApiError::internal)?;
+    let writes = vec![
+        TransactWriteItem::builder().update(update).build(),
+        refund.put(table)?,
+        mark,
+    ];
+    match transact(table, writes, None).await {
+        Ok(()) => Ok(true),
+        Err(err) if crate::db::any_condition_failed(&err) => Ok(false),
+        Err(err) => Err(crate::db::transaction_failed(err)),
+    }
 }
 
-/// Marks a provider's event as handled; `false` if it already was (a redelivery).
-pub async fn first_delivery(table: &Table, event_id: &str, now: i64) -> Result<bool, ApiError> {
-    let result = table
-        .client
-        .put_item()
+/// The mark of a provider's event, for the transaction of its effect: the effect and the mark
+/// are written together or not at all, so a redelivery finds either both (and does nothing)
+/// or neither (and does it all).
+pub fn event_mark(table: &Table, event_id: &str, now: i64) -> Result<TransactWriteItem, ApiError> {
+    let put = Put::builder()
         .table_name(&table.name)
         .item("pk", string(keys::stripe_event(event_id)))
         .item("sk", string(keys::STRIPE_EVENT_SK))
         // Stripe retries a delivery for up to three days; a week covers every retry.
         .item("ttl", number(now + 7 * 86_400))
         .condition_expression("attribute_not_exists(pk)")
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-        {
-            Ok(false)
-        }
-        Err(err) => Err(err.into()),
-    }
-}
-
-/// Forgets a delivery, so that a retry of it is handled again (its handling failed).
-pub async fn forget_delivery(table: &Table, event_id: &str) -> Result<(), ApiError> {
-    table
-        .delete(&keys::stripe_event(event_id), keys::STRIPE_EVENT_SK)
-        .await
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().put(put).build())
 }
 
 /// Which listing of orders, newest first.
@@ -555,13 +546,6 @@ pub async fn created_since(
     Ok(found)
 }
 
-fn refund_status(status: RefundStatus) -> &'static str {
-    match status {
-        RefundStatus::Pending => "pending",
-        RefundStatus::Refunded => "refunded",
-    }
-}
-
 /// One item's part in a cancelled transaction.
 struct Reason {
     failed: bool,
@@ -583,9 +567,13 @@ fn cancellation(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> Vec<Re
 }
 
 /// Runs a transaction, again when a concurrent transaction on the same items cancelled it.
-async fn transact(
+/// `token`, when given, is its `ClientRequestToken`: a retry of a call that DynamoDB applied
+/// but whose answer was lost is then answered as applied, not applied again (or refused by its
+/// own conditions).
+pub(crate) async fn transact(
     table: &Table,
     writes: Vec<TransactWriteItem>,
+    token: Option<&str>,
 ) -> Result<(), SdkError<TransactWriteItemsError, HttpResponse>> {
     let mut attempt = 0;
     loop {
@@ -593,6 +581,7 @@ async fn transact(
             .client
             .transact_write_items()
             .set_transact_items(Some(writes.clone()))
+            .set_client_request_token(token.map(str::to_owned))
             .send()
             .await;
         let conflict = match &result {

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::model::{Line, MAX_LINES, NewLine};
+use super::model::{Line, MAX_LINES, NewLine, OrderItem};
 use super::repo::ProductSnapshot;
 use super::state::Actor;
 use crate::auth::Principal;
@@ -131,6 +131,12 @@ pub fn out_of_stock(lines: &[Line], short: &[(usize, i64)]) -> ApiError {
             })
             .collect(),
     )
+}
+
+/// Whether a payment of `amount` in `currency` is exactly `order`'s total in its currency.
+pub fn payment_matches(amount: Option<i64>, currency: Option<&str>, order: &OrderItem) -> bool {
+    amount == Some(order.total_cents)
+        && currency.is_some_and(|c| c.eq_ignore_ascii_case(&order.currency))
 }
 
 /// Whether `principal` may see an order of `owner`: its owner, or an admin.

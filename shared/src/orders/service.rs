@@ -2,7 +2,10 @@
 //! provider's events do to it. Services take a [`Principal`] and domain values; the HTTP layer
 //! turns requests into these calls.
 
+use aws_sdk_dynamodb::types::TransactWriteItem;
+
 use super::model::{NewOrder, Order, OrderItem, Payment, RefundStatus, Shipment};
+use super::refunds::{self, RefundItem, RefundReason, RefundState};
 use super::repo::{self, Changes, CheckoutRefused, Listing};
 use super::rules;
 use super::state::{self, Action, Actor, OrderStatus};
@@ -100,7 +103,7 @@ impl Orders {
             Ok(Ok(())) => {
                 crate::emf::order_placed(order.id.as_str());
                 return Ok(OrderEnvelope {
-                    order: order.view(),
+                    order: order.view(&principal.user_id),
                 });
             }
             Ok(Err(refused)) => Ok(refused),
@@ -146,7 +149,7 @@ impl Orders {
     /// `GET /orders/{id}`.
     pub async fn get(&self, principal: &Principal, id: &Id) -> Result<OrderEnvelope, ApiError> {
         Ok(OrderEnvelope {
-            order: self.visible(principal, id).await?.view(),
+            order: self.visible(principal, id).await?.view(&principal.user_id),
         })
     }
 
@@ -159,7 +162,8 @@ impl Orders {
         now: i64,
     ) -> Result<Page<Order>, ApiError> {
         let listing = Listing::Customer(principal.user_id.clone());
-        self.page(listing, page, keys, now).await
+        self.page(&principal.user_id, listing, page, keys, now)
+            .await
     }
 
     /// `GET /admin/orders`: every order, or those in `status`, newest first; admins only.
@@ -173,7 +177,8 @@ impl Orders {
     ) -> Result<Page<Order>, ApiError> {
         principal.require_admin()?;
         let listing = status.map_or(Listing::All, Listing::Status);
-        self.page(listing, page, keys, now).await
+        self.page(&principal.user_id, listing, page, keys, now)
+            .await
     }
 
     /// The expiry job: every order still waiting for its payment at `now` past its `expires_at`
@@ -181,9 +186,14 @@ impl Orders {
     /// it still waiting, page by page. It stops while `time_left` says there is time for a
     /// page more; the next run picks up the rest. Two runs at once, or a run racing a payment,
     /// each move an order at most once: the loser's condition fails.
+    ///
+    /// Each expired order's PaymentIntent is withdrawn, so that a payment started late is not
+    /// taken at all; while the provider cannot be reached, the run stops trying (money that
+    /// still arrives is refunded by the webhook).
     pub async fn expire_due(
         &self,
         now: i64,
+        payments: &impl PaymentProvider,
         time_left: impl Fn() -> std::time::Duration,
     ) -> Result<ExpiryRun, ApiError> {
         /// A page's worth of transactions, with room to spare.
@@ -203,7 +213,12 @@ impl Orders {
                     continue;
                 };
                 match repo::apply(&self.table, order, transition, &Changes::default(), now).await? {
-                    Some(_) => run.expired += 1,
+                    Some(_) => {
+                        run.expired += 1;
+                        if !run.provider_down {
+                            run.provider_down = !withdraw(payments, order).await;
+                        }
+                    }
                     None => run.lost_races += 1,
                 }
             }
@@ -212,6 +227,17 @@ impl Orders {
                 None => return Ok(run),
             }
         }
+    }
+
+    /// The refunds job: every refund the provider has not taken yet and whose next attempt is
+    /// due, asked again (see [`refunds`]).
+    pub async fn retry_refunds(
+        &self,
+        payments: &impl PaymentProvider,
+        now: i64,
+        time_left: impl Fn() -> std::time::Duration,
+    ) -> Result<refunds::RetryRun, ApiError> {
+        refunds::retry_due(&self.table, payments, now, time_left).await
     }
 
     /// `GET /admin/stats`'s figures about orders; admins only.
@@ -248,6 +274,7 @@ impl Orders {
     /// One page of a listing; a cursor is valid only for the listing that issued it.
     async fn page(
         &self,
+        viewer: &str,
         listing: Listing,
         page: PageRequest,
         keys: &Keys,
@@ -265,11 +292,12 @@ impl Orders {
                 repo::list(&self.table, &listing, limit, start)
             })
             .await?;
-        Ok(found.map(|order| order.view()))
+        Ok(found.map(|order| order.view(viewer)))
     }
 
     /// `POST /orders/{id}/cancel`: by its owner while unpaid, by an admin until it ships. The
-    /// stock comes back in the same transaction; a paid order's money is refunded.
+    /// stock comes back in the same transaction; a paid order's refund is written with it, then
+    /// asked of the provider (and by the refunds job again until the provider settles it).
     pub async fn cancel(
         &self,
         principal: &Principal,
@@ -280,33 +308,53 @@ impl Orders {
         let order = self.visible(principal, id).await?;
         let cancel = Action::Cancel(rules::actor(principal));
         let transition = state::next(order.status, cancel).map_err(invalid)?;
-        let changes = Changes {
-            refund_status: transition.refunds.then_some(RefundStatus::Pending),
-            ..Changes::default()
+        let refund = transition
+            .refunds
+            .then(|| RefundItem::new(&order, order.total_cents, RefundReason::Cancelled, now));
+        let changes = match &refund {
+            Some(refund) => Changes {
+                refund_status: Some(RefundStatus::Pending),
+                refund_id: Some(refund.id.clone()),
+                also: vec![refund.put(&self.table)?],
+                ..Changes::default()
+            },
+            None => Changes::default(),
         };
         let mut cancelled = self.moved(&order, transition, &changes, now).await?;
-        if !transition.refunds {
-            // Nobody can pay it any more. If the withdrawal fails and money still arrives, the
-            // webhook refunds it (money for a cancelled order goes back).
-            if let Err(err) = payments
-                .cancel_intent(&order.payment.payment_intent_id)
-                .await
-            {
-                tracing::warn!(error = %crate::error::cause_chain(&err), order_id = %order.id, "payment of a cancelled order not withdrawn");
+        match refund {
+            None => {
+                // Nobody can pay it any more. If the withdrawal fails and money still arrives,
+                // the webhook refunds it (money for a cancelled order goes back).
+                withdraw(payments, &order).await;
             }
-        } else {
-            match self.refund(&order, payments, now).await {
-                Ok(refund_id) => cancelled.refund_id = Some(refund_id),
-                // The order is cancelled and says a refund is pending; asking again is safe
-                // (the provider's idempotency key is the order's).
-                Err(err) => {
-                    tracing::error!(error = %crate::error::cause_chain(&err), order_id = %order.id, "refund not requested");
+            Some(refund) => {
+                if let Some(status) = self.ask_refund(&refund, payments, now).await {
+                    cancelled.refund_status = Some(status);
                 }
             }
         }
         Ok(OrderEnvelope {
-            order: cancelled.view(),
+            order: cancelled.view(&principal.user_id),
         })
+    }
+
+    /// Asks the provider for a refund just written; what the order's `refund_status` is now, if
+    /// the attempt settled it. A failure here leaves the refund due: the refunds job asks again.
+    async fn ask_refund(
+        &self,
+        refund: &RefundItem,
+        payments: &impl PaymentProvider,
+        now: i64,
+    ) -> Option<RefundStatus> {
+        match refunds::attempt(&self.table, refund, payments, now).await {
+            Ok(RefundState::Succeeded) => Some(RefundStatus::Refunded),
+            Ok(RefundState::Failed) => Some(RefundStatus::Failed),
+            Ok(RefundState::Pending) => None,
+            Err(err) => {
+                tracing::error!(error = %crate::error::cause_chain(&err), refund.id = %refund.id, "refund attempt not recorded; the refunds job asks again");
+                None
+            }
+        }
     }
 
     /// `POST /admin/orders/{id}/ship`: `paid` → `shipped`, and the shipping notice queued.
@@ -334,7 +382,7 @@ impl Orders {
         )
         .await;
         Ok(OrderEnvelope {
-            order: shipped.view(),
+            order: shipped.view(SHOP),
         })
     }
 
@@ -348,7 +396,7 @@ impl Orders {
             .moved(&order, transition, &Changes::default(), now)
             .await?;
         Ok(OrderEnvelope {
-            order: delivered.view(),
+            order: delivered.view(SHOP),
         })
     }
 
@@ -381,27 +429,11 @@ impl Orders {
         }
     }
 
-    /// What a provider's event does, once per event id. `Ok` means handled (or nothing to do);
-    /// an error makes the provider deliver the event again, so the delivery is forgotten first.
+    /// What a provider's event does, once per event id: every effect is written in one
+    /// transaction with the event's mark, so a redelivery finds both (and does nothing more) or
+    /// neither (and does it all). `Ok` means handled, or nothing to do; an error makes the
+    /// provider deliver the event again.
     pub async fn handle_event(
-        &self,
-        event: &Event,
-        payments: &impl PaymentProvider,
-        mail: &MailQueue,
-        now: i64,
-    ) -> Result<(), ApiError> {
-        if !repo::first_delivery(&self.table, &event.id, now).await? {
-            tracing::info!(event.kind = %event.kind, "event already handled");
-            return Ok(());
-        }
-        let handled = self.act_on(event, payments, mail, now).await;
-        if handled.is_err() {
-            repo::forget_delivery(&self.table, &event.id).await?;
-        }
-        handled
-    }
-
-    async fn act_on(
         &self,
         event: &Event,
         payments: &impl PaymentProvider,
@@ -426,8 +458,16 @@ impl Orders {
             tracing::warn!(event.kind = %event.kind, "event's payment is not the order's");
             return Ok(());
         }
+        let mark = || repo::event_mark(&self.table, &event.id, now);
         match event.kind.as_str() {
-            "payment_intent.succeeded" => self.paid(&order, event, payments, mail, now).await,
+            "payment_intent.succeeded" => {
+                let arrived = Arrived {
+                    amount: object.amount,
+                    currency: object.currency.as_deref(),
+                };
+                self.paid(&order, arrived, mark()?, payments, mail, now)
+                    .await
+            }
             // Stripe's own status after a failure is `requires_payment_method`, the same as
             // before any attempt: the order says what happened instead.
             "payment_intent.payment_failed" => {
@@ -436,6 +476,7 @@ impl Orders {
                     &order.id,
                     &intent_id,
                     "payment_failed",
+                    mark()?,
                     now,
                 )
                 .await?;
@@ -443,96 +484,118 @@ impl Orders {
                 Ok(())
             }
             "charge.refunded" => {
-                repo::set_refund(&self.table, &order.id, RefundStatus::Refunded, None, now).await
+                let settled = refunds::Settled::of(object, order.total_cents);
+                if !refunds::settle(&self.table, &order, &settled, mark()?, now).await? {
+                    tracing::info!(order_id = %order.id, "charge.refunded settles no pending refund of ours");
+                }
+                Ok(())
             }
             _ => Ok(()),
         }
     }
 
     /// Money arrived: the order is paid if it still waits for it, with the right amount and
-    /// currency; for an order that has expired or been cancelled it is refunded.
+    /// currency. Money for an order that has expired or been cancelled, or that is not the
+    /// order's total, goes back (and the second is alarmed).
     async fn paid(
         &self,
         order: &OrderItem,
-        event: &Event,
+        arrived: Arrived<'_>,
+        mark: TransactWriteItem,
         payments: &impl PaymentProvider,
         mail: &MailQueue,
         now: i64,
     ) -> Result<(), ApiError> {
-        let object = &event.data.object;
-        let amount_matches = object.amount == Some(order.total_cents)
-            && object
-                .currency
-                .as_deref()
-                .is_some_and(|c| c.eq_ignore_ascii_case(&order.currency));
-        if !amount_matches {
-            tracing::error!(order_id = %order.id, "payment does not match the order's total; not marked paid");
-            return Ok(());
-        }
+        let matches = rules::payment_matches(arrived.amount, arrived.currency, order);
         match order.status {
-            OrderStatus::PendingPayment => {
+            OrderStatus::PendingPayment if matches => {
                 let transition = state::next(order.status, Action::Pay).map_err(invalid)?;
                 let changes = Changes {
                     payment_status: Some("succeeded".to_owned()),
+                    also: vec![mark.clone()],
                     ..Changes::default()
                 };
-                match repo::apply(&self.table, order, transition, &changes, now).await? {
-                    Some(_) => {
-                        crate::emf::payment_received(&order.id, order.total_cents);
-                        queue(
-                            mail,
-                            MailJob::OrderConfirmation {
-                                order_id: order.id.clone(),
-                            },
-                        )
-                        .await;
-                        Ok(())
+                if repo::apply(&self.table, order, transition, &changes, now)
+                    .await?
+                    .is_some()
+                {
+                    crate::emf::payment_received(&order.id, order.total_cents);
+                    let job = MailJob::OrderConfirmation {
+                        order_id: order.id.clone(),
+                    };
+                    queue(mail, job).await;
+                    return Ok(());
+                }
+                // Moved meanwhile (expired or cancelled), or this event was handled: act on
+                // what the order is now; the mark keeps a handled event from acting twice.
+                match repo::get(&self.table, &order.id).await? {
+                    Some(now_order) if now_order.status != OrderStatus::PendingPayment => {
+                        Box::pin(self.paid(&now_order, arrived, mark, payments, mail, now)).await
                     }
-                    // Expired or cancelled meanwhile: act on what it is now.
-                    None => match repo::get(&self.table, &order.id).await? {
-                        Some(now_order) if now_order.status != OrderStatus::Paid => {
-                            Box::pin(self.paid(&now_order, event, payments, mail, now)).await
-                        }
-                        _ => Ok(()),
-                    },
+                    _ => Ok(()),
                 }
             }
-            OrderStatus::Expired | OrderStatus::Cancelled if order.refund_status.is_none() => {
-                // Money came in for stock no longer held: it goes back.
-                self.refund(order, payments, now).await.map(|_| ())
+            OrderStatus::PendingPayment | OrderStatus::Expired | OrderStatus::Cancelled => {
+                let reason = if matches {
+                    RefundReason::LatePayment
+                } else {
+                    crate::emf::payment_mismatch(&order.id);
+                    tracing::error!(order_id = %order.id, "a payment that is not the order's total arrived; it is refunded");
+                    RefundReason::WrongAmount
+                };
+                let amount = arrived.amount.unwrap_or(order.total_cents);
+                let refund = RefundItem::new(order, amount, reason, now);
+                if repo::owe_refund(&self.table, order, order.status, &refund, mark, now).await? {
+                    self.ask_refund(&refund, payments, now).await;
+                }
+                Ok(())
             }
             _ => Ok(()),
         }
     }
 }
 
-impl Orders {
-    /// Asks the provider to give an order's money back, and records the refund as pending.
-    async fn refund(
-        &self,
-        order: &OrderItem,
-        payments: &impl PaymentProvider,
-        now: i64,
-    ) -> Result<String, ApiError> {
-        let refund_id = payments
-            .refund(&order.payment.payment_intent_id, &order.id)
-            .await?;
-        repo::set_refund(
-            &self.table,
-            &order.id,
-            RefundStatus::Pending,
-            Some(&refund_id),
-            now,
-        )
-        .await?;
-        Ok(refund_id)
+/// What a `payment_intent.succeeded` says arrived.
+#[derive(Debug, Clone, Copy)]
+struct Arrived<'a> {
+    amount: Option<i64>,
+    currency: Option<&'a str>,
+}
+
+/// Withdraws an order's payment that nobody may make any more; a failure is logged (money
+/// that still arrives is refunded by the webhook). `false`: the provider could not be reached.
+async fn withdraw(payments: &impl PaymentProvider, order: &OrderItem) -> bool {
+    match payments
+        .cancel_intent(&order.payment.payment_intent_id)
+        .await
+    {
+        Ok(()) => true,
+        Err(err) => {
+            tracing::warn!(error = %crate::error::cause_chain(&err), order_id = %order.id, "payment of an order that cannot be paid any more not withdrawn");
+            !matches!(err, ApiError::ServiceUnavailable(_))
+        }
     }
 }
 
-/// Queues an email; a failure is logged and never undoes what was done.
+/// The viewer of what the shop's own moves answer (ship, deliver): nobody's client secret.
+const SHOP: &str = "";
+
+/// Queues an email, trying three times over about a second (the SDK retries each try too); a
+/// failure is logged and never undoes what was done.
 async fn queue(mail: &MailQueue, job: MailJob) {
-    if let Err(err) = mail.send(&job).await {
-        tracing::error!(mail.kind = job.kind(), error = %crate::error::cause_chain(&err), "email not queued");
+    let mut wait = std::time::Duration::from_millis(100);
+    for attempt in 1..=3 {
+        match mail.send(&job).await {
+            Ok(()) => return,
+            Err(err) if attempt == 3 => {
+                tracing::error!(mail.kind = job.kind(), error = %crate::error::cause_chain(&err), "email not queued");
+            }
+            Err(err) => {
+                tracing::warn!(mail.kind = job.kind(), error = %crate::error::cause_chain(&err), "email not queued yet; trying again");
+                tokio::time::sleep(wait).await;
+                wait *= 4;
+            }
+        }
     }
 }
 

@@ -36,10 +36,27 @@ pub trait PaymentProvider: Send + Sync {
     /// Withdraws a payment that will not be needed (the checkout failed after asking for it).
     fn cancel_intent(&self, intent_id: &str) -> impl Future<Output = Result<(), ApiError>> + Send;
 
-    /// Gives back all the money of a payment; returns the refund's id.
+    /// Gives back `amount_cents` of a payment, as the refund `refund_id` of `order_id` (the
+    /// provider's idempotency key: asking again for the same refund makes no second one).
     fn refund(
         &self,
-        intent_id: &str,
-        order_id: &str,
-    ) -> impl Future<Output = Result<String, ApiError>> + Send;
+        request: &RefundRequest<'_>,
+    ) -> impl Future<Output = Result<ProviderRefund, ApiError>> + Send;
+}
+
+/// A refund asked of the provider.
+#[derive(Debug, Clone, Copy)]
+pub struct RefundRequest<'a> {
+    pub intent_id: &'a str,
+    pub amount_cents: i64,
+    pub refund_id: &'a str,
+    pub order_id: &'a str,
+}
+
+/// A refund as the provider answered: its id and where it stands (Stripe: `succeeded`,
+/// `pending`, `requires_action`, `failed` or `canceled`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderRefund {
+    pub id: String,
+    pub status: String,
 }

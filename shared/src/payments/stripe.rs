@@ -21,7 +21,7 @@ use hyper_util::rt::TokioExecutor;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::{Intent, PaymentProvider};
+use super::{Intent, PaymentProvider, ProviderRefund, RefundRequest};
 use crate::env::SecretSource;
 use crate::error::ApiError;
 use crate::secrets::SecretError;
@@ -64,6 +64,8 @@ struct IntentJson {
 #[derive(Deserialize)]
 struct RefundJson {
     id: String,
+    #[serde(default)]
+    status: String,
 }
 
 #[derive(Deserialize)]
@@ -215,18 +217,24 @@ impl PaymentProvider for Stripe {
         Ok(())
     }
 
-    async fn refund(&self, intent_id: &str, order_id: &str) -> Result<String, ApiError> {
+    async fn refund(&self, request: &RefundRequest<'_>) -> Result<ProviderRefund, ApiError> {
+        let amount = request.amount_cents.to_string();
         let refund: RefundJson = self
             .post(
                 "/v1/refunds",
                 &[
-                    ("payment_intent", intent_id),
-                    ("metadata[order_id]", order_id),
+                    ("payment_intent", request.intent_id),
+                    ("amount", &amount),
+                    ("metadata[order_id]", request.order_id),
+                    ("metadata[refund_id]", request.refund_id),
                 ],
-                &format!("refund-{order_id}"),
+                &format!("refund-{}", request.refund_id),
             )
             .await?;
-        Ok(refund.id)
+        Ok(ProviderRefund {
+            id: refund.id,
+            status: refund.status,
+        })
     }
 }
 

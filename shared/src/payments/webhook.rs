@@ -234,6 +234,26 @@ pub struct EventObject {
     /// A charge's PaymentIntent.
     #[serde(default)]
     pub payment_intent: Option<String>,
+    /// A charge's refunded total.
+    #[serde(default)]
+    pub amount_refunded: Option<i64>,
+    /// A charge's refunds, when the event lists them (`charge.refunds.data`).
+    #[serde(default)]
+    pub refunds: Option<RefundList>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RefundList {
+    #[serde(default)]
+    pub data: Vec<ListedRefund>,
+}
+
+/// A refund as a charge lists it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListedRefund {
+    pub id: String,
+    #[serde(default)]
+    pub status: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
