@@ -116,6 +116,9 @@ pub struct Lock {
     pk: String,
     token: String,
     seal_key: [u8; 32],
+    /// An id the request may give what it makes (an order): the same for every attempt at
+    /// the same request, so an attempt after one that died half-way finds what it made.
+    pub reserved_id: crate::ids::Id,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -131,6 +134,9 @@ struct Item {
     ttl: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     response: Option<String>,
+    /// See [`Lock::reserved_id`]; absent on records written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reserved_id: Option<String>,
 }
 
 /// The idempotency store: one capability, built from the table.
@@ -153,6 +159,7 @@ impl Idempotency {
         lock_until_ms: i64,
     ) -> Result<Claim, ApiError> {
         let token = crate::ids::Id::new().to_string();
+        let reserved = crate::ids::Id::new();
         let item = Item {
             pk: fingerprint.pk.clone(),
             sk: SK.to_owned(),
@@ -162,6 +169,7 @@ impl Idempotency {
             lock_until_ms,
             ttl: now_ms / 1000 + REPLAY_WINDOW_SECONDS,
             response: None,
+            reserved_id: Some(reserved.to_string()),
         };
         let put = self
             .table
@@ -181,14 +189,21 @@ impl Idempotency {
             .expression_attribute_values(":now_ms", number(now_ms))
             .expression_attribute_values(":in_progress", string("in_progress"))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
             .send()
             .await;
         let existing = match put {
-            Ok(_) => {
+            Ok(output) => {
+                let before = output.attributes.map(db::from_item::<Item>).transpose()?;
+                let reserved_id = match before.and_then(|old| taken_over(old, fingerprint)) {
+                    Some(earlier) => self.keep_reserved(&fingerprint.pk, &token, earlier).await?,
+                    None => reserved,
+                };
                 return Ok(Claim::Acquired(Lock {
                     pk: fingerprint.pk.clone(),
                     token,
                     seal_key: fingerprint.seal_key,
+                    reserved_id,
                 }));
             }
             Err(err) => match err.as_service_error() {
@@ -216,6 +231,29 @@ impl Idempotency {
                 })
             }
         }
+    }
+
+    /// The claim took over the lock of an attempt at the same request whose time ran out: it
+    /// keeps that attempt's reserved id.
+    async fn keep_reserved(
+        &self,
+        pk: &str,
+        token: &str,
+        earlier: crate::ids::Id,
+    ) -> Result<crate::ids::Id, ApiError> {
+        self.table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .key("pk", string(pk))
+            .key("sk", string(SK))
+            .update_expression("SET reserved_id = :reserved")
+            .condition_expression("lock_token = :token")
+            .expression_attribute_values(":reserved", string(earlier.as_str()))
+            .expression_attribute_values(":token", string(token))
+            .send()
+            .await?;
+        Ok(earlier)
     }
 
     /// Keeps the response of the request holding `lock`, for its retries.
@@ -253,6 +291,15 @@ impl Idempotency {
             .await?;
         Ok(())
     }
+}
+
+/// The reserved id of the record a claim replaced, if that record was an unfinished attempt at
+/// the same request (not a finished one past its window, nor another request's).
+fn taken_over(old: Item, fingerprint: &Fingerprint) -> Option<crate::ids::Id> {
+    let same = old.state == "in_progress" && old.request_hash == fingerprint.request_hash;
+    same.then_some(old.reserved_id)
+        .flatten()
+        .and_then(|id| crate::ids::Id::parse(&id))
 }
 
 fn seal(key: &[u8; 32], response: &StoredResponse) -> Result<String, ApiError> {

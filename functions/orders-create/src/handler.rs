@@ -18,13 +18,14 @@ shared::state! {
 
 pub async fn create(s: &State, request: Request) -> HandlerResult {
     let buyer = &principal(&request, s.keys.verifier())?;
-    let checkout = async |order: NewOrder, now| {
-        let placed = s.orders.checkout(buyer, order, &s.stripe, now).await?;
+    // The order's id is the key's: a retry after a failure half-way finds the order.
+    let checkout = async |order: NewOrder, now, id| {
+        let placed = s.orders.checkout(buyer, id, order, &s.stripe, now).await?;
         json(StatusCode::CREATED, &placed)
     };
     s.idempotent
         .requiring_key()
-        .post(request, buyer.into(), checkout)
+        .post_reserving(request, buyer.into(), checkout)
         .await
 }
 

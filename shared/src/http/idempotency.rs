@@ -12,6 +12,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use super::{HandlerResult, Input, body, body_bytes, header_str, problem};
 use crate::error::ApiError;
 use crate::idempotency::{Caller, Claim, Fingerprint, Idempotency, StoredResponse};
+use crate::ids::Id;
 
 pub const KEY_HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
@@ -59,18 +60,35 @@ impl Idempotent {
         caller: Caller<'_>,
         work: impl AsyncFnOnce(T, i64) -> HandlerResult,
     ) -> HandlerResult {
-        let work = async |request: Request| work(body(&request)?, crate::clock::now()).await;
+        let work = async |request: Request, _| work(body(&request)?, crate::clock::now()).await;
         self.run(request, caller, work).await
     }
 
     /// A POST without a body (an order's next step), run once per key.
+    /// [`Self::post`], for work that makes something under an id: `work` is handed the id that
+    /// every attempt at the same request gets ([`crate::idempotency::Lock::reserved_id`]), so an
+    /// attempt after one that failed half-way (its answer lost, its function stopped) finds
+    /// what the first made instead of making it twice. Without a key, a new id.
+    pub async fn post_reserving<T: Input>(
+        &self,
+        request: Request,
+        caller: Caller<'_>,
+        work: impl AsyncFnOnce(T, i64, Id) -> HandlerResult,
+    ) -> HandlerResult {
+        let work = async |request: Request, reserved: Option<Id>| {
+            let id = reserved.unwrap_or_default();
+            work(body(&request)?, crate::clock::now(), id).await
+        };
+        self.run(request, caller, work).await
+    }
+
     pub async fn act(
         &self,
         request: Request,
         caller: Caller<'_>,
         work: impl AsyncFnOnce(i64) -> HandlerResult,
     ) -> HandlerResult {
-        let work = async |_| work(crate::clock::now()).await;
+        let work = async |_, _| work(crate::clock::now()).await;
         self.run(request, caller, work).await
     }
 
@@ -79,7 +97,7 @@ impl Idempotent {
         &self,
         request: Request,
         caller: Caller<'_>,
-        work: impl AsyncFnOnce(Request) -> HandlerResult,
+        work: impl AsyncFnOnce(Request, Option<Id>) -> HandlerResult,
     ) -> HandlerResult {
         let key = match header_str(&request, KEY_HEADER) {
             Some(key) if is_valid_key(key) => key.to_owned(),
@@ -99,7 +117,7 @@ impl Idempotent {
             None if self.rule == KeyRule::Required => {
                 return Err(ApiError::IdempotencyKeyRequired);
             }
-            None => return work(request).await,
+            None => return work(request, None).await,
         };
         let fingerprint = Fingerprint::new(
             caller,
@@ -127,7 +145,8 @@ impl Idempotent {
             Claim::KeyReused => return Err(ApiError::IdempotencyKeyReused),
         };
 
-        let result = work(request).await;
+        let reserved = lock.reserved_id.clone();
+        let result = work(request, Some(reserved)).await;
         let (status, stored) = match &result {
             Ok(response) => (response.status().as_u16(), keep(response)),
             Err(err) => (err.status(), keep(&problem(err))),

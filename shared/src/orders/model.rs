@@ -183,6 +183,9 @@ pub struct OrderItem {
     pub refund_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_number: Option<String>,
+    /// The id of the last move applied (see `repo::apply`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_move: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
     pub expires_at: i64,
@@ -221,6 +224,7 @@ impl OrderItem {
             refund_status: None,
             refund_id: None,
             tracking_number: None,
+            last_move: None,
             created_at: now,
             updated_at: now,
             expires_at,

@@ -101,6 +101,8 @@ pub enum CheckoutRefused {
     Changed(Vec<usize>),
     /// The customer already has `max_unpaid` orders waiting for their payment.
     TooManyUnpaid,
+    /// An order with this id exists: an earlier attempt at the same checkout placed it.
+    Exists,
 }
 
 /// Writes a new order, counts it among its customer's unpaid orders (at most `max_unpaid`) and
@@ -153,13 +155,13 @@ pub async fn place(
             .map_err(ApiError::internal)?;
         writes.push(TransactWriteItem::builder().update(update).build());
     }
-    match transact(table, writes, None).await {
+    let token = format!("checkout {}", order.id);
+    match transact(table, writes, Some(&token)).await {
         Ok(()) => Ok(Ok(())),
         Err(err) => {
             let reasons = cancellation(&err);
             if reasons.first().is_some_and(|r| r.failed) {
-                // The order id is new by construction: a clash is a bug.
-                return Err(ApiError::internal(err));
+                return Ok(Err(CheckoutRefused::Exists));
             }
             if reasons.get(1).is_some_and(|r| r.failed) {
                 return Ok(Err(CheckoutRefused::TooManyUnpaid));
@@ -231,11 +233,15 @@ pub async fn apply(
     changes: &Changes,
     now: i64,
 ) -> Result<Option<OrderItem>, ApiError> {
+    // Names this move, so that a move whose answer was lost and whose retry then failed its
+    // condition is known for what it is: applied.
+    let move_id = crate::ids::Id::new().to_string();
     let mut set = vec![
         "#status = :to",
         "gsi2pk = :status_pk",
         "gsi2sk = :status_sk",
         "updated_at = :now",
+        "last_move = :move",
     ];
     let mut values = HashMap::from([
         (":to".to_owned(), string(transition.to.as_str())),
@@ -250,6 +256,7 @@ pub async fn apply(
             )),
         ),
         (":now".to_owned(), number(now)),
+        (":move".to_owned(), string(&move_id)),
         (
             ":intent".to_owned(),
             string(&order.payment.payment_intent_id),
@@ -260,6 +267,7 @@ pub async fn apply(
     after.gsi2pk = keys::status(transition.to);
     after.gsi2sk = keys::status_sort_key(transition.to, &order.id, order.expires_at);
     after.updated_at = now;
+    after.last_move = Some(move_id.clone());
     if let Some(refund) = changes.refund_status {
         set.push("refund_status = :refund");
         values.insert(":refund".to_owned(), string(refund.as_str()));
@@ -321,9 +329,15 @@ pub async fn apply(
             writes.push(TransactWriteItem::builder().update(give_back).build());
         }
     }
-    match transact(table, writes, None).await {
+    match transact(table, writes, Some(&move_id)).await {
         Ok(()) => Ok(Some(after)),
-        Err(err) if crate::db::any_condition_failed(&err) => Ok(None),
+        Err(err) if crate::db::any_condition_failed(&err) => {
+            let now_order = get(table, &order.id).await?;
+            if now_order.is_some_and(|o| o.last_move.as_deref() == Some(move_id.as_str())) {
+                return Ok(Some(after));
+            }
+            Ok(None)
+        }
         Err(err) => Err(crate::db::transaction_failed(err)),
     }
 }
@@ -575,13 +589,20 @@ pub(crate) async fn transact(
     writes: Vec<TransactWriteItem>,
     token: Option<&str>,
 ) -> Result<(), SdkError<TransactWriteItemsError, HttpResponse>> {
+    let base = match token {
+        Some(token) => crate::auth::tokens::hex(&<sha2::Sha256 as sha2::Digest>::digest(token)),
+        None => crate::ids::Id::new().to_string(),
+    };
     let mut attempt = 0;
     loop {
+        // At most 36 characters. Each of our own attempts has its own: the one before was
+        // cancelled, not applied; the SDK's retries of one attempt share it.
+        let request_token = format!("{}-{attempt}", &base[..base.len().min(32)]);
         let result = table
             .client
             .transact_write_items()
             .set_transact_items(Some(writes.clone()))
-            .set_client_request_token(token.map(str::to_owned))
+            .client_request_token(request_token)
             .send()
             .await;
         let conflict = match &result {

@@ -52,9 +52,14 @@ impl Orders {
     /// the order written and the stock of every line taken in one transaction. The payment comes
     /// first so that a provider that cannot be reached takes no stock (503); a payment left
     /// behind by a refused checkout is withdrawn.
+    ///
+    /// `id` is the order's: the same for every attempt at one request (it follows from the
+    /// Idempotency-Key), so an attempt after one that placed the order but could not say so
+    /// answers that order, and Stripe (whose key is the order id) the same PaymentIntent.
     pub async fn checkout(
         &self,
         principal: &Principal,
+        id: Id,
         request: NewOrder,
         payments: &impl PaymentProvider,
         now: i64,
@@ -75,10 +80,12 @@ impl Orders {
 
         let total = rules::total(&lines);
         rules::check_chargeable(total, &self.currency)?;
+        if let Some(placed) = self.placed_before(principal, &id).await? {
+            return Ok(placed);
+        }
         if repo::unpaid(&self.table, &principal.user_id).await? >= self.max_unpaid_orders {
             return Err(self.too_many_unpaid());
         }
-        let id = Id::new();
         let intent = payments
             .create_intent(id.as_str(), total, &self.currency)
             .await?;
@@ -106,6 +113,13 @@ impl Orders {
                     order: order.view(&principal.user_id),
                 });
             }
+            Ok(Err(CheckoutRefused::Exists)) => {
+                // Written by this very call, whose first answer was lost.
+                if let Some(placed) = self.placed_before(principal, &id).await? {
+                    return Ok(placed);
+                }
+                Err(ApiError::internal("an order id was taken by another order"))
+            }
             Ok(Err(refused)) => Ok(refused),
             Err(err) => Err(err),
         };
@@ -115,6 +129,7 @@ impl Orders {
         match refused? {
             // The oldest of them expires within the payment timeout, if it is not paid first.
             CheckoutRefused::TooManyUnpaid => Err(self.too_many_unpaid()),
+            CheckoutRefused::Exists => Err(ApiError::internal("unreachable: answered above")),
             CheckoutRefused::OutOfStock(short) => Err(rules::out_of_stock(&order.lines, &short)),
             CheckoutRefused::Changed(changed) => Err(ApiError::Conflict {
                 code: ErrorCode::Conflict,
@@ -128,6 +143,21 @@ impl Orders {
                 ),
             }),
         }
+    }
+
+    /// The order an earlier attempt at this checkout placed under `id`, if there is one (and it
+    /// is the principal's: an id is never shared between customers).
+    async fn placed_before(
+        &self,
+        principal: &Principal,
+        id: &Id,
+    ) -> Result<Option<OrderEnvelope>, ApiError> {
+        Ok(repo::get(&self.table, id.as_str())
+            .await?
+            .filter(|order| order.user_id == principal.user_id)
+            .map(|order| OrderEnvelope {
+                order: order.view(&principal.user_id),
+            }))
     }
 
     /// `429`: the customer has as many unpaid orders as they may. The oldest of them is paid or

@@ -1,29 +1,36 @@
-//! The fault door: a loopback proxy between the test stack's functions and DynamoDB Local, which
-//! the fault tests close (as if DynamoDB had stopped: new connections refused, open ones cut),
-//! reopen, or make answer with throttling errors, through a control API of its own.
+//! The fault doors: loopback proxies between the test stack's functions and a stand-in, which
+//! the fault tests close (as if the service had stopped: new connections refused, open ones
+//! cut), reopen, make throttle, or make lose their answers, through a control API of their own.
+//! One door stands in front of DynamoDB Local, one in front of localstripe.
 //!
-//! DynamoDB Local never throttles and cannot be stopped without losing its in-memory data, so
-//! these two faults are made at the wire, in front of it: every request that passes the door
-//! is DynamoDB Local's to answer. The door is on the functions' side only; the runner, the
-//! tests and their own DynamoDB clients reach DynamoDB Local directly.
+//! DynamoDB Local never throttles and cannot be stopped without losing its in-memory data, and
+//! localstripe cannot be stopped for one function, so these faults are made at the wire, in
+//! front of them: every request that passes a door is the stand-in's to answer. The doors are on
+//! the functions' side only; the runner, the tests and their own clients reach the stand-ins
+//! directly.
 //!
-//! Control (JSON):
-//! - `PUT /dynamodb` with `{"mode": "open"}`, `{"mode": "closed"}`,
+//! Control (JSON), at `/<door>` (`/dynamodb`, `/stripe`):
+//! - `PUT /<door>` with `{"mode": "open"}`, `{"mode": "closed"}`,
 //!   `{"mode": "close_after", "requests": K}` (K requests pass, then the door closes, the next
-//!   request's connection cut before it reaches DynamoDB), or
+//!   request's connection cut before it reaches the stand-in),
 //!   `{"mode": "throttle", "requests": N}` (the next N requests are answered
 //!   `400 ProvisionedThroughputExceededException`, as DynamoDB answers a throttled call, then
-//!   requests pass). With `"app": "<function>"` the mode is that function's only: the
-//!   functions' SDKs name themselves in their `User-Agent` (`app/<function name>`), and every
-//!   other function's calls pass untouched and unrecorded; as the others still connect, the
-//!   closed door of one function cuts each of its requests instead of refusing its connections.
-//!   Setting a mode starts a new record.
-//! - `GET /dynamodb/requests`: every request the door saw since, in order: the operation, the
+//!   requests pass), or `{"mode": "lose_answer", "requests": N}` (the next N requests reach the
+//!   stand-in and take effect, and their answers are replaced with a `500`: "after DynamoDB
+//!   applied it, before the answer"). With `"app": "<function>"` the mode is that function's
+//!   only: the functions' clients name themselves in their user agent (`app/<function name>`;
+//!   the AWS SDK's `X-Amz-User-Agent`, the Stripe client's `User-Agent`), and every other
+//!   function's calls pass untouched and unrecorded; as the others still connect, the closed
+//!   door of one function cuts each of its requests instead of refusing its connections. With
+//!   `"operation": "<name>"` the mode is that operation's only (DynamoDB's `TransactWriteItems`,
+//!   or the start of a Stripe path, `/v1/refunds`). Setting a mode starts a new record.
+//! - `GET /<door>/requests`: every request the door saw since, in order: the operation, the
 //!   SDK's invocation id and attempt number (its `amz-sdk-invocation-id` and `amz-sdk-request`
 //!   headers), what the door did, and when (ms after the mode was set).
 //!
-//! Whatever the mode, the door also keeps a ledger of the kinds of call each function made
-//! ([`crate::verify::iam::calls`]), which the run holds against the functions' IAM statements.
+//! Whatever the mode, the DynamoDB door also keeps a ledger of the kinds of call each function
+//! made ([`crate::verify::iam::calls`]), which the run holds against the functions' IAM
+//! statements.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
@@ -50,19 +57,26 @@ use crate::local::server::Body;
 /// DynamoDB's answer to a call over the table's throughput, as its JSON protocol sends it.
 const THROTTLED: &str = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API."}"#;
 
+/// What a caller whose answer was lost is told: DynamoDB's (and, to Stripe's client, any)
+/// server error, which the SDK retries.
+const LOST: &str = r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}"#;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Open,
     Closed,
     CloseAfter(u64),
     Throttle(u64),
+    LoseAnswer(u64),
 }
 
-/// A mode, and the function it is for (every function's when `None`).
+/// A mode, the function it is for (every function's when `None`), and the operation (every
+/// operation when `None`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Setting {
     mode: Mode,
     app: Option<String>,
+    operation: Option<String>,
 }
 
 impl Setting {
@@ -74,17 +88,23 @@ impl Setting {
             ("closed", None) => Mode::Closed,
             ("close_after", Some(n)) => Mode::CloseAfter(n),
             ("throttle", Some(n)) => Mode::Throttle(n),
+            ("lose_answer", Some(n)) => Mode::LoseAnswer(n),
             _ => return None,
         };
-        let app = match value.get("app") {
-            None => None,
-            Some(app) => Some(app.as_str()?.to_owned()),
+        let text = |name: &str| match value.get(name) {
+            None => Some(None),
+            Some(text) => text.as_str().map(|t| Some(t.to_owned())),
         };
-        Some(Self { mode, app })
+        Some(Self {
+            mode,
+            app: text("app")?,
+            operation: text("operation")?,
+        })
     }
 }
 
-/// The app a request's SDK names in its user agent (`app/<name>`).
+/// The app a request's client names in its user agent (`app/<name>`): the AWS SDK's, or the
+/// shop's Stripe client's.
 fn app_of(user_agent: &str) -> &str {
     user_agent
         .split_whitespace()
@@ -100,6 +120,9 @@ enum Verdict {
     Pass,
     Throttle,
     Cut,
+    /// Passed on and answered, and the answer replaced with a `500`: the call took effect but
+    /// its caller does not know it.
+    LoseAnswer,
 }
 
 impl Verdict {
@@ -108,6 +131,7 @@ impl Verdict {
             Self::Ignore | Self::Pass => "passed",
             Self::Throttle => "throttled",
             Self::Cut => "cut",
+            Self::LoseAnswer => "answer_lost",
         }
     }
 }
@@ -115,6 +139,7 @@ impl Verdict {
 struct State {
     mode: Mode,
     app: Option<String>,
+    operation: Option<String>,
     since: Instant,
     seen: Vec<Value>,
     /// The accept loop while the door is open; aborting it drops the listener and every
@@ -129,6 +154,8 @@ struct State {
 }
 
 struct Shared {
+    /// What the door is in front of (`dynamodb`, `stripe`): its control's path.
+    name: &'static str,
     address: SocketAddr,
     upstream: String,
     client: Client<HttpConnector, Full<Bytes>>,
@@ -154,18 +181,20 @@ pub struct Door {
 
 impl Door {
     /// An open door to the DynamoDB at `upstream`, and its control API, on free loopback ports.
-    pub async fn start(upstream: &str) -> Result<Self> {
+    pub async fn start(name: &'static str, upstream: &str) -> Result<Self> {
         let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .context("cannot listen for the fault door")?;
         let address = listener.local_addr()?;
         let shared = Arc::new(Shared {
+            name,
             address,
             upstream: upstream.trim_end_matches('/').to_owned(),
             client: Client::builder(TokioExecutor::new()).build_http(),
             state: Mutex::new(State {
                 mode: Mode::Open,
                 app: None,
+                operation: None,
                 since: Instant::now(),
                 seen: Vec::new(),
                 listening: None,
@@ -247,13 +276,20 @@ async fn forward(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Resp
             .unwrap_or("")
             .to_owned()
     };
-    let operation = header("x-amz-target");
-    let operation = operation.rsplit('.').next().unwrap_or("").to_owned();
+    // DynamoDB's operation, or an HTTP API's path (Stripe's).
+    let target = header("x-amz-target");
+    let operation = match target.rsplit('.').next() {
+        Some(op) if !op.is_empty() => op.to_owned(),
+        _ => parts.uri.path().to_owned(),
+    };
     let attempt = header("amz-sdk-request")
         .split(';')
         .find_map(|part| part.trim().strip_prefix("attempt=")?.parse::<u64>().ok());
     let invocation = header("amz-sdk-invocation-id");
-    let agent = header("x-amz-user-agent");
+    let agent = match header("x-amz-user-agent") {
+        amz if amz.is_empty() => header("user-agent"),
+        amz => amz,
+    };
     let app = app_of(&agent).to_owned();
     let calls = crate::verify::iam::calls(&operation, &body);
 
@@ -270,6 +306,13 @@ async fn forward(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Resp
             {
                 Verdict::Ignore
             }
+            _ if state
+                .operation
+                .as_deref()
+                .is_some_and(|only| !operation.starts_with(only)) =>
+            {
+                Verdict::Ignore
+            }
             Mode::Open => Verdict::Pass,
             Mode::Closed | Mode::CloseAfter(0) => Verdict::Cut,
             Mode::CloseAfter(n) => {
@@ -280,6 +323,11 @@ async fn forward(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Resp
             Mode::Throttle(n) => {
                 state.mode = Mode::Throttle(n - 1);
                 Verdict::Throttle
+            }
+            Mode::LoseAnswer(0) => Verdict::Pass,
+            Mode::LoseAnswer(n) => {
+                state.mode = Mode::LoseAnswer(n - 1);
+                Verdict::LoseAnswer
             }
         };
         if !matches!(verdict, Verdict::Ignore) {
@@ -302,6 +350,15 @@ async fn forward(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Resp
             .body(Full::new(Bytes::from_static(THROTTLED.as_bytes())))
             .unwrap_or_default()),
         Verdict::Pass | Verdict::Ignore => Ok(pass(&shared, parts, body).await),
+        Verdict::LoseAnswer => {
+            let _applied = pass(&shared, parts, body).await;
+            Ok(Response::builder()
+                .status(StatusCode::INTERNAL_SERVER_ERROR)
+                .header("content-type", "application/x-amz-json-1.0")
+                .header("x-amzn-requestid", ulid::Ulid::new().to_string())
+                .body(Full::new(Bytes::from_static(LOST.as_bytes())))
+                .unwrap_or_default())
+        }
     }
 }
 
@@ -312,7 +369,7 @@ fn record(shared: &Arc<Shared>, state: &mut State, verdict: Verdict, mut seen: V
     state.seen.push(seen);
     if matches!(verdict, Verdict::Cut) && state.mode != Mode::Closed {
         state.mode = Mode::Closed;
-        if state.app.is_none() {
+        if state.app.is_none() && state.operation.is_none() {
             // Not from this connection's own task, which closing aborts.
             let shared = Arc::clone(shared);
             tokio::spawn(async move { close(&shared).await });
@@ -394,8 +451,10 @@ async fn control(
 ) -> Result<Response<Body>, Infallible> {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    let mode_path = format!("/{}", shared.name);
+    let requests_path = format!("/{}/requests", shared.name);
     let reply = match (method, path.as_str()) {
-        (Method::PUT, "/dynamodb") => {
+        (Method::PUT, p) if p == mode_path => {
             let body = crate::local::server::body_bytes(request).await;
             match Setting::parse(&body) {
                 Some(setting) => match set(&shared, setting).await {
@@ -405,12 +464,13 @@ async fn control(
                 None => plain(
                     StatusCode::BAD_REQUEST,
                     "expected {\"mode\": \"open\" | \"closed\"} or \
-                     {\"mode\": \"close_after\" | \"throttle\", \"requests\": N}, \
-                     with \"app\": \"<function>\" if for one function",
+                     {\"mode\": \"close_after\" | \"throttle\" | \"lose_answer\", \"requests\": N}, \
+                     with \"app\": \"<function>\" if for one function and \"operation\" if for one \
+                     operation",
                 ),
             }
         }
-        (Method::GET, "/dynamodb/requests") => {
+        (Method::GET, p) if p == requests_path => {
             let seen = Value::from(shared.state().seen.clone());
             Response::builder()
                 .header("content-type", "application/json")
@@ -428,13 +488,14 @@ async fn set(shared: &Arc<Shared>, setting: Setting) -> Result<()> {
         let mut state = shared.state();
         state.mode = mode;
         state.app = setting.app;
+        state.operation = setting.operation;
         state.since = Instant::now();
         state.seen.clear();
     }
     match mode {
         // One function's door is closed by cutting each of its requests: the other functions
         // still connect.
-        Mode::Closed if shared.state().app.is_none() => {
+        Mode::Closed if shared.state().app.is_none() && shared.state().operation.is_none() => {
             close(shared).await;
             let state = shared.state();
             if state.holder.is_none() || state.listening.is_some() {
@@ -480,6 +541,16 @@ mod tests {
             Some(Some("OrdersCreateFunction".to_owned()))
         );
         assert_eq!(app(r#"{"mode":"closed","app":3}"#), None);
+        assert_eq!(
+            mode(r#"{"mode":"lose_answer","requests":1}"#),
+            Some(Mode::LoseAnswer(1))
+        );
+        let operation = |json: &str| Setting::parse(json.as_bytes()).map(|s| s.operation);
+        assert_eq!(
+            operation(r#"{"mode":"lose_answer","requests":1,"operation":"TransactWriteItems"}"#),
+            Some(Some("TransactWriteItems".to_owned()))
+        );
+        assert_eq!(operation(r#"{"mode":"closed","operation":[]}"#), None);
     }
 
     #[test]
@@ -488,5 +559,9 @@ mod tests {
                      app/OrdersCreateFunction";
         assert_eq!(app_of(agent), "OrdersCreateFunction");
         assert_eq!(app_of("aws-sdk-rust/1.3.9 os/linux"), "");
+        assert_eq!(
+            app_of("storefront app/RefundsRetryFunction"),
+            "RefundsRetryFunction"
+        );
     }
 }

@@ -182,7 +182,9 @@ async fn black_box(
 
     // The project's functions reach DynamoDB through the fault door, which the quiet tests
     // close and make throttle; the fixture's do not need it.
-    let door = crate::verify::faults::Door::start(&stand_ins.dynamodb_url).await?;
+    let door = crate::verify::faults::Door::start("dynamodb", &stand_ins.dynamodb_url).await?;
+    // And Stripe through another, which they close in front of one function.
+    let stripe_door = crate::verify::faults::Door::start("stripe", &stand_ins.stripe_url).await?;
     let main = Stack::start(
         &StackOptions {
             template: root.join("template.yaml"),
@@ -196,6 +198,10 @@ async fn black_box(
                     // jobs run when a test invokes them, never on their schedules.
                     ("OrderPaymentTimeoutSeconds".to_owned(), "2".to_owned()),
                     ("SchedulesState".to_owned(), "DISABLED".to_owned()),
+                    (
+                        crate::local::standins::STRIPE_BASE_PARAMETER.to_owned(),
+                        stripe_door.url.clone(),
+                    ),
                 ]
                 .into(),
                 queue_endpoint: None,
@@ -291,6 +297,7 @@ async fn black_box(
         ("STRIPE_URL", stand_ins.stripe_url.clone()),
         ("DYNAMODB_URL", stand_ins.dynamodb_url.clone()),
         ("FAULTS_URL", door.control_url.clone()),
+        ("STRIPE_FAULTS_URL", stripe_door.control_url.clone()),
     ];
     let tests = |target: &str, extra: &[&str]| {
         let mut command = cargo.command(root, &["test", "--workspace", "--test", target, "--"]);
@@ -330,6 +337,7 @@ async fn black_box(
     main.stop();
     fixture.stop();
     door.stop();
+    stripe_door.stop();
     match contract {
         Ok(summary) => Ok(summary),
         Err(err) => bail!(

@@ -1,0 +1,217 @@
+//! Money when a call fails half-way: Stripe unreachable while a refund is owed, and DynamoDB
+//! applying a transaction whose answer is lost (the SDK then sends it again). The functions
+//! reach Stripe through the runner's Stripe door and DynamoDB through its DynamoDB door
+//! (`xtask/src/verify/faults.rs`); both doors' modes hold for the whole stack, so these are
+//! quiet tests.
+
+use http::Method;
+use serde_json::{Value, json};
+use shared::testing::localstripe;
+
+use crate::helpers::{
+    Client, Unpaid, admin_token, authorized, checkout, customer_token, env, get_as, placed,
+    product, stock, unique, unpaid_order,
+};
+
+fn stripe_door() -> Client {
+    Client::new(env("STRIPE_FAULTS_URL"))
+}
+
+fn dynamodb_door() -> Client {
+    Client::new(env("FAULTS_URL"))
+}
+
+async fn set(door: Client, path: &str, setting: Value) {
+    let reply = door.send(Method::PUT, path, &[], setting.to_string()).await;
+    reply.assert_status(204);
+}
+
+async fn saw(door: Client, path: &str) -> Vec<Value> {
+    door.get(path).await.expect(200).as_array().unwrap().clone()
+}
+
+/// The refunds Stripe holds for a PaymentIntent (read at localstripe itself, not through the
+/// door).
+async fn stripe_refunds(intent: &str) -> Vec<Value> {
+    let refunds = localstripe::get(
+        &env("STRIPE_URL"),
+        &format!("/v1/refunds?payment_intent={intent}"),
+    )
+    .await
+    .unwrap();
+    refunds["data"].as_array().cloned().unwrap_or_default()
+}
+
+/// Runs the refunds job as if scheduled for `time`.
+async fn refunds_at(time: i64) -> Value {
+    crate::invoke(
+        "RefundsRetryFunction",
+        json!({"time": shared::clock::rfc3339(time)}),
+    )
+    .await
+}
+
+async fn order(token: &str, id: &str) -> Value {
+    get_as(token, &format!("/orders/{id}")).await.json()["order"].clone()
+}
+
+/// A paid order of `quantity` units at `price`: who made it, and its id and PaymentIntent.
+async fn paid_order(stock: i64, price: i64, quantity: i64) -> (Unpaid, String, String) {
+    let unpaid = unpaid_order(stock, price, quantity).await;
+    let id = unpaid.order["id"].as_str().unwrap().to_owned();
+    let intent = unpaid.order["payment"]["payment_intent_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    localstripe::pay(&env("STRIPE_URL"), &intent, localstripe::CARD_OK)
+        .await
+        .unwrap();
+    let paid = crate::wait_for(&unpaid.customer, &id, |o| o["status"] == "paid").await;
+    assert_eq!(paid["status"], "paid");
+    (unpaid, id, intent)
+}
+
+#[tokio::test]
+async fn a_refund_stripe_cannot_take_stays_owed_and_the_refunds_job_makes_it_exactly_once() {
+    let (unpaid, id, intent) = paid_order(6, 1500, 2).await;
+    let admin = unpaid.admin.clone();
+
+    // Stripe cannot be reached from the cancel function: the order is cancelled, its stock
+    // comes back, and the refund is owed.
+    set(
+        stripe_door(),
+        "/stripe",
+        json!({"mode": "closed", "app": "OrdersCancelFunction"}),
+    )
+    .await;
+    let cancelled = authorized(
+        Method::POST,
+        &format!("/orders/{id}/cancel"),
+        &admin,
+        None,
+        &[],
+    )
+    .await;
+    let tried = saw(stripe_door(), "/stripe/requests").await;
+    set(stripe_door(), "/stripe", json!({"mode": "open"})).await;
+    let cancelled = cancelled.expect(200)["order"].clone();
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["refund_status"], "pending");
+    assert!(
+        tried
+            .iter()
+            .any(|t| t["operation"] == "/v1/refunds" && t["door"] == "cut"),
+        "the cancel asked Stripe: {tried:?}"
+    );
+    assert_eq!(stock(&admin, &unpaid.product).await, 6);
+    assert!(stripe_refunds(&intent).await.is_empty());
+
+    // Still down when the job runs past the first backoff (a minute): still owed.
+    let now = shared::clock::now();
+    set(
+        stripe_door(),
+        "/stripe",
+        json!({"mode": "closed", "app": "RefundsRetryFunction"}),
+    )
+    .await;
+    refunds_at(now + 61).await;
+    let tried = saw(stripe_door(), "/stripe/requests").await;
+    set(stripe_door(), "/stripe", json!({"mode": "open"})).await;
+    assert!(
+        tried.iter().any(|t| t["operation"] == "/v1/refunds"),
+        "the job asked Stripe: {tried:?}"
+    );
+    assert_eq!(order(&admin, &id).await["refund_status"], "pending");
+    assert!(stripe_refunds(&intent).await.is_empty());
+
+    // Before the next backoff (two minutes more) it is not asked again; after it, it is made.
+    refunds_at(now + 62).await;
+    assert_eq!(order(&admin, &id).await["refund_status"], "pending");
+    let run = refunds_at(now + 61 + 121).await;
+    assert!(run["succeeded"].as_u64().unwrap() >= 1, "{run}");
+    assert_eq!(order(&admin, &id).await["refund_status"], "refunded");
+    let made = stripe_refunds(&intent).await;
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert_eq!(made[0]["amount"], 3000);
+
+    // Settled: later runs, and two at once, make no second refund.
+    let later = now + 86_400;
+    let (a, b) = tokio::join!(refunds_at(later), refunds_at(later));
+    assert_eq!(stripe_refunds(&intent).await.len(), 1, "{a} {b}");
+    assert_eq!(order(&admin, &id).await["refund_status"], "refunded");
+}
+
+#[tokio::test]
+async fn a_checkout_whose_transaction_answer_is_lost_is_one_order_and_one_taking_of_stock() {
+    let admin = admin_token().await;
+    let mug = product(&admin, 10, 700).await;
+    let customer = customer_token().await;
+
+    set(
+        dynamodb_door(),
+        "/dynamodb",
+        json!({"mode": "lose_answer", "requests": 1, "app": "OrdersCreateFunction",
+               "operation": "TransactWriteItems"}),
+    )
+    .await;
+    let key = unique("lost");
+    let reply = checkout(&customer, &[(&mug, 3)], &key).await;
+    let seen = saw(dynamodb_door(), "/dynamodb/requests").await;
+    set(dynamodb_door(), "/dynamodb", json!({"mode": "open"})).await;
+
+    let doors: Vec<&str> = seen.iter().map(|s| s["door"].as_str().unwrap()).collect();
+    assert_eq!(
+        doors,
+        ["answer_lost", "passed"],
+        "applied, then sent again: {seen:?}"
+    );
+    assert_eq!(
+        seen[0]["invocation"], seen[1]["invocation"],
+        "one call, retried"
+    );
+    let order = reply.expect(201)["order"].clone();
+    assert_eq!(order["status"], "pending_payment");
+    assert_eq!(stock(&admin, &mug).await, 7, "the stock is taken once");
+    let mine = get_as(&customer, "/orders").await.expect(200);
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1, "{mine}");
+
+    // The customer's retry of the same request is the same order.
+    let again = checkout(&customer, &[(&mug, 3)], &key).await;
+    assert_eq!(again.expect(201)["order"]["id"], order["id"]);
+    assert_eq!(stock(&admin, &mug).await, 7);
+}
+
+#[tokio::test]
+async fn a_cancel_whose_transaction_answer_is_lost_cancels_once_and_refunds_once() {
+    let (unpaid, id, intent) = paid_order(4, 1100, 2).await;
+    let admin = unpaid.admin.clone();
+
+    set(
+        dynamodb_door(),
+        "/dynamodb",
+        json!({"mode": "lose_answer", "requests": 1, "app": "OrdersCancelFunction",
+               "operation": "TransactWriteItems"}),
+    )
+    .await;
+    let cancelled = authorized(
+        Method::POST,
+        &format!("/orders/{id}/cancel"),
+        &admin,
+        None,
+        &[],
+    )
+    .await;
+    let seen = saw(dynamodb_door(), "/dynamodb/requests").await;
+    set(dynamodb_door(), "/dynamodb", json!({"mode": "open"})).await;
+    assert_eq!(seen[0]["door"], "answer_lost", "{seen:?}");
+
+    let cancelled = cancelled.expect(200)["order"].clone();
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(stock(&admin, &unpaid.product).await, 4, "given back once");
+    let made = stripe_refunds(&intent).await;
+    assert_eq!(made.len(), 1, "refunded once: {made:?}");
+    assert_eq!(made[0]["amount"], 2200);
+    assert_eq!(order(&admin, &id).await["refund_status"], "refunded");
+    // Placing again works: the unpaid count was not disturbed by the lost answer.
+    placed(&unpaid.customer, &[(&unpaid.product, 1)]).await;
+}
