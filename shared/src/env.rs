@@ -47,6 +47,9 @@ pub struct Env {
     pub config: Config,
     sdk: OnceCell<SdkConfig>,
     table: OnceCell<Table>,
+    /// The app secret's keys, once a capability has read them: every other capability that
+    /// needs them shares that one read.
+    keys: OnceCell<crate::secrets::Keys>,
     /// Secrets given by value, by ARN; any other is read from Secrets Manager.
     given: BTreeMap<String, String>,
 }
@@ -62,6 +65,7 @@ impl Env {
             config,
             sdk: OnceCell::new(),
             table: OnceCell::new(),
+            keys: OnceCell::new(),
             given: BTreeMap::new(),
         }
     }
@@ -95,6 +99,28 @@ impl Env {
             .get_or_try_init(|| async { Table::from_config(sdk, &self.config) })
             .await
             .cloned()
+    }
+
+    /// The app secret's keys (`APP_SECRET_ARN`), read on first need and then shared.
+    pub async fn keys(&self) -> Result<&crate::secrets::Keys, StartError> {
+        self.keys
+            .get_or_try_init(|| async {
+                let source = self
+                    .secret(&self.config.app_secret_arn, "APP_SECRET_ARN")
+                    .await?;
+                let text = source.read().await?;
+                Ok::<_, StartError>(crate::secrets::Keys::parse(
+                    source.arn(),
+                    &text,
+                    self.config.tokens.clone(),
+                )?)
+            })
+            .await
+    }
+
+    /// The app secret's keys if a capability built before has read them.
+    pub fn keys_read(&self) -> Option<&crate::secrets::Keys> {
+        self.keys.get()
     }
 
     /// Where the secret that the variable `name` holds the ARN of is read, not yet read.
@@ -198,7 +224,7 @@ use crate::accounts::Accounts;
 use crate::catalog::images::{ImageCodec, ImagePipeline};
 use crate::catalog::{Catalog, Uploads};
 use crate::contact::Contact;
-use crate::http::idempotency::Idempotent;
+use crate::http::idempotency::{IdempotencyKey, Idempotent};
 use crate::mail::{MailQueue, Mailer};
 use crate::orders::emails::OrderMail;
 use crate::orders::service::Orders;
@@ -238,8 +264,15 @@ impl FromEnv for OrderMail {
 }
 
 impl FromEnv for Idempotent {
+    /// With the keys if a capability before it read them; else they are read on the first
+    /// request that carries an Idempotency-Key.
     async fn from_env(env: &Env) -> Result<Self, StartError> {
-        env.table().await.map(Self::new).map_err(Into::into)
+        let table = env.table().await?;
+        let key = match env.keys_read() {
+            Some(keys) => IdempotencyKey::Ready(*keys.idempotency_key()),
+            None => IdempotencyKey::lazy(LazyKeys::from_env(env).await?),
+        };
+        Ok(Self::new(table, key))
     }
 }
 
@@ -282,10 +315,7 @@ impl FromEnv for Mailer {
 
 impl FromEnv for Keys {
     async fn from_env(env: &Env) -> Result<Self, StartError> {
-        let config = &env.config;
-        let source = env.secret(&config.app_secret_arn, "APP_SECRET_ARN").await?;
-        let text = source.read().await?;
-        Ok(Self::parse(source.arn(), &text, config.tokens.clone())?)
+        env.keys().await.cloned()
     }
 }
 

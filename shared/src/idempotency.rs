@@ -23,8 +23,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 use crate::auth::tokens::hex;
 use crate::db::{self, Table, number, string};
@@ -39,9 +40,22 @@ const NONCE_LEN: usize = 24;
 #[derive(Debug, Clone, Copy)]
 pub enum Caller<'a> {
     User(&'a str),
-    /// Requests without an account (register, login): one scope for all of them. A key is a
-    /// random value a client makes up, and a replay needs the same body (the same credentials).
+    /// Requests without an account (register, login, refresh): scoped by the client's network
+    /// (its IP, an IPv6 client's /64), so that nobody elsewhere can take a predictable key first
+    /// and have a client's request answered with theirs.
     Anonymous,
+}
+
+impl Caller<'_> {
+    /// The scope of this caller's keys, for a request from `source_ip`.
+    pub fn scope(&self, source_ip: &str) -> String {
+        match self {
+            Self::User(id) => format!("user:{id}"),
+            Self::Anonymous => {
+                format!("anonymous:{}", crate::rate_limit::client_network(source_ip))
+            }
+        }
+    }
 }
 
 impl<'a> From<&'a crate::auth::Principal> for Caller<'a> {
@@ -59,31 +73,48 @@ pub struct Fingerprint {
 }
 
 impl Fingerprint {
-    pub fn new(caller: Caller<'_>, key: &str, method: &str, path: &str, body: &[u8]) -> Self {
-        let caller = match caller {
-            Caller::User(id) => format!("user:{id}"),
-            Caller::Anonymous => "anonymous".to_owned(),
-        };
-        let derive = |purpose: &str| -> [u8; 32] {
-            let mut hash = Sha256::new();
-            for part in [purpose, &caller, key] {
-                hash.update((part.len() as u64).to_be_bytes());
-                hash.update(part.as_bytes());
+    /// Every part is keyed with the server's `secret` (HMAC-SHA256): a copy of the table does
+    /// not let anyone test guesses of a login's password against its request hash, nor open a
+    /// kept answer with a key the client chose. The scope holds the route too, so one key
+    /// sent to two routes is two requests.
+    pub fn new(
+        secret: &[u8; 32],
+        caller: &str,
+        key: &str,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Self {
+        let keyed = |parts: &[&[u8]]| -> [u8; 32] {
+            let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(secret)
+                .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+            for part in parts {
+                mac.update(&(part.len() as u64).to_be_bytes());
+                mac.update(part);
             }
-            hash.finalize().into()
+            mac.finalize().into_bytes().into()
         };
-        let mut request = Sha256::new();
-        for part in [method.as_bytes(), path.as_bytes(), body] {
-            request.update((part.len() as u64).to_be_bytes());
-            request.update(part);
-        }
+        let scope = |purpose: &str| {
+            keyed(&[
+                purpose.as_bytes(),
+                caller.as_bytes(),
+                method.as_bytes(),
+                path.as_bytes(),
+                key.as_bytes(),
+            ])
+        };
         Self {
             pk: format!(
                 "IDEMPOTENCY#{}",
-                hex(&derive("storefront idempotency scope"))
+                hex(&scope("storefront idempotency scope"))
             ),
-            request_hash: hex(&request.finalize()),
-            seal_key: derive("storefront idempotency seal"),
+            request_hash: hex(&keyed(&[
+                b"storefront idempotency request",
+                method.as_bytes(),
+                path.as_bytes(),
+                body,
+            ])),
+            seal_key: scope("storefront idempotency seal"),
         }
     }
 }
@@ -332,8 +363,11 @@ fn unseal(key: &[u8; 32], sealed: &str) -> Result<StoredResponse, ApiError> {
 mod tests {
     use super::*;
 
+    const SECRET: [u8; 32] = [7; 32];
+
     fn fingerprint(caller: Caller<'_>, key: &str, body: &str) -> Fingerprint {
-        Fingerprint::new(caller, key, "POST", "/orders", body.as_bytes())
+        let scope = caller.scope("203.0.113.9");
+        Fingerprint::new(&SECRET, &scope, key, "POST", "/orders", body.as_bytes())
     }
 
     #[test]
@@ -350,8 +384,23 @@ mod tests {
         assert_ne!(a.pk, anonymous.pk);
         let hash = a.pk.strip_prefix("IDEMPOTENCY#").unwrap_or_default();
         assert!(hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()));
-        let path = Fingerprint::new(Caller::User("u1"), "k", "POST", "/orders/x/cancel", b"{}");
+        let path = Fingerprint::new(&SECRET, "user:u1", "k", "POST", "/orders/x/cancel", b"{}");
         assert_ne!(a.request_hash, path.request_hash);
+        assert_ne!(a.pk, path.pk, "one key on two routes is two requests");
+        // Another network's anonymous client has its own scope; one in the same /64 shares it.
+        let elsewhere = Caller::Anonymous.scope("198.51.100.1");
+        assert_ne!(Caller::Anonymous.scope("203.0.113.9"), elsewhere);
+        assert_eq!(
+            Caller::Anonymous.scope("2001:db8::1"),
+            Caller::Anonymous.scope("2001:db8::2")
+        );
+        // Without the server's secret, a copy of the table tells nothing about the body: the
+        // same request under another secret hashes to something else entirely.
+        let other = Fingerprint::new(&[8; 32], "user:u1", "k", "POST", "/orders", b"{}");
+        assert_ne!(other.request_hash, a.request_hash);
+        assert_ne!(other.pk, a.pk);
+        let plain = hex(&<Sha256 as sha2::Digest>::digest(b"{}"));
+        assert_ne!(a.request_hash, plain);
     }
 
     #[test]

@@ -63,6 +63,7 @@ pub struct Keys {
     verifier: TokenVerifier,
     ttl_secs: i64,
     cursors: CursorCodec,
+    idempotency: [u8; 32],
 }
 
 impl Keys {
@@ -81,11 +82,23 @@ impl Keys {
             .map_err(|_| invalid("unusable key"))?;
         mac.update(b"storefront cursor key v2");
         let cursors = CursorCodec::new(&mac.finalize().into_bytes()).map_err(invalid)?;
+        // And one for the idempotency store's hashes and seals (see `crate::idempotency`).
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(json.key.as_bytes())
+            .map_err(|_| invalid("unusable key"))?;
+        mac.update(b"storefront idempotency key v1");
         Ok(Self {
             verifier: TokenVerifier::new(current, previous, settings.issuer, settings.audience),
             ttl_secs: settings.ttl_secs,
             cursors,
+            idempotency: mac.finalize().into_bytes().into(),
         })
+    }
+
+    /// The key the idempotency store hashes requests and seals their answers with. Derived from
+    /// the current signing key: rotating it starts the store afresh (a retry across the
+    /// rotation is a new request), so rotate when the shop is quiet.
+    pub fn idempotency_key(&self) -> &[u8; 32] {
+        &self.idempotency
     }
 
     pub fn issuer(&self) -> TokenIssuer {

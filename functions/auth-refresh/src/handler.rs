@@ -22,7 +22,11 @@ pub async fn refresh(s: &State, request: Request) -> HandlerResult {
             .await?;
         json(StatusCode::OK, &pair)
     };
-    s.idempotent.post(request, Caller::Anonymous, rotate).await
+    // A replay of a refresh never hands out a token pair again.
+    s.idempotent
+        .answering_once()
+        .post(request, Caller::Anonymous, rotate)
+        .await
 }
 
 #[cfg(test)]

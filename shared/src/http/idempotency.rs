@@ -27,20 +27,64 @@ pub enum KeyRule {
     Honoured,
 }
 
+/// The server's key for the idempotency store: ready, or read from the app secret on the
+/// first request that needs it.
+#[derive(Clone)]
+pub enum IdempotencyKey {
+    Ready([u8; 32]),
+    Lazy(std::sync::Arc<crate::secrets::LazyKeys>),
+}
+
+impl IdempotencyKey {
+    pub fn lazy(keys: crate::secrets::LazyKeys) -> Self {
+        Self::Lazy(std::sync::Arc::new(keys))
+    }
+
+    async fn get(&self) -> Result<[u8; 32], ApiError> {
+        match self {
+            Self::Ready(key) => Ok(*key),
+            Self::Lazy(keys) => Ok(*keys.get().await?.idempotency_key()),
+        }
+    }
+}
+
+impl std::fmt::Debug for IdempotencyKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IdempotencyKey(..)")
+    }
+}
+
 /// The capability: the store, for a function whose POST honours keys (or, with
-/// [`requiring_key`](Idempotent::requiring_key), requires one).
+/// [`requiring_key`](Idempotent::requiring_key), requires one), and the server key its
+/// records are hashed and sealed with.
 #[derive(Debug, Clone)]
 pub struct Idempotent {
     store: Idempotency,
     rule: KeyRule,
+    key: IdempotencyKey,
+    /// A successful answer holds secrets to be given once (a refresh's new tokens): its
+    /// retries are told it was made, not given it again.
+    answer_once: bool,
 }
 
 impl Idempotent {
-    /// Keys kept in `table`.
-    pub fn new(table: crate::db::Table) -> Self {
+    /// Keys kept in `table`, under the server's `key`.
+    pub fn new(table: crate::db::Table, key: IdempotencyKey) -> Self {
         Self {
             store: Idempotency::new(table),
             rule: KeyRule::Honoured,
+            key,
+            answer_once: false,
+        }
+    }
+
+    /// The same store, for a route whose successful answer is given once: a retry with the key
+    /// is `409` and learns nothing (`POST /auth/refresh`: whoever replays a stolen refresh
+    /// token's request with its key gets no token pair, and the login is not revoked either).
+    pub fn answering_once(&self) -> Self {
+        Self {
+            answer_once: true,
+            ..self.clone()
         }
     }
 
@@ -120,7 +164,8 @@ impl Idempotent {
             None => return work(request, None).await,
         };
         let fingerprint = Fingerprint::new(
-            caller,
+            &self.key.get().await?,
+            &caller.scope(&super::source_ip(&request)),
             &key,
             request.method().as_str(),
             request.raw_http_path(),
@@ -148,6 +193,13 @@ impl Idempotent {
         let reserved = lock.reserved_id.clone();
         let result = work(request, Some(reserved)).await;
         let (status, stored) = match &result {
+            Ok(response) if self.answer_once && response.status().is_success() => {
+                let made = ApiError::Conflict {
+                    code: crate::error::ErrorCode::Conflict,
+                    detail: "This request was made already; its answer is given once.".to_owned(),
+                };
+                (response.status().as_u16(), keep(&problem(&made)))
+            }
             Ok(response) => (response.status().as_u16(), keep(response)),
             Err(err) => (err.status(), keep(&problem(err))),
         };

@@ -530,3 +530,55 @@ async fn no_response_or_log_line_carries_a_password_hash_token_key_or_email() {
         assert!(!logs.contains(secret), "a log line contains the {what}");
     }
 }
+
+#[tokio::test]
+async fn a_refresh_replayed_with_its_key_hands_out_no_token_pair_and_revokes_nothing() {
+    let (_, first) = account("replay").await;
+    let body = json!({"refresh_token": first["refresh_token"]}).to_string();
+    let headers = [
+        ("content-type", "application/json"),
+        ("idempotency-key", "refresh-1"),
+    ];
+    let rotated = api()
+        .send(Method::POST, "/auth/refresh", &headers, body.clone())
+        .await;
+    let pair = rotated.expect(200);
+    let replayed = api()
+        .send(Method::POST, "/auth/refresh", &headers, body.clone())
+        .await;
+    let problem = assert_problem(&replayed, 409, "conflict");
+    let text = String::from_utf8_lossy(&replayed.body).into_owned();
+    assert!(
+        !text.contains(pair["refresh_token"].as_str().unwrap())
+            && !text.contains(pair["access_token"].as_str().unwrap()),
+        "{problem}"
+    );
+    // The pair the first answer gave still works: the replay revoked nothing.
+    refresh(&s(&pair["refresh_token"])).await.assert_status(200);
+}
+
+#[tokio::test]
+async fn an_anonymous_key_is_scoped_by_network_so_nobody_elsewhere_can_squat_it() {
+    let (email, _) = account("squat").await;
+    let body = json!({"email": email, "password": PASSWORD}).to_string();
+    let headers = [
+        ("content-type", "application/json"),
+        ("idempotency-key", "login-1"),
+    ];
+    // Someone elsewhere uses the predictable key first, with a wrong password.
+    let squatter = newcomer()
+        .send(
+            Method::POST,
+            "/auth/login",
+            &headers,
+            json!({"email": email, "password": "not the password"}).to_string(),
+        )
+        .await;
+    assert_problem(&squatter, 401, "invalid_credentials");
+    // The owner's own request with that key is theirs: a fresh answer, not the squatter's.
+    let owner = api()
+        .send(Method::POST, "/auth/login", &headers, body)
+        .await;
+    owner.assert_status(200);
+    assert_eq!(owner.header("idempotent-replayed"), None);
+}

@@ -297,6 +297,15 @@ pub const SUBJECTS: &[Subject] = &[
     },
     Subject {
         answer: Answer::Job,
+        ..light(
+            "RefundsRetryFunction",
+            Prepare::Nothing,
+            "events/refunds-retry/scheduled.json",
+            "the refunds job, nothing due",
+        )
+    },
+    Subject {
+        answer: Answer::Job,
         ..heavy(light(
             "ReportsFunction",
             Prepare::Reports,
