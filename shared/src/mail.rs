@@ -20,6 +20,8 @@ pub enum MailJob {
     OrderConfirmation { order_id: String },
     /// An order shipped: its customer gets the tracking number.
     ShippingNotice { order_id: String },
+    /// `email`'s account is being guessed at: if it has an account, its owner is told.
+    LoginWarning { email: String },
 }
 
 impl MailJob {
@@ -29,6 +31,7 @@ impl MailJob {
             Self::PasswordReset { .. } => "password_reset",
             Self::OrderConfirmation { .. } => "order_confirmation",
             Self::ShippingNotice { .. } => "shipping_notice",
+            Self::LoginWarning { .. } => "login_warning",
         }
     }
 }
@@ -47,6 +50,11 @@ impl MailQueue {
             client: aws_sdk_sqs::Client::new(sdk),
             url: config.required(&config.mail_queue_url, "MAIL_QUEUE_URL")?,
         })
+    }
+
+    /// The queue at `url`, through `client` (the project's tools, which are not functions).
+    pub fn new(client: aws_sdk_sqs::Client, url: String) -> Self {
+        Self { client, url }
     }
 
     pub async fn send(&self, job: &MailJob) -> Result<(), ApiError> {

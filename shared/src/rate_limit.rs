@@ -83,26 +83,7 @@ impl Window {
                     return Err(self.retry_after(counter.window_start, now));
                 }
                 // The window has passed: start a new one, unless someone just did.
-                _ => {
-                    let cleared = table
-                        .client
-                        .delete_item()
-                        .table_name(&table.name)
-                        .key("pk", string(pk(key)))
-                        .key("sk", string(SK))
-                        .condition_expression("window_start <= :cutoff")
-                        .expression_attribute_values(":cutoff", number(cutoff))
-                        .send()
-                        .await;
-                    if let Err(err) = cleared
-                        && !matches!(
-                            err.as_service_error(),
-                            Some(aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(_))
-                        )
-                    {
-                        return Err(err.into());
-                    }
-                }
+                _ => clear_passed(table, key, cutoff).await?,
             }
         }
         Err(ApiError::unavailable("the rate counter kept changing"))
@@ -111,6 +92,187 @@ impl Window {
     /// Forgets the key's counter (a successful login clears its attempts).
     pub async fn clear(table: &Table, key: &str) -> Result<(), ApiError> {
         table.delete(&pk(key), SK).await
+    }
+}
+
+/// Failed attempts per key in a fixed window, for logins: only failures stay counted, so a right
+/// password never uses up the window. An attempt holds a place before the work it guards, by
+/// one conditional `UpdateItem` on `held` (failures so far, and attempts running), refused at
+/// `limit`; it gives the place back if it succeeds, and keeps it as a failure if it fails. A
+/// burst of parallel guesses therefore gets at most `limit` checked in a window; right
+/// passwords are refused only while `limit` attempts are running at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempts {
+    pub limit: u32,
+    pub length_secs: i64,
+}
+
+/// An attempt that holds a place; [`Attempts::end`] settles it.
+#[derive(Debug)]
+#[must_use]
+pub struct Attempt {
+    key: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Held {
+    #[serde(default)]
+    failures: u32,
+}
+
+impl Attempts {
+    /// Takes a place for `key`; `429` (with the time left in the window) if `limit` are held.
+    pub async fn begin(&self, table: &Table, key: &str, now: i64) -> Result<Attempt, ApiError> {
+        let cutoff = now - self.length_secs;
+        let window = Window {
+            limit: self.limit,
+            length_secs: self.length_secs,
+        };
+        for _ in 0..2 {
+            let taken = table
+                .client
+                .update_item()
+                .table_name(&table.name)
+                .key("pk", string(pk(key)))
+                .key("sk", string(SK))
+                .update_expression(
+                    "SET window_start = if_not_exists(window_start, :now), #ttl = if_not_exists(#ttl, :ttl) ADD held :one",
+                )
+                .condition_expression(
+                    "attribute_not_exists(pk) OR (window_start > :cutoff AND held < :limit)",
+                )
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":now", number(now))
+                .expression_attribute_values(":ttl", number(now + self.length_secs))
+                .expression_attribute_values(":one", number(1))
+                .expression_attribute_values(":cutoff", number(cutoff))
+                .expression_attribute_values(":limit", number(i64::from(self.limit)))
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .send()
+                .await;
+            let err = match taken {
+                Ok(_) => {
+                    return Ok(Attempt {
+                        key: key.to_owned(),
+                    });
+                }
+                Err(err) => err,
+            };
+            let old: Option<Counter> = match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                    failed.item.clone().map(crate::db::from_item).transpose()?
+                }
+                _ => return Err(err.into()),
+            };
+            match old {
+                Some(counter) if counter.window_start > cutoff => {
+                    return Err(window.retry_after(counter.window_start, now));
+                }
+                _ => clear_passed(table, key, cutoff).await?,
+            }
+        }
+        Err(ApiError::unavailable("the attempts counter kept changing"))
+    }
+
+    /// Settles `attempt`: a failure keeps its place and is counted; a success gives its place
+    /// back and, with `forgive`, the key's failures too (the owner's right password from that
+    /// network). The failures the window holds now (`None` if the window was reset meanwhile).
+    pub async fn end(
+        &self,
+        table: &Table,
+        attempt: Attempt,
+        failed: bool,
+        forgive: bool,
+    ) -> Result<Option<u32>, ApiError> {
+        let update = if failed {
+            "ADD failures :one"
+        } else {
+            "ADD held :minus_one"
+        };
+        let mut request = table
+            .client
+            .update_item()
+            .table_name(&table.name)
+            .key("pk", string(pk(&attempt.key)))
+            .key("sk", string(SK))
+            .update_expression(update)
+            .condition_expression("attribute_exists(pk) AND held > :zero")
+            .expression_attribute_values(":zero", number(0))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+        request = if failed {
+            request.expression_attribute_values(":one", number(1))
+        } else {
+            request.expression_attribute_values(":minus_one", number(-1))
+        };
+        let held: Option<Held> = match request.send().await {
+            Ok(output) => output.attributes.map(crate::db::from_item).transpose()?,
+            Err(err) if is_condition_failed(&err) => return Ok(None),
+            Err(err) => return Err(err.into()),
+        };
+        let failures = held.map(|h| h.failures);
+        match failures {
+            Some(count) if forgive && !failed && count > 0 => {
+                let forgiven = table
+                    .client
+                    .update_item()
+                    .table_name(&table.name)
+                    .key("pk", string(pk(&attempt.key)))
+                    .key("sk", string(SK))
+                    .update_expression("SET failures = :zero ADD held :minus")
+                    .condition_expression("failures = :count")
+                    .expression_attribute_values(":zero", number(0))
+                    .expression_attribute_values(":minus", number(-i64::from(count)))
+                    .expression_attribute_values(":count", number(i64::from(count)))
+                    .send()
+                    .await;
+                match forgiven {
+                    Ok(_) => Ok(Some(0)),
+                    // Another attempt counted or forgave meanwhile: left as it is.
+                    Err(err) if is_condition_failed(&err) => Ok(failures),
+                    Err(err) => Err(err.into()),
+                }
+            }
+            _ => Ok(failures),
+        }
+    }
+}
+
+fn is_condition_failed(
+    err: &aws_sdk_dynamodb::error::SdkError<
+        UpdateItemError,
+        aws_sdk_dynamodb::config::http::HttpResponse,
+    >,
+) -> bool {
+    matches!(
+        err.as_service_error(),
+        Some(UpdateItemError::ConditionalCheckFailedException(_))
+    )
+}
+
+/// Deletes `key`'s counter if its window started at or before `cutoff`, unless someone just
+/// started a new one.
+async fn clear_passed(table: &Table, key: &str, cutoff: i64) -> Result<(), ApiError> {
+    let cleared = table
+        .client
+        .delete_item()
+        .table_name(&table.name)
+        .key("pk", string(pk(key)))
+        .key("sk", string(SK))
+        .condition_expression("window_start <= :cutoff")
+        .expression_attribute_values(":cutoff", number(cutoff))
+        .send()
+        .await;
+    match cleared {
+        Ok(_) => Ok(()),
+        Err(err)
+            if matches!(
+                err.as_service_error(),
+                Some(aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(_))
+            ) =>
+        {
+            Ok(())
+        }
+        Err(err) => Err(err.into()),
     }
 }
 

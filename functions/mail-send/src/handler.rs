@@ -46,6 +46,13 @@ async fn send(s: &State, job: &MailJob) -> Result<(), ApiError> {
             }
             return Ok(());
         }
+        MailJob::LoginWarning { email } => {
+            if let Some(email) = s.accounts.login_warning_email(email).await? {
+                s.mailer.send(email).await?;
+                tracing::info!(email.kind = job.kind(), "email sent");
+            }
+            return Ok(());
+        }
         MailJob::OrderConfirmation { order_id } => (OrderEmail::Confirmation, order_id),
         MailJob::ShippingNotice { order_id } => (OrderEmail::ShippingNotice, order_id),
     };

@@ -16,7 +16,7 @@ use crate::db::Table;
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::Id;
 use crate::mail::{Email as Mail, MailJob, MailQueue, html_escape};
-use crate::rate_limit::Window;
+use crate::rate_limit::{Attempts, Window};
 
 /// Settings of accounts, from the configuration.
 #[derive(Debug, Clone)]
@@ -25,8 +25,12 @@ pub struct AccountSettings {
     pub refresh_ttl_secs: i64,
     /// How long a login lasts at most, however often it is refreshed.
     pub family_max_secs: i64,
-    /// 5 login attempts per account per window.
-    pub lockout: Window,
+    /// 5 failed logins per account and client network per window.
+    pub lockout: Attempts,
+    /// 100 failed logins per account per window from everywhere, against guessing spread over
+    /// many networks; the owner is emailed at the 20th.
+    pub account_ceiling: Attempts,
+    pub warn_at: u32,
     /// How long a reset link works.
     pub reset_ttl_secs: i64,
     /// 3 reset requests per email per hour.
@@ -42,10 +46,15 @@ impl AccountSettings {
         Self {
             refresh_ttl_secs: config.refresh_ttl_secs,
             family_max_secs: config.refresh_family_max_secs,
-            lockout: Window {
+            lockout: Attempts {
                 limit: 5,
                 length_secs: config.lockout_window_secs,
             },
+            account_ceiling: Attempts {
+                limit: 100,
+                length_secs: config.lockout_window_secs,
+            },
+            warn_at: 20,
             reset_ttl_secs: config.reset_ttl_secs,
             reset_rate: Window {
                 limit: 3,
@@ -128,24 +137,47 @@ impl Accounts {
     }
 
     /// `POST /auth/login`: the same 401, in about the same time, for a wrong password and an
-    /// unknown email. Each attempt is counted before the password is checked: past five in the
-    /// window, the account answers 429 without checking anything.
+    /// unknown email. Only failures count against the account: five from one client network in
+    /// the window lock that network out of that account (429 without checking anything), so a
+    /// stranger's guesses do not lock the owner's own network out; a hundred from everywhere
+    /// lock the account, and at the twentieth the owner is emailed. A right password counts
+    /// nothing once it is checked (it is refused only while five attempts from its network are
+    /// running at once).
     pub async fn login(
         &self,
         issuer: &TokenIssuer,
-        email: &str,
-        password: &str,
+        credentials: (&str, &str),
+        source_ip: &str,
+        mail: &MailQueue,
         now: i64,
     ) -> Result<TokenPair, ApiError> {
+        let (email, password) = credentials;
         let Ok(email) = Email::parse(email) else {
             password::verify_dummy(password);
             return Err(ApiError::InvalidCredentials);
         };
-        let key = login_key(email.as_str());
-        self.settings
+        let account_key = login_key(email.as_str());
+        let network = opaque_key(&crate::rate_limit::client_network(source_ip));
+        let client_key = format!("{account_key}#{network}");
+        let settings = &self.settings;
+        let mine = settings
             .lockout
-            .acquire(&self.table, &key, now)
+            .begin(&self.table, &client_key, now)
             .await?;
+        let everyone = match settings
+            .account_ceiling
+            .begin(&self.table, &account_key, now)
+            .await
+        {
+            Ok(attempt) => attempt,
+            Err(err) => {
+                settings
+                    .lockout
+                    .end(&self.table, mine, false, false)
+                    .await?;
+                return Err(err);
+            }
+        };
         let user = repo::user_by_email(&self.table, email.as_str()).await?;
         let verified = match &user {
             Some(user) => password::verify(password, &user.password_hash)?,
@@ -154,21 +186,66 @@ impl Accounts {
                 Verified::Mismatch
             }
         };
+        let matched = matches!(verified, Verified::Match { .. });
+        settings
+            .lockout
+            .end(&self.table, mine, !matched, matched)
+            .await?;
+        let failures = settings
+            .account_ceiling
+            .end(&self.table, everyone, !matched, false)
+            .await?;
         let (Some(mut user), Verified::Match { rehash }) = (user, verified) else {
             tracing::info!("login failed");
+            if failures == Some(settings.warn_at) {
+                // Whatever the email: the mail job finds out whether it has an account.
+                let job = MailJob::LoginWarning {
+                    email: email.as_str().to_owned(),
+                };
+                if let Err(err) = mail.send(&job).await {
+                    tracing::error!(error = %crate::error::cause_chain(&err), "login warning not queued");
+                }
+            }
             return Err(ApiError::InvalidCredentials);
         };
         if rehash {
             user = repo::set_password(&self.table, &user.id, &password::hash(password)?, None, now)
                 .await?;
         }
-        Window::clear(&self.table, &key).await?;
         let family = Id::new().to_string();
         let pair = self
             .issue_pair(issuer, &user, &family, now_ms(), now)
             .await?;
         tracing::info!(user.id = %user.id, "logged in");
         Ok(pair)
+    }
+
+    /// The email telling `email`'s owner that their account is being guessed at, if it has an
+    /// account.
+    pub async fn login_warning_email(&self, email: &str) -> Result<Option<Mail>, ApiError> {
+        let Ok(email) = Email::parse(email) else {
+            return Ok(None);
+        };
+        let Some(user) = repo::user_by_email(&self.table, email.as_str()).await? else {
+            return Ok(None);
+        };
+        let minutes = self.settings.lockout.length_secs / 60;
+        let text = format!(
+            "Hello {name},\n\nsomeone has tried to sign in to your account with a wrong password {n} times in the last {minutes} minutes. If it was not you, your password has kept them out; choose a long one if it is short. Your own sign-ins from your usual network are not blocked by this.\n",
+            name = user.name,
+            n = self.settings.warn_at,
+        );
+        let html = format!(
+            "<p>Hello {},</p><p>someone has tried to sign in to your account with a wrong password {} times in the last {minutes} minutes. If it was not you, your password has kept them out; choose a long one if it is short. Your own sign-ins from your usual network are not blocked by this.</p>",
+            html_escape(&user.name),
+            self.settings.warn_at,
+        );
+        Ok(Some(Mail {
+            to: user.email,
+            subject: "Someone is trying to sign in to your account".to_owned(),
+            text,
+            html,
+        }))
     }
 
     fn refresh_item(
@@ -405,18 +482,20 @@ impl Accounts {
         };
         rules::profile_change(&change, &user.email)?;
         if let (Some(new_password), Some(current)) = (&change.password, &change.current_password) {
-            let key = login_key(&user.email);
+            // The signed-in owner's own guesses at their current password, counted as logins'.
+            let key = format!("{}#signed-in", login_key(&user.email));
+            let attempt = self.settings.lockout.begin(&self.table, &key, now).await?;
+            let wrong = password::verify(current, &user.password_hash)? == Verified::Mismatch;
             self.settings
                 .lockout
-                .acquire(&self.table, &key, now)
+                .end(&self.table, attempt, wrong, !wrong)
                 .await?;
-            if password::verify(current, &user.password_hash)? == Verified::Mismatch {
+            if wrong {
                 return Err(ApiError::validation(
                     "current_password",
                     "is not the current password",
                 ));
             }
-            Window::clear(&self.table, &key).await?;
             let hash = password::hash(new_password.as_str())?;
             user = repo::set_password(&self.table, &user.id, &hash, Some(now_ms()), now).await?;
             tracing::info!(user.id = %user.id, "password changed; every login revoked");

@@ -5,7 +5,8 @@ use http::Method;
 use serde_json::json;
 
 use crate::accounts::{PASSWORD, account, futures_join_all, s, unique_email, wait_for_tokens};
-use crate::helpers::{api, assert_problem, authorized, login, request_log};
+use crate::helpers::{api, assert_problem, authorized, login, newcomer, request_log};
+use crate::payments::{emails, wait_for_emails};
 
 #[tokio::test]
 async fn forty_parallel_wrong_passwords_check_at_most_five_and_then_the_right_one_waits() {
@@ -100,4 +101,58 @@ async fn a_reset_request_does_the_same_work_for_every_email_and_sends_nothing_it
             "the request path sends no email: {lines:?}"
         );
     }
+}
+
+/// A login from the network of `client`.
+async fn login_from(client: &crate::helpers::Client, email: &str, password: &str) -> u16 {
+    let body = json!({"email": email, "password": password});
+    client.post_json("/auth/login", &body).await.status
+}
+
+#[tokio::test]
+async fn strangers_guesses_lock_only_their_networks_and_the_owner_is_told_at_the_twentieth() {
+    let (email, _) = account("guessed").await;
+    // Four strangers, each on a network of its own, five wrong guesses each: each is locked
+    // out of the account after its fifth.
+    for _ in 0..4 {
+        let stranger = newcomer();
+        for _ in 0..5 {
+            assert_eq!(login_from(&stranger, &email, "a guess, wrong").await, 401);
+        }
+        assert_eq!(login_from(&stranger, &email, PASSWORD).await, 429);
+    }
+    // The owner, on their own network, is not.
+    assert_eq!(login(&email, PASSWORD).await.status, 200);
+    // Twenty failures from everywhere: the owner is emailed, once.
+    let subject = "Someone is trying to sign in";
+    assert_eq!(wait_for_emails(&email, subject, 1).await, 1);
+    let stranger = newcomer();
+    assert_eq!(login_from(&stranger, &email, "one more").await, 401);
+    assert_eq!(emails(&email, subject).await, 1);
+}
+
+#[tokio::test]
+async fn right_passwords_use_nothing_up_and_a_right_one_forgives_its_networks_typos() {
+    let (email, _) = account("steady").await;
+    let owner = std::sync::Arc::new(newcomer());
+    // Thirty right passwords, three at a time: every one is let in.
+    for _ in 0..10 {
+        let round = futures_join_all((0..3).map(|_| {
+            let (owner, email) = (owner.clone(), email.clone());
+            let body = json!({"email": email, "password": PASSWORD});
+            async move { owner.post_json("/auth/login", &body).await }
+        }))
+        .await;
+        let statuses: Vec<u16> = round.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [200, 200, 200]);
+    }
+    // Four typos, then the right password: the typos are forgiven, five more are allowed.
+    for _ in 0..4 {
+        assert_eq!(login_from(&owner, &email, "a typo").await, 401);
+    }
+    assert_eq!(login_from(&owner, &email, PASSWORD).await, 200);
+    for _ in 0..5 {
+        assert_eq!(login_from(&owner, &email, "a typo").await, 401);
+    }
+    assert_eq!(login_from(&owner, &email, PASSWORD).await, 429);
 }

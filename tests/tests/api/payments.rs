@@ -120,7 +120,7 @@ async fn mail_queue_drained() {
     assert_eq!(left, 0, "the mail queue still holds jobs");
 }
 
-async fn emails(to: &str, subject: &str) -> usize {
+pub(crate) async fn emails(to: &str, subject: &str) -> usize {
     let data = crate::helpers::Client::new(env("MOTO_URL"))
         .get("/moto-api/data.json")
         .await
@@ -135,7 +135,7 @@ async fn emails(to: &str, subject: &str) -> usize {
         .count()
 }
 
-async fn wait_for_emails(to: &str, subject: &str, count: usize) -> usize {
+pub(crate) async fn wait_for_emails(to: &str, subject: &str, count: usize) -> usize {
     let found = async || emails(to, subject).await;
     poll(Duration::from_secs(20), found, |n| *n >= count).await
 }

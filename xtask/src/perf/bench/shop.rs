@@ -28,6 +28,8 @@ pub struct Shop {
     pub(super) dynamodb: aws_sdk_dynamodb::Client,
     pub(super) s3: aws_sdk_s3::Client,
     pub(super) accounts: Accounts,
+    /// The mail queue a login tells an owner through.
+    pub(super) mail: shared::mail::MailQueue,
     pub(super) catalog: Catalog,
     pub(super) issuer: TokenIssuer,
     pub(super) customer: Person,
@@ -84,6 +86,12 @@ impl Shop {
             .to_owned();
         // The shop's own Stripe client, built from its secret as the functions build it.
         let stripe = Stripe::load(&source("-stripe-key")?, stripe_url).await?;
+        let mail_queue = template
+            .queues
+            .iter()
+            .find(|q| q.logical_id == "MailQueue")
+            .context("the template has no MailQueue")?;
+        let mail = shared::mail::MailQueue::new(clients.sqs.clone(), mail_queue.url.clone());
         let uploads_bucket = template
             .buckets
             .iter()
@@ -138,6 +146,7 @@ impl Shop {
             other_user,
             issuer,
             accounts,
+            mail,
             catalog,
             table,
             product_id: String::new(),
@@ -200,8 +209,9 @@ impl Shop {
             .accounts
             .login(
                 &self.issuer,
-                &self.customer.email,
-                PASSWORD,
+                (&self.customer.email, PASSWORD),
+                "192.0.2.1",
+                &self.mail,
                 shared::clock::now(),
             )
             .await
