@@ -95,9 +95,6 @@ pub async fn update(
     if let Some(category) = &fields.category {
         set("category", string(category.as_str()));
     }
-    if let Some(stock) = fields.stock {
-        set("stock", number(stock.get()));
-    }
     if let Some(active) = fields.active {
         set("active", AttributeValue::Bool(active));
     }
@@ -112,10 +109,29 @@ pub async fn update(
     for (key, value) in index_attributes(&current.id, category, name) {
         set(key, string(value));
     }
+    // Stock is never written absolutely: the difference from the stock this edit read is
+    // added to the stock there is when it is written (a `count` movement), so a sale that lands
+    // between the read and the write is never lost. It never goes below 0.
+    let stock_delta = fields
+        .stock
+        .map(|stock| stock.get() - current.stock)
+        .filter(|delta| *delta != 0);
+    if let Some(delta) = stock_delta {
+        sets.push("stock = stock + :stock_delta".to_owned());
+        values.insert(":stock_delta".to_owned(), number(delta));
+        values.insert(":stock_floor".to_owned(), number((-delta).max(0)));
+    }
     let update = table
         .update_of(&current.pk, keys::PRODUCT_SK)
         .update_expression(format!("SET {} ADD version :one", sets.join(", ")))
-        .condition_expression("version = :version")
+        .condition_expression(if stock_delta.is_some() {
+            "version = :version AND stock >= :stock_floor"
+        } else {
+            "version = :version"
+        })
+        .return_values_on_condition_check_failure(
+            aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+        )
         .set_expression_attribute_names(Some(names))
         .set_expression_attribute_values(Some(values))
         .build()
@@ -140,12 +156,42 @@ pub async fn update(
     }
     match transaction.send().await {
         Ok(_) => {}
-        Err(err) if condition_failed_at(&err, 0) => return Err(ApiError::PreconditionFailed),
+        Err(err) if condition_failed_at(&err, 0) => {
+            return Err(match (stock_delta, now_stock(&err)) {
+                // The version held: what failed is the floor (sales took more meanwhile).
+                (Some(delta), Some((version, stock))) if version == current.version => {
+                    let short = crate::error::FieldError::new(
+                        "stock",
+                        format!("{} left, {delta} asked", stock.max(0)),
+                    );
+                    ApiError::OutOfStock(vec![short])
+                }
+                _ => ApiError::PreconditionFailed,
+            });
+        }
         Err(err) if new_sku.is_some() && condition_failed_at(&err, 1) => return Err(sku_taken()),
         Err(err) if any_condition_failed(&err) => return Err(ApiError::PreconditionFailed),
         Err(err) => return Err(transaction_failed(err)),
     }
     get(table, &current.id).await?.ok_or(ApiError::NotFound)
+}
+
+/// The version and stock of the product as a cancelled update found it.
+fn now_stock(
+    err: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        aws_sdk_dynamodb::config::http::HttpResponse,
+    >,
+) -> Option<(i64, i64)> {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+        err.as_service_error()
+    else {
+        return None;
+    };
+    let item = cancelled.cancellation_reasons().first()?.item()?;
+    let read = |name: &str| item.get(name)?.as_n().ok()?.parse::<i64>().ok();
+    Some((read("version")?, read("stock")?))
 }
 
 /// Adds a pending image to an existing product; `404` if there is no product.

@@ -468,3 +468,60 @@ async fn a_product_refuses_every_wrong_field_reversed_names_and_weak_etags() {
     .await;
     assert_eq!(strong.status, 200);
 }
+
+/// The product as the service reads it before it writes an edit, straight from the table.
+async fn read_as_an_edit_does(
+    id: &str,
+) -> (shared::db::Table, shared::catalog::model::ProductItem) {
+    let sdk = shared::aws::local_config(&crate::helpers::env("DYNAMODB_URL")).await;
+    let table = shared::db::Table::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        crate::helpers::env("STOREFRONT_TABLE"),
+    );
+    let item = shared::catalog::repo::get(&table, id)
+        .await
+        .unwrap()
+        .unwrap();
+    (table, item)
+}
+
+#[tokio::test]
+async fn a_stock_edit_is_a_count_of_the_difference_and_never_loses_a_sale_made_meanwhile() {
+    let admin = admin_token().await;
+    let mug = crate::helpers::product(&admin, 10, 900).await;
+    // The edit reads the product (10 in stock); a sale of 3 lands before it writes.
+    let (table, read) = read_as_an_edit_does(&mug).await;
+    let customer = customer_token().await;
+    crate::helpers::placed(&customer, &[(&mug, 3)]).await;
+    // The edit asks for 15, i.e. 5 more than it read: the 3 sold stay sold.
+    let fields: shared::catalog::model::ProductFields =
+        serde_json::from_value(json!({"stock": 15})).unwrap();
+    let edited = shared::catalog::repo::update(&table, &read, &fields, shared::clock::now())
+        .await
+        .unwrap();
+    assert_eq!(edited.stock, 12);
+    assert_eq!(crate::helpers::stock(&admin, &mug).await, 12);
+
+    // An edit that would take the stock below 0 (it read 12 and asks for 0, while 10 more
+    // were sold) is refused, and nothing of it is written.
+    let (_, read) = read_as_an_edit_does(&mug).await;
+    crate::helpers::placed(&customer, &[(&mug, 10)]).await;
+    let fields: shared::catalog::model::ProductFields =
+        serde_json::from_value(json!({"stock": 0, "name": "Renamed"})).unwrap();
+    let refused = shared::catalog::repo::update(&table, &read, &fields, shared::clock::now()).await;
+    assert!(
+        matches!(refused, Err(shared::ApiError::OutOfStock(_))),
+        "{refused:?}"
+    );
+    assert_eq!(crate::helpers::stock(&admin, &mug).await, 2);
+
+    // Editing any other field writes no stock.
+    let (_, read) = read_as_an_edit_does(&mug).await;
+    crate::helpers::placed(&customer, &[(&mug, 1)]).await;
+    let fields: shared::catalog::model::ProductFields =
+        serde_json::from_value(json!({"name": "Renamed mug", "price_cents": 950})).unwrap();
+    let renamed = shared::catalog::repo::update(&table, &read, &fields, shared::clock::now())
+        .await
+        .unwrap();
+    assert_eq!((renamed.name.as_str(), renamed.stock), ("Renamed mug", 1));
+}

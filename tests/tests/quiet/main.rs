@@ -137,6 +137,13 @@ async fn the_expiry_job_expires_the_unpaid_gives_their_stock_back_and_a_second_r
     for order_json in &unpaid {
         let current = order(&customer, order_json["id"].as_str().unwrap()).await;
         assert_eq!(current["status"], "expired");
+        // Its PaymentIntent is withdrawn at Stripe: a payment started late cannot be taken.
+        let intent = order_json["payment"]["payment_intent_id"].as_str().unwrap();
+        let at_stripe =
+            localstripe::get(&env("STRIPE_URL"), &format!("/v1/payment_intents/{intent}"))
+                .await
+                .unwrap();
+        assert_eq!(at_stripe["status"], "canceled", "{at_stripe}");
     }
     assert_eq!(order(&customer, paid_id).await["status"], "paid");
     assert_eq!(stock(&admin, &product).await, 8);

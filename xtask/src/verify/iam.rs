@@ -8,8 +8,8 @@
 //! against each function's statements in `template.yaml`:
 //! - every call is granted, and its item's prefix matches the statement's
 //!   `dynamodb:LeadingKeys` where it names them (else the function fails on AWS);
-//! - every DynamoDB action a function is granted was called by it, and every `LeadingKeys`
-//!   pattern matched an item it touched (else the grant is more than its code uses), except in
+//! - every DynamoDB action a function is granted was called by it, on every kind of item the
+//!   statement's `LeadingKeys` name (else the grant is more than its code uses), except in
 //!   a statement whose `Sid` ends in `OnFailure`: what a function does only when its work
 //!   failed (give an `Idempotency-Key` back, forget a webhook delivery), named as such in the
 //!   template, which a run where nothing fails cannot show.
@@ -282,15 +282,19 @@ pub fn check(
                     ));
                 }
             }
+            // Each action on each kind of item: a statement that grants `PutItem` and
+            // `UpdateItem` on `ORDER#` and `USER#` must have put and updated both kinds.
             for pattern in grant.leading_keys.iter().flatten() {
-                let used = calls.iter().any(|c| {
-                    grant.actions.contains(&c.action)
-                        && c.prefix.as_ref().is_some_and(|p| like(pattern, &a_key(p)))
-                });
-                if !used {
-                    problems.push(format!(
-                        "{function}'s LeadingKeys {pattern} matched no item it touched"
-                    ));
+                for action in &grant.actions {
+                    let used = calls.iter().any(|c| {
+                        &c.action == action
+                            && c.prefix.as_ref().is_some_and(|p| like(pattern, &a_key(p)))
+                    });
+                    if !used {
+                        problems.push(format!(
+                            "{function} is granted dynamodb:{action} on {pattern} items and never did it"
+                        ));
+                    }
                 }
             }
         }
@@ -385,7 +389,9 @@ Resources:
                 "OrdersFunction calls GetItem on the table (USER#… items) and is not granted it",
                 "OrdersFunction calls PutItem on the table (ORDER#… items) and is not granted it",
                 "OrdersFunction is granted dynamodb:DeleteItem on the table and never called it",
-                "OrdersFunction's LeadingKeys RATE#* matched no item it touched",
+                "OrdersFunction is granted dynamodb:DeleteItem on ORDER#* items and never did it",
+                "OrdersFunction is granted dynamodb:GetItem on RATE#* items and never did it",
+                "OrdersFunction is granted dynamodb:DeleteItem on RATE#* items and never did it",
             ]
         );
     }

@@ -5,7 +5,8 @@
 //! `unit_price_cents` on an order line, `status`, `user_id` and `total_cents` on an order, `id`
 //! and `created_at` on a product is a 400 naming each such field, and nothing is created or
 //! changed; every key of the users, products and orders the API returns is a property
-//! `openapi.yaml` declares (no table key, hash or internal field leaks). Elsewhere:
+//! `openapi.yaml` declares (no table key, hash or internal field leaks); an order's payment
+//! `client_secret` is its owner's only (an admin reading it does not get it). Elsewhere:
 //! `accounts::no_response_or_log_line_carries_a_password_hash_token_key_or_email`, and stock
 //! and price changes are admin-only (api05).
 
@@ -131,4 +132,32 @@ async fn responses_carry_only_documented_properties() {
         undocumented.is_empty(),
         "undocumented properties: {undocumented:?}"
     );
+}
+
+#[tokio::test]
+async fn a_payments_client_secret_is_shown_to_its_owner_only() {
+    let crate::helpers::Unpaid {
+        admin,
+        customer,
+        order,
+        ..
+    } = crate::helpers::unpaid_order(3, 700, 1).await;
+    let id = order["id"].as_str().unwrap();
+    let secret = order["payment"]["client_secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        !secret.is_empty(),
+        "the checkout gives its owner the secret"
+    );
+    let owners = get_as(&customer, &format!("/orders/{id}"))
+        .await
+        .expect(200);
+    assert_eq!(owners["order"]["payment"]["client_secret"], secret.as_str());
+
+    let admins = get_as(&admin, &format!("/orders/{id}")).await;
+    let admins_text = String::from_utf8_lossy(&admins.body).into_owned();
+    assert_eq!(admins.status, 200);
+    assert!(!admins_text.contains(&secret), "{admins_text}");
 }
