@@ -419,3 +419,32 @@ async fn when_stripe_cannot_be_reached_the_checkout_is_a_503_and_takes_no_stock(
     assert!(!problem.to_string().contains("127.0.0.1"), "{problem}");
     assert_eq!(stock(&admin, &product).await, 5);
 }
+
+#[tokio::test]
+async fn a_partial_refund_made_at_stripe_is_never_read_as_a_full_one() {
+    let Unpaid {
+        customer, order, ..
+    } = unpaid_order(5, 1000, 2).await;
+    let (id, intent) = (s(&order["id"]), s(&order["payment"]["payment_intent_id"]));
+    localstripe::pay(&env("STRIPE_URL"), &intent, localstripe::CARD_OK)
+        .await
+        .unwrap();
+    assert_eq!(
+        wait_for_status(&customer, &id, "paid").await["status"],
+        "paid"
+    );
+
+    // Someone refunds half of it in Stripe's dashboard: Stripe says `charge.refunded`.
+    let secret = webhook_secret().await;
+    let t = now();
+    let refunded = json!({"id": unique("evt_"), "object": "event", "type": "charge.refunded",
+        "data": {"object": {"id": "ch_half", "object": "charge", "payment_intent": intent,
+                            "amount": 2000, "amount_refunded": 1000, "currency": "eur",
+                            "refunded": false, "metadata": {"order_id": id}}}})
+    .to_string();
+    let header = format!("t={t},v1={}", signature(&secret, t, &refunded));
+    assert_eq!(deliver(&refunded, Some(&header)).await.status, 200);
+    let now_order = read_order(&customer, &id).await.json()["order"].clone();
+    assert_eq!(now_order["status"], "paid");
+    assert_eq!(now_order.get("refund_status"), None, "{now_order}");
+}
