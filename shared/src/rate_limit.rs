@@ -43,55 +43,7 @@ impl Window {
     /// Counts one attempt for `key`; `429` (with the time left in the window) if the window
     /// already holds `limit` attempts, in which case nothing is counted.
     pub async fn acquire(&self, table: &Table, key: &str, now: i64) -> Result<(), ApiError> {
-        let cutoff = now - self.length_secs;
-        // Two tries: the second after clearing a window that has passed.
-        for _ in 0..2 {
-            let counted = table
-                .client
-                .update_item()
-                .table_name(&table.name)
-                .key("pk", string(pk(key)))
-                .key("sk", string(SK))
-                .update_expression(
-                    "SET window_start = if_not_exists(window_start, :now), #ttl = if_not_exists(#ttl, :ttl) ADD #count :one",
-                )
-                .condition_expression(
-                    "attribute_not_exists(pk) OR (window_start > :cutoff AND #count < :limit)",
-                )
-                .expression_attribute_names("#count", "count")
-                .expression_attribute_names("#ttl", "ttl")
-                .expression_attribute_values(":now", number(now))
-                .expression_attribute_values(":ttl", number(now + self.length_secs))
-                .expression_attribute_values(":one", number(1))
-                .expression_attribute_values(":cutoff", number(cutoff))
-                .expression_attribute_values(":limit", number(i64::from(self.limit)))
-                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-                .send()
-                .await;
-            let err = match counted {
-                Ok(_) => return Ok(()),
-                Err(err) => err,
-            };
-            let old: Option<Counter> = match err.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                    failed.item.clone().map(crate::db::from_item).transpose()?
-                }
-                _ => return Err(err.into()),
-            };
-            match old {
-                Some(counter) if counter.window_start > cutoff => {
-                    return Err(self.retry_after(counter.window_start, now));
-                }
-                // The window has passed: start a new one, unless someone just did.
-                _ => clear_passed(table, key, cutoff).await?,
-            }
-        }
-        Err(ApiError::unavailable("the rate counter kept changing"))
-    }
-
-    /// Forgets the key's counter (a successful login clears its attempts).
-    pub async fn clear(table: &Table, key: &str) -> Result<(), ApiError> {
-        table.delete(&pk(key), SK).await
+        take(table, key, "count", *self, now).await
     }
 }
 
@@ -123,55 +75,14 @@ struct Held {
 impl Attempts {
     /// Takes a place for `key`; `429` (with the time left in the window) if `limit` are held.
     pub async fn begin(&self, table: &Table, key: &str, now: i64) -> Result<Attempt, ApiError> {
-        let cutoff = now - self.length_secs;
         let window = Window {
             limit: self.limit,
             length_secs: self.length_secs,
         };
-        for _ in 0..2 {
-            let taken = table
-                .client
-                .update_item()
-                .table_name(&table.name)
-                .key("pk", string(pk(key)))
-                .key("sk", string(SK))
-                .update_expression(
-                    "SET window_start = if_not_exists(window_start, :now), #ttl = if_not_exists(#ttl, :ttl) ADD held :one",
-                )
-                .condition_expression(
-                    "attribute_not_exists(pk) OR (window_start > :cutoff AND held < :limit)",
-                )
-                .expression_attribute_names("#ttl", "ttl")
-                .expression_attribute_values(":now", number(now))
-                .expression_attribute_values(":ttl", number(now + self.length_secs))
-                .expression_attribute_values(":one", number(1))
-                .expression_attribute_values(":cutoff", number(cutoff))
-                .expression_attribute_values(":limit", number(i64::from(self.limit)))
-                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-                .send()
-                .await;
-            let err = match taken {
-                Ok(_) => {
-                    return Ok(Attempt {
-                        key: key.to_owned(),
-                    });
-                }
-                Err(err) => err,
-            };
-            let old: Option<Counter> = match err.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                    failed.item.clone().map(crate::db::from_item).transpose()?
-                }
-                _ => return Err(err.into()),
-            };
-            match old {
-                Some(counter) if counter.window_start > cutoff => {
-                    return Err(window.retry_after(counter.window_start, now));
-                }
-                _ => clear_passed(table, key, cutoff).await?,
-            }
-        }
-        Err(ApiError::unavailable("the attempts counter kept changing"))
+        take(table, key, "held", window, now).await?;
+        Ok(Attempt {
+            key: key.to_owned(),
+        })
     }
 
     /// Settles `attempt`: a failure keeps its place and is counted; a success gives its place
@@ -247,6 +158,61 @@ fn is_condition_failed(
         err.as_service_error(),
         Some(UpdateItemError::ConditionalCheckFailedException(_))
     )
+}
+
+/// Adds one to `key`'s `counter` in its window, if it holds fewer than `window.limit`; else
+/// `429` with the time left. A window that has passed is cleared and a new one started.
+async fn take(
+    table: &Table,
+    key: &str,
+    counter: &str,
+    window: Window,
+    now: i64,
+) -> Result<(), ApiError> {
+    let cutoff = now - window.length_secs;
+    // Two tries: the second after clearing a window that has passed.
+    for _ in 0..2 {
+        let counted = table
+            .client
+            .update_item()
+            .table_name(&table.name)
+            .key("pk", string(pk(key)))
+            .key("sk", string(SK))
+            .update_expression(
+                "SET window_start = if_not_exists(window_start, :now), #ttl = if_not_exists(#ttl, :ttl) ADD #count :one",
+            )
+            .condition_expression(
+                "attribute_not_exists(pk) OR (window_start > :cutoff AND #count < :limit)",
+            )
+            .expression_attribute_names("#count", counter)
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":now", number(now))
+            .expression_attribute_values(":ttl", number(now + window.length_secs))
+            .expression_attribute_values(":one", number(1))
+            .expression_attribute_values(":cutoff", number(cutoff))
+            .expression_attribute_values(":limit", number(i64::from(window.limit)))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let err = match counted {
+            Ok(_) => return Ok(()),
+            Err(err) => err,
+        };
+        let old: Option<Counter> = match err.as_service_error() {
+            Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                failed.item.clone().map(crate::db::from_item).transpose()?
+            }
+            _ => return Err(err.into()),
+        };
+        match old {
+            Some(counter) if counter.window_start > cutoff => {
+                return Err(window.retry_after(counter.window_start, now));
+            }
+            // The window has passed: start a new one, unless someone just did.
+            _ => clear_passed(table, key, cutoff).await?,
+        }
+    }
+    Err(ApiError::unavailable("the rate counter kept changing"))
 }
 
 /// Deletes `key`'s counter if its window started at or before `cutoff`, unless someone just

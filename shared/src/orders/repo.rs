@@ -296,6 +296,7 @@ pub async fn apply(
         .update_of(keys::order(&order.id), keys::ORDER_SK)
         .update_expression(format!("SET {}", set.join(", ")))
         .condition_expression("#status = :from AND payment.payment_intent_id = :intent")
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .set_expression_attribute_names(Some(names))
         .set_expression_attribute_values(Some(values))
         .build()
@@ -332,8 +333,14 @@ pub async fn apply(
     match transact(table, writes, Some(&move_id)).await {
         Ok(()) => Ok(Some(after)),
         Err(err) if crate::db::any_condition_failed(&err) => {
-            let now_order = get(table, &order.id).await?;
-            if now_order.is_some_and(|o| o.last_move.as_deref() == Some(move_id.as_str())) {
+            // The order as the failed attempt found it: moved by this very call (its first
+            // attempt applied, its answer lost), or by another.
+            let found = cancellation(&err)
+                .into_iter()
+                .next()
+                .and_then(|reason| reason.item)
+                .and_then(|item| from_item::<OrderItem>(item).ok());
+            if found.is_some_and(|o| o.last_move.as_deref() == Some(move_id.as_str())) {
                 return Ok(Some(after));
             }
             Ok(None)

@@ -195,6 +195,29 @@ pub async fn unpaid_order(stock: i64, price_cents: i64, quantity: i64) -> Unpaid
     }
 }
 
+/// [`unpaid_order`], paid with Stripe's test card at localstripe and seen `paid` by its
+/// customer; with the order's id and PaymentIntent.
+pub async fn paid_order(stock: i64, price_cents: i64, quantity: i64) -> (Unpaid, String, String) {
+    let unpaid = unpaid_order(stock, price_cents, quantity).await;
+    let id = unpaid.order["id"].as_str().unwrap_or_default().to_owned();
+    let intent = unpaid.order["payment"]["payment_intent_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    shared::testing::localstripe::pay(
+        &env("STRIPE_URL"),
+        &intent,
+        shared::testing::localstripe::CARD_OK,
+    )
+    .await
+    .unwrap();
+    let path = format!("/orders/{id}");
+    let read = async || get_as(&unpaid.customer, &path).await.json()["order"].clone();
+    let paid = poll(Duration::from_secs(20), read, |o| o["status"] == "paid").await;
+    assert_eq!(paid["status"], "paid", "{paid}");
+    (unpaid, id, intent)
+}
+
 /// `POST` of a JSON body with `token`'s authorization.
 pub async fn post_as(token: &str, path: &str, body: Value) -> Reply {
     authorized(Method::POST, path, token, Some(body), &[]).await

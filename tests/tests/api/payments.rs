@@ -312,20 +312,16 @@ async fn rotated_forged_stale_altered_unsigned_and_wrong_amount_events() {
 
 #[tokio::test]
 async fn a_paid_order_cancelled_by_the_shop_is_refunded_and_its_stock_comes_back() {
-    let Unpaid {
-        admin,
-        product,
-        customer,
-        order,
-    } = unpaid_order(4, 999, 3).await;
-    let (id, intent) = (s(&order["id"]), s(&order["payment"]["payment_intent_id"]));
-    localstripe::pay(&env("STRIPE_URL"), &intent, localstripe::CARD_OK)
-        .await
-        .unwrap();
-    assert_eq!(
-        wait_for_status(&customer, &id, "paid").await["status"],
-        "paid"
-    );
+    let (
+        Unpaid {
+            admin,
+            product,
+            customer,
+            ..
+        },
+        id,
+        intent,
+    ) = crate::helpers::paid_order(4, 999, 3).await;
     assert_eq!(stock(&admin, &product).await, 1);
 
     // Its owner may no longer cancel it; the shop may.
@@ -422,17 +418,7 @@ async fn when_stripe_cannot_be_reached_the_checkout_is_a_503_and_takes_no_stock(
 
 #[tokio::test]
 async fn a_partial_refund_made_at_stripe_is_never_read_as_a_full_one() {
-    let Unpaid {
-        customer, order, ..
-    } = unpaid_order(5, 1000, 2).await;
-    let (id, intent) = (s(&order["id"]), s(&order["payment"]["payment_intent_id"]));
-    localstripe::pay(&env("STRIPE_URL"), &intent, localstripe::CARD_OK)
-        .await
-        .unwrap();
-    assert_eq!(
-        wait_for_status(&customer, &id, "paid").await["status"],
-        "paid"
-    );
+    let (Unpaid { customer, .. }, id, intent) = crate::helpers::paid_order(5, 1000, 2).await;
 
     // Someone refunds half of it in Stripe's dashboard: Stripe says `charge.refunded`.
     let secret = webhook_secret().await;

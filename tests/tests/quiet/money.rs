@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use shared::testing::localstripe;
 
 use crate::helpers::{
-    Client, Unpaid, admin_token, authorized, checkout, customer_token, env, get_as, placed,
-    product, stock, unique, unpaid_order,
+    Client, admin_token, authorized, checkout, customer_token, env, get_as, paid_order, placed,
+    product, stock, unique,
 };
 
 fn stripe_door() -> Client {
@@ -51,24 +51,20 @@ async fn refunds_at(time: i64) -> Value {
     .await
 }
 
-async fn order(token: &str, id: &str) -> Value {
-    get_as(token, &format!("/orders/{id}")).await.json()["order"].clone()
+/// `POST /orders/{id}/cancel` as `token`'s user.
+async fn cancel(token: &str, id: &str) -> crate::helpers::Reply {
+    authorized(
+        Method::POST,
+        &format!("/orders/{id}/cancel"),
+        token,
+        None,
+        &[],
+    )
+    .await
 }
 
-/// A paid order of `quantity` units at `price`: who made it, and its id and PaymentIntent.
-async fn paid_order(stock: i64, price: i64, quantity: i64) -> (Unpaid, String, String) {
-    let unpaid = unpaid_order(stock, price, quantity).await;
-    let id = unpaid.order["id"].as_str().unwrap().to_owned();
-    let intent = unpaid.order["payment"]["payment_intent_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    localstripe::pay(&env("STRIPE_URL"), &intent, localstripe::CARD_OK)
-        .await
-        .unwrap();
-    let paid = crate::wait_for(&unpaid.customer, &id, |o| o["status"] == "paid").await;
-    assert_eq!(paid["status"], "paid");
-    (unpaid, id, intent)
+async fn order(token: &str, id: &str) -> Value {
+    get_as(token, &format!("/orders/{id}")).await.json()["order"].clone()
 }
 
 #[tokio::test]
@@ -84,14 +80,7 @@ async fn a_refund_stripe_cannot_take_stays_owed_and_the_refunds_job_makes_it_exa
         json!({"mode": "closed", "app": "OrdersCancelFunction"}),
     )
     .await;
-    let cancelled = authorized(
-        Method::POST,
-        &format!("/orders/{id}/cancel"),
-        &admin,
-        None,
-        &[],
-    )
-    .await;
+    let cancelled = cancel(&admin, &id).await;
     let tried = saw(stripe_door(), "/stripe/requests").await;
     set(stripe_door(), "/stripe", json!({"mode": "open"})).await;
     let cancelled = cancelled.expect(200)["order"].clone();
@@ -193,14 +182,7 @@ async fn a_cancel_whose_transaction_answer_is_lost_cancels_once_and_refunds_once
                "operation": "TransactWriteItems"}),
     )
     .await;
-    let cancelled = authorized(
-        Method::POST,
-        &format!("/orders/{id}/cancel"),
-        &admin,
-        None,
-        &[],
-    )
-    .await;
+    let cancelled = cancel(&admin, &id).await;
     let seen = saw(dynamodb_door(), "/dynamodb/requests").await;
     set(dynamodb_door(), "/dynamodb", json!({"mode": "open"})).await;
     assert_eq!(seen[0]["door"], "answer_lost", "{seen:?}");

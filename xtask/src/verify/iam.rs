@@ -10,9 +10,10 @@
 //!   `dynamodb:LeadingKeys` where it names them (else the function fails on AWS);
 //! - every DynamoDB action a function is granted was called by it, on every kind of item the
 //!   statement's `LeadingKeys` name (else the grant is more than its code uses), except in
-//!   a statement whose `Sid` ends in `OnFailure`: what a function does only when its work
-//!   failed (give an `Idempotency-Key` back, forget a webhook delivery), named as such in the
-//!   template, which a run where nothing fails cannot show.
+//!   a statement whose `Sid` ends in `OnFailure`, `OnExpiry` or `OnUpgrade`: what a function
+//!   does only when its work failed (give an `Idempotency-Key` back), once a rate window has
+//!   expired, or after the project's own settings were upgraded (rehash a password), named as
+//!   such in the template, which one run cannot show.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -128,10 +129,16 @@ fn prefix(pk: &str) -> String {
     }
 }
 
+/// The `Sid` endings of statements a run cannot be asked to show: what a function does only when
+/// its work failed (give an `Idempotency-Key` back), once a rate window has expired (an hour
+/// on), or after an upgrade of the project's own settings (rehash a password).
+const UNSEEN: [&str; 3] = ["OnFailure", "OnExpiry", "OnUpgrade"];
+
 /// A DynamoDB statement of a function's policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
-    /// Used only when the function's work failed (`Sid: …OnFailure`).
+    /// Used only when the function's work failed, a window expired or settings were upgraded
+    /// (`Sid: …OnFailure`, `…OnExpiry`, `…OnUpgrade`).
     pub on_failure: bool,
     pub actions: Vec<String>,
     pub index: bool,
@@ -169,7 +176,7 @@ pub fn grants(template: &str) -> anyhow::Result<BTreeMap<String, Vec<Grant>>> {
                 grants.push(Grant {
                     on_failure: statement["Sid"]
                         .as_str()
-                        .is_some_and(|sid| sid.ends_with("OnFailure")),
+                        .is_some_and(|sid| UNSEEN.iter().any(|suffix| sid.ends_with(suffix))),
                     actions,
                     index,
                     leading_keys,
