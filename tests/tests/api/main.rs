@@ -21,3 +21,4 @@ mod passwords;
 mod payments;
 mod roles;
 mod runner;
+mod webhooks;

@@ -3,87 +3,17 @@
 
 use std::time::Duration;
 
-use hmac::{Hmac, KeyInit, Mac};
-use http::Method;
 use serde_json::{Value, json};
-use sha2::Sha256;
 use shared::testing::localstripe;
 
 use crate::helpers::{
-    Reply, Unpaid, admin_token, api, assert_problem, env, order_body, placed, poll, product, stock,
-    unique, unpaid_order,
+    Unpaid, admin_token, assert_problem, env, order_body, placed, poll, product, stock, unique,
+    unpaid_order,
 };
 use crate::orders::{post, read_order, s};
 
-/// The webhook's secret as the local stack generated it (and registered with localstripe).
-/// While the rotation test runs it is the `previous` one; otherwise the `current`.
-pub async fn webhook_secret() -> String {
-    let (client, name) = webhook_secret_name().await;
-    let text = client
-        .get_secret_value()
-        .secret_id(&name)
-        .send()
-        .await
-        .unwrap()
-        .secret_string()
-        .unwrap()
-        .to_owned();
-    let value: Value = serde_json::from_str(&text).unwrap();
-    s(value.get("previous").unwrap_or(&value["current"]))
-}
-
-async fn put_webhook_secret(value: &Value) {
-    let (client, name) = webhook_secret_name().await;
-    client
-        .put_secret_value()
-        .secret_id(&name)
-        .secret_string(value.to_string())
-        .send()
-        .await
-        .unwrap();
-}
-
-async fn webhook_secret_name() -> (aws_sdk_secretsmanager::Client, String) {
-    let sdk = crate::helpers::moto_config().await;
-    let client = aws_sdk_secretsmanager::Client::new(&sdk);
-    let names: Vec<String> = client
-        .list_secrets()
-        .send()
-        .await
-        .unwrap()
-        .secret_list()
-        .iter()
-        .filter_map(|s| s.name().map(str::to_owned))
-        .filter(|n| n.contains("stripe-webhook"))
-        .collect();
-    assert_eq!(names.len(), 1, "{names:?}");
-    (client, names[0].clone())
-}
-
-pub fn signature(secret: &str, t: i64, body: &str) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{t}.{body}").as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-pub async fn deliver(body: &str, signature_header: Option<&str>) -> Reply {
-    let mut headers = vec![("content-type", "application/json; charset=utf-8")];
-    if let Some(header) = signature_header {
-        headers.push(("stripe-signature", header));
-    }
-    api()
-        .send(
-            Method::POST,
-            "/payments/stripe/webhook",
-            &headers,
-            body.to_owned(),
-        )
-        .await
-}
+use crate::webhooks::put_webhook_secret;
+pub use crate::webhooks::{deliver, signature, webhook_secret};
 
 fn now() -> i64 {
     shared::clock::now()

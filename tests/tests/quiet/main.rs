@@ -11,6 +11,9 @@ mod money;
 #[path = "../api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
+#[path = "../api/webhooks.rs"]
+#[allow(dead_code)]
+mod webhooks;
 
 use std::time::Duration;
 

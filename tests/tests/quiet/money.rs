@@ -197,3 +197,54 @@ async fn a_cancel_whose_transaction_answer_is_lost_cancels_once_and_refunds_once
     // Placing again works: the unpaid count was not disturbed by the lost answer.
     placed(&unpaid.customer, &[(&unpaid.product, 1)]).await;
 }
+
+#[tokio::test]
+async fn a_payment_event_whose_handling_fails_half_way_is_handled_in_full_on_its_redelivery() {
+    let unpaid = crate::helpers::unpaid_order(4, 1300, 2).await;
+    let id = unpaid.order["id"].as_str().unwrap().to_owned();
+    let intent = unpaid.order["payment"]["payment_intent_id"]
+        .as_str()
+        .unwrap();
+    let event = json!({"id": unique("evt_"), "object": "event", "type": "payment_intent.succeeded",
+        "data": {"object": {"id": intent, "object": "payment_intent", "amount": 2600,
+                            "currency": "eur", "status": "succeeded",
+                            "metadata": {"order_id": id}}}})
+    .to_string();
+    let secret = crate::webhooks::webhook_secret().await;
+    let t = shared::clock::now();
+    let header = format!(
+        "t={t},v1={}",
+        crate::webhooks::signature(&secret, t, &event)
+    );
+
+    // DynamoDB stops after the webhook's first call (it read the order): the event's effect
+    // cannot be written, and Stripe is told to deliver it again.
+    set(
+        dynamodb_door(),
+        "/dynamodb",
+        json!({"mode": "close_after", "requests": 1, "app": "PaymentsWebhookFunction"}),
+    )
+    .await;
+    let first = crate::webhooks::deliver(&event, Some(&header)).await;
+    set(dynamodb_door(), "/dynamodb", json!({"mode": "open"})).await;
+    assert_eq!(first.status, 503, "{first:?}");
+    assert_eq!(
+        order(&unpaid.customer, &id).await["status"],
+        "pending_payment"
+    );
+
+    // Stripe's redelivery of the same event is handled in full, not taken for done.
+    let again = crate::webhooks::deliver(&event, Some(&header)).await;
+    assert_eq!(again.status, 200, "{again:?}");
+    assert_eq!(order(&unpaid.customer, &id).await["status"], "paid");
+    // And a third delivery changes nothing.
+    let paid = order(&unpaid.customer, &id).await;
+    assert_eq!(
+        crate::webhooks::deliver(&event, Some(&header)).await.status,
+        200
+    );
+    assert_eq!(
+        order(&unpaid.customer, &id).await["updated_at"],
+        paid["updated_at"]
+    );
+}
