@@ -2,10 +2,11 @@
 //!
 //! `keys` names every item; `model` holds the validated values and the items; `repo` every
 //! DynamoDB access (conditions, transactions); `requests` the routes' bodies; `rules` the decisions, pure; `service` the rules of `API.md` (registration,
-//! login with lockout, refresh-token rotation with reuse detection, password reset, profile,
-//! roles).
+//! refresh-token rotation with reuse detection, password reset, profile, roles), and `login`
+//! signing in (failures counted per account and client network).
 
 pub mod keys;
+mod login;
 pub mod model;
 pub mod repo;
 pub mod requests;

@@ -1,6 +1,9 @@
-//! Orders: checkout, the order state machine, and payments' effects on orders.
+//! Orders: checkout, the order state machine (`state`), the pure decisions (`rules`), payments'
+//! effects on orders (`events`), and the refunds owed (`refunds`, each a record of its own until
+//! Stripe settles it).
 
 pub mod emails;
+mod events;
 pub mod keys;
 pub mod model;
 pub mod refunds;

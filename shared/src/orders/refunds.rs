@@ -247,7 +247,7 @@ async fn record(
             now,
         )?);
     }
-    match super::repo::transact(table, writes, None).await {
+    match crate::db::transact(table, writes, None).await {
         Ok(()) => {}
         Err(err) if crate::db::condition_failed_at(&err, 0) => {
             tracing::info!(refund.id = %refund.id, "refund recorded by another attempt");
@@ -479,7 +479,7 @@ pub async fn settle(
         )?);
     }
     writes.push(also);
-    match super::repo::transact(table, writes, None).await {
+    match crate::db::transact(table, writes, None).await {
         Ok(()) => Ok(true),
         // Settled by an earlier delivery, or the event already handled.
         Err(err) if crate::db::any_condition_failed(&err) => Ok(false),

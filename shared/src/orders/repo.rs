@@ -3,7 +3,6 @@
 //! conditional on what it read (stock enough, the order still in the state it moves from).
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
@@ -17,13 +16,11 @@ use super::keys;
 use super::model::{OrderItem, RefundStatus};
 use super::state::{OrderStatus, Transition};
 use crate::catalog::keys as catalog_keys;
-use crate::db::{Index, Item, Table, for_each_page, from_item, number, string, to_item};
+use crate::db::{
+    CONFLICT_RETRIES, Index, Item, Table, backoff, for_each_page, from_item, number, string,
+    to_item, transact,
+};
 use crate::error::ApiError;
-
-/// How often a transaction cancelled by a concurrent one on the same products is tried again.
-/// Checkouts of one popular product conflict by design; each retry waits a little longer, with
-/// jitter, so that they spread out.
-const CONFLICT_RETRIES: u32 = 12;
 
 /// The product fields a checkout copies into its order.
 #[derive(Debug, Clone, Deserialize)]
@@ -585,62 +582,4 @@ fn cancellation(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> Vec<Re
             .collect(),
         _ => Vec::new(),
     }
-}
-
-/// Runs a transaction, again when a concurrent transaction on the same items cancelled it.
-/// `token`, when given, is its `ClientRequestToken`: a retry of a call that DynamoDB applied
-/// but whose answer was lost is then answered as applied, not applied again (or refused by its
-/// own conditions).
-pub(crate) async fn transact(
-    table: &Table,
-    writes: Vec<TransactWriteItem>,
-    token: Option<&str>,
-) -> Result<(), SdkError<TransactWriteItemsError, HttpResponse>> {
-    let base = match token {
-        Some(token) => crate::auth::tokens::hex(&<sha2::Sha256 as sha2::Digest>::digest(token)),
-        None => crate::ids::Id::new().to_string(),
-    };
-    let mut attempt = 0;
-    loop {
-        // At most 36 characters. Each of our own attempts has its own: the one before was
-        // cancelled, not applied; the SDK's retries of one attempt share it.
-        let request_token = format!("{}-{attempt}", &base[..base.len().min(32)]);
-        let result = table
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes.clone()))
-            .client_request_token(request_token)
-            .send()
-            .await;
-        let conflict = match &result {
-            Err(err) => match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
-                    let codes: Vec<Option<&str>> = cancelled
-                        .cancellation_reasons()
-                        .iter()
-                        .map(|r| r.code())
-                        .collect();
-                    // Retried only when nothing but a conflict stopped it.
-                    codes.contains(&Some("TransactionConflict"))
-                        && !codes.contains(&Some("ConditionalCheckFailed"))
-                }
-                Some(TransactWriteItemsError::TransactionInProgressException(_)) => true,
-                _ => false,
-            },
-            Ok(_) => false,
-        };
-        if !conflict || attempt >= CONFLICT_RETRIES {
-            return result.map(|_| ());
-        }
-        attempt += 1;
-        tokio::time::sleep(backoff(attempt)).await;
-    }
-}
-
-/// 5 ms doubling to 320 ms, each with up to as much again at random.
-fn backoff(attempt: u32) -> Duration {
-    let base = 5u64 << attempt.min(6);
-    let mut jitter = [0u8; 2];
-    let _ = getrandom::fill(&mut jitter);
-    Duration::from_millis(base + u64::from(u16::from_le_bytes(jitter)) % (base + 1))
 }
