@@ -58,3 +58,13 @@ impl ScheduledRun {
             .map_err(|e| format!("the run's time {:?} is not RFC 3339: {e}", self.time).into())
     }
 }
+
+/// How long an invocation has left before its deadline (`context.deadline`, Unix ms), asked
+/// afresh each call: what a job checks before it starts another page.
+pub fn time_left(context: &lambda_runtime::Context) -> impl Fn() -> std::time::Duration + use<> {
+    let deadline_ms = context.deadline;
+    move || {
+        let now_ms = u64::try_from(crate::clock::now_ms()).unwrap_or(0);
+        std::time::Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+    }
+}

@@ -14,11 +14,7 @@ shared::state! {
 
 pub async fn expire(s: &State, event: LambdaEvent<ScheduledRun>) -> Result<ExpiryRun, Error> {
     let now = event.payload.at()?.unix_timestamp();
-    let deadline_ms = event.context.deadline;
-    let time_left = || {
-        let now_ms = u64::try_from(shared::clock::now_ms()).unwrap_or(0);
-        std::time::Duration::from_millis(deadline_ms.saturating_sub(now_ms))
-    };
+    let time_left = shared::events::time_left(&event.context);
     let done = s.orders.expire_due(now, &s.stripe, time_left).await?;
     tracing::info!(
         orders.expired = done.expired,

@@ -16,11 +16,7 @@ shared::state! {
 
 pub async fn retry(s: &State, event: LambdaEvent<ScheduledRun>) -> Result<RetryRun, Error> {
     let now = event.payload.at()?.unix_timestamp();
-    let deadline_ms = event.context.deadline;
-    let time_left = || {
-        let now_ms = u64::try_from(shared::clock::now_ms()).unwrap_or(0);
-        std::time::Duration::from_millis(deadline_ms.saturating_sub(now_ms))
-    };
+    let time_left = shared::events::time_left(&event.context);
     let done = s.orders.retry_refunds(&s.stripe, now, time_left).await?;
     tracing::info!(
         refunds.succeeded = done.succeeded,

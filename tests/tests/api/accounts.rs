@@ -12,7 +12,7 @@ use sha2::Sha256;
 
 use crate::helpers::{
     Reply, api, assert_problem, authorized, env, error_fields, function_logs, get_as, login,
-    newcomer, post_as, request_log,
+    newcomer, post_as, register, request_log,
 };
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -29,15 +29,6 @@ pub fn unique_email(tag: &str) -> String {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     )
-}
-
-async fn register(email: &str, password: &str) -> Reply {
-    newcomer()
-        .post_json(
-            "/auth/register",
-            &json!({"email": email, "password": password, "name": "Test User"}),
-        )
-        .await
 }
 
 /// A registered account and its first login.
@@ -67,7 +58,7 @@ async fn register_login_me_refresh_logout_in_the_shapes_of_the_contract() {
     let user = &created.json()["user"];
     assert_eq!(user["email"], email.to_lowercase());
     assert_eq!(user["role"], "customer");
-    assert_eq!(user["name"], "Test User");
+    assert_eq!(user["name"], "Shopper");
     assert!(user["id"].is_string() && user["created_at"].as_str().unwrap().ends_with('Z'));
     let keys: Vec<&String> = user.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["created_at", "email", "id", "name", "role"]);

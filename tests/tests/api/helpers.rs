@@ -407,12 +407,18 @@ pub async fn admin_token() -> String {
 
 // ------------------------------------------------------------ the shop, as its clients use it
 
+/// Registers `email` with `password`, from a network of its own ([`newcomer`]).
+pub async fn register(email: &str, password: &str) -> Reply {
+    let body = json!({"email": email, "password": password, "name": "Shopper"});
+    newcomer().post_json("/auth/register", &body).await
+}
+
 /// A newly registered customer's access token.
 pub async fn customer_token() -> String {
     let email = format!("{}@example.com", unique("shopper"));
-    let body = json!({"email": email, "password": "correct horse battery", "name": "Shopper"});
-    let reply = newcomer().post_json("/auth/register", &body).await;
-    reply.assert_status(201);
+    register(&email, "correct horse battery")
+        .await
+        .assert_status(201);
     token(&email, "correct horse battery").await
 }
 

@@ -72,14 +72,9 @@ pub(crate) async fn wait_for_emails(to: &str, subject: &str, count: usize) -> us
 
 async fn customer_with_email() -> (String, String) {
     let email = format!("{}@example.com", unique("payer"));
-    let body = json!({"email": email, "password": "correct horse battery", "name": "Payer"});
-    assert_eq!(
-        crate::helpers::newcomer()
-            .post_json("/auth/register", &body)
-            .await
-            .status,
-        201
-    );
+    crate::helpers::register(&email, "correct horse battery")
+        .await
+        .assert_status(201);
     let login = crate::helpers::login(&email, "correct horse battery").await;
     (s(&login.json()["access_token"]), email)
 }

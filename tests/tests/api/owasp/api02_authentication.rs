@@ -16,15 +16,9 @@ use crate::helpers::{api, unique};
 #[tokio::test]
 async fn every_bearer_route_refuses_no_token_a_forged_one_and_a_refresh_token_with_401() {
     let email = format!("{}@example.com", unique("authn"));
-    let body =
-        serde_json::json!({"email": email, "password": "correct horse battery", "name": "A"});
-    assert_eq!(
-        crate::helpers::newcomer()
-            .post_json("/auth/register", &body)
-            .await
-            .status,
-        201
-    );
+    crate::helpers::register(&email, "correct horse battery")
+        .await
+        .assert_status(201);
     let pair = crate::helpers::login(&email, "correct horse battery")
         .await
         .expect(200);
