@@ -86,7 +86,9 @@ pub async fn load(root: &Path, options: LoadOptions) -> Result<()> {
             names: NameOptions {
                 stack_name: "storefront-load".into(),
                 suffix: "-load".into(),
-                parameters: Default::default(),
+                // One customer stands in for every shopper: the per-account cap on unpaid
+                // orders would refuse all its checkouts but three.
+                parameters: [("MaxUnpaidOrders".to_owned(), "1000000".to_owned())].into(),
                 queue_endpoint: None,
             },
             api_port: 0,
