@@ -1,6 +1,6 @@
-//! The orders' rules: checkout, reading and listing, the moves of an order, and what a payment
-//! provider's events do to it. Services take a [`Principal`] and domain values; the HTTP layer
-//! turns requests into these calls.
+//! The orders' rules: checkout, reading and listing, the moves of an order and the refunds they
+//! owe (what a payment provider's events do is in `events`). Services take a [`Principal`] and
+//! domain values; the HTTP layer turns requests into these calls.
 
 use super::model::{NewOrder, Order, OrderItem, Payment, RefundStatus, Shipment};
 use super::refunds::{self, RefundItem, RefundReason, RefundState};
