@@ -209,6 +209,33 @@ pub async fn for_each_page(
     }
 }
 
+/// Up to `limit` items of one index partition whose sort key is below `bound`, lowest first,
+/// from `start`, and where the next page starts (DynamoDB's own paging): the due lists of the
+/// jobs (orders past their expiry, refunds past their next attempt).
+pub async fn below<T: DeserializeOwned>(
+    table: &Table,
+    index: Index,
+    partition: &str,
+    bound: String,
+    limit: i32,
+    start: Option<Item>,
+) -> Result<(Vec<T>, Option<Item>), ApiError> {
+    let output = table
+        .query_partition(index, partition, Some("< :bound"))
+        .expression_attribute_values(":bound", string(bound))
+        .limit(limit)
+        .set_exclusive_start_key(start)
+        .send()
+        .await?;
+    let items = output
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .map(from_item)
+        .collect::<Result<Vec<T>, _>>()?;
+    Ok((items, output.last_evaluated_key))
+}
+
 /// Where a newest-first listing continues: the table and index keys of its last item.
 pub type Position = std::collections::BTreeMap<String, String>;
 
@@ -401,6 +428,20 @@ pub async fn transact(
         }
         attempt += 1;
         tokio::time::sleep(backoff(attempt)).await;
+    }
+}
+
+/// [`transact`], for writes whose conditions may refuse them: `true` if applied, `false` if a
+/// condition failed (nothing written); anything else is [`transaction_failed`].
+pub async fn transact_if(
+    table: &Table,
+    writes: Vec<TransactWriteItem>,
+    token: Option<&str>,
+) -> Result<bool, ApiError> {
+    match transact(table, writes, token).await {
+        Ok(()) => Ok(true),
+        Err(err) if any_condition_failed(&err) => Ok(false),
+        Err(err) => Err(transaction_failed(err)),
     }
 }
 

@@ -107,16 +107,12 @@ impl Accounts {
             return Ok(None);
         };
         let minutes = self.settings.lockout.length_secs / 60;
-        let text = format!(
-            "Hello {name},\n\nsomeone has tried to sign in to your account with a wrong password {n} times in the last {minutes} minutes. If it was not you, your password has kept them out; choose a long one if it is short. Your own sign-ins from your usual network are not blocked by this.\n",
-            name = user.name,
-            n = self.settings.warn_at,
-        );
-        let html = format!(
-            "<p>Hello {},</p><p>someone has tried to sign in to your account with a wrong password {} times in the last {minutes} minutes. If it was not you, your password has kept them out; choose a long one if it is short. Your own sign-ins from your usual network are not blocked by this.</p>",
-            html_escape(&user.name),
+        let what = format!(
+            "someone has tried to sign in to your account with a wrong password {} times in the last {minutes} minutes. If it was not you, your password has kept them out; choose a long one if it is short. Your own sign-ins from your usual network are not blocked by this.",
             self.settings.warn_at,
         );
+        let text = format!("Hello {},\n\n{what}\n", user.name);
+        let html = format!("<p>Hello {},</p><p>{what}</p>", html_escape(&user.name));
         Ok(Some(Mail {
             to: user.email,
             subject: "Someone is trying to sign in to your account".to_owned(),

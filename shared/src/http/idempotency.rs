@@ -108,7 +108,6 @@ impl Idempotent {
         self.run(request, caller, work).await
     }
 
-    /// A POST without a body (an order's next step), run once per key.
     /// [`Self::post`], for work that makes something under an id: `work` is handed the id that
     /// every attempt at the same request gets ([`crate::idempotency::Lock::reserved_id`]), so an
     /// attempt after one that failed half-way (its answer lost, its function stopped) finds
@@ -126,6 +125,7 @@ impl Idempotent {
         self.run(request, caller, work).await
     }
 
+    /// A POST without a body (an order's next step), run once per key.
     pub async fn act(
         &self,
         request: Request,

@@ -160,7 +160,7 @@ pub async fn attempt(
     refund: &RefundItem,
     payments: &impl PaymentProvider,
     now: i64,
-) -> Result<RefundState, ApiError> {
+) -> Result<Outcome, ApiError> {
     let answer = payments
         .refund(&RefundRequest {
             intent_id: &refund.payment_intent_id,
@@ -174,11 +174,7 @@ pub async fn attempt(
     }
     let outcome = outcome(&answer, refund.attempts);
     record(table, refund, &outcome, now).await?;
-    Ok(match outcome {
-        Outcome::Succeeded(_) => RefundState::Succeeded,
-        Outcome::Failed => RefundState::Failed,
-        Outcome::Settling(_) | Outcome::Retry => RefundState::Pending,
-    })
+    Ok(outcome)
 }
 
 /// Writes an outcome on the refund, and on its order when it settles it, in one transaction
@@ -291,20 +287,15 @@ pub async fn due(
     limit: i32,
     start: Option<Item>,
 ) -> Result<(Vec<RefundItem>, Option<Item>), ApiError> {
-    let output = table
-        .query_partition(Index::Gsi2, DUE, Some("< :bound"))
-        .expression_attribute_values(":bound", string(keys::due_bound(now + 1)))
-        .limit(limit)
-        .set_exclusive_start_key(start)
-        .send()
-        .await?;
-    let refunds = output
-        .items
-        .unwrap_or_default()
-        .into_iter()
-        .map(from_item)
-        .collect::<Result<Vec<RefundItem>, _>>()?;
-    Ok((refunds, output.last_evaluated_key))
+    crate::db::below(
+        table,
+        Index::Gsi2,
+        DUE,
+        keys::due_bound(now + 1),
+        limit,
+        start,
+    )
+    .await
 }
 
 /// Every refund of an order, oldest first.
@@ -356,10 +347,10 @@ pub async fn retry_due(
         let (due, next) = due(table, now, 10, start).await?;
         for refund in &due {
             match attempt(table, refund, payments, now).await? {
-                RefundState::Succeeded => run.succeeded += 1,
-                RefundState::Failed => run.failed += 1,
-                RefundState::Pending if refund_taken(table, refund).await? => run.settling += 1,
-                RefundState::Pending => run.still_due += 1,
+                Outcome::Succeeded(_) => run.succeeded += 1,
+                Outcome::Failed => run.failed += 1,
+                Outcome::Settling(_) => run.settling += 1,
+                Outcome::Retry => run.still_due += 1,
             }
         }
         match next {
@@ -367,12 +358,6 @@ pub async fn retry_due(
             None => return Ok(run),
         }
     }
-}
-
-/// Whether the provider has taken `refund` (it has a provider id now).
-async fn refund_taken(table: &Table, refund: &RefundItem) -> Result<bool, ApiError> {
-    let now: Option<RefundItem> = table.get(&refund.pk, &refund.sk).await?;
-    Ok(now.is_some_and(|r| r.provider_refund_id.is_some()))
 }
 
 /// What a `charge.refunded` says settled: each listed refund by its provider id, and whether
@@ -479,12 +464,8 @@ pub async fn settle(
         )?);
     }
     writes.push(also);
-    match crate::db::transact(table, writes, None).await {
-        Ok(()) => Ok(true),
-        // Settled by an earlier delivery, or the event already handled.
-        Err(err) if crate::db::any_condition_failed(&err) => Ok(false),
-        Err(err) => Err(crate::db::transaction_failed(err)),
-    }
+    // `false`: settled by an earlier delivery, or the event already handled.
+    crate::db::transact_if(table, writes, None).await
 }
 
 #[cfg(test)]

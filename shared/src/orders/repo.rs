@@ -370,11 +370,8 @@ pub async fn record_payment_status(
         .build()
         .map_err(ApiError::internal)?;
     let writes = vec![TransactWriteItem::builder().update(update).build(), mark];
-    match transact(table, writes, None).await {
-        Ok(()) => Ok(()),
-        Err(err) if crate::db::any_condition_failed(&err) => Ok(()),
-        Err(err) => Err(crate::db::transaction_failed(err)),
-    }
+    crate::db::transact_if(table, writes, None).await?;
+    Ok(())
 }
 
 /// A refund owed on an order that keeps its status (money that came late, or for the wrong
@@ -408,11 +405,7 @@ pub async fn owe_refund(
         refund.put(table)?,
         mark,
     ];
-    match transact(table, writes, None).await {
-        Ok(()) => Ok(true),
-        Err(err) if crate::db::any_condition_failed(&err) => Ok(false),
-        Err(err) => Err(crate::db::transaction_failed(err)),
-    }
+    crate::db::transact_if(table, writes, None).await
 }
 
 /// The mark of a provider's event, for the transaction of its effect: the effect and the mark
@@ -472,24 +465,16 @@ pub async fn due(
     limit: i32,
     start: Option<Item>,
 ) -> Result<(Vec<OrderItem>, Option<Item>), ApiError> {
-    let output = table
-        .query_partition(
-            Index::Gsi2,
-            keys::status(OrderStatus::PendingPayment),
-            Some("< :bound"),
-        )
-        .expression_attribute_values(":bound", string(keys::due_bound(now)))
-        .limit(limit)
-        .set_exclusive_start_key(start)
-        .send()
-        .await?;
-    let orders = output
-        .items
-        .unwrap_or_default()
-        .into_iter()
-        .map(from_item)
-        .collect::<Result<Vec<OrderItem>, _>>()?;
-    Ok((orders, output.last_evaluated_key))
+    let pending = keys::status(OrderStatus::PendingPayment);
+    crate::db::below(
+        table,
+        Index::Gsi2,
+        &pending,
+        keys::due_bound(now),
+        limit,
+        start,
+    )
+    .await
 }
 
 /// Every order created from `from_ms` (included) to `to_ms` (excluded), a page at a time:

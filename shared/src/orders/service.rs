@@ -3,7 +3,7 @@
 //! domain values; the HTTP layer turns requests into these calls.
 
 use super::model::{NewOrder, Order, OrderItem, Payment, RefundStatus, Shipment};
-use super::refunds::{self, RefundItem, RefundReason, RefundState};
+use super::refunds::{self, Outcome, RefundItem, RefundReason};
 use super::repo::{self, Changes, CheckoutRefused, Listing};
 use super::rules;
 use super::state::{self, Action, Actor, OrderStatus};
@@ -374,9 +374,9 @@ impl Orders {
         now: i64,
     ) -> Option<RefundStatus> {
         match refunds::attempt(&self.table, refund, payments, now).await {
-            Ok(RefundState::Succeeded) => Some(RefundStatus::Refunded),
-            Ok(RefundState::Failed) => Some(RefundStatus::Failed),
-            Ok(RefundState::Pending) => None,
+            Ok(Outcome::Succeeded(_)) => Some(RefundStatus::Refunded),
+            Ok(Outcome::Failed) => Some(RefundStatus::Failed),
+            Ok(Outcome::Settling(_) | Outcome::Retry) => None,
             Err(err) => {
                 tracing::error!(error = %crate::error::cause_chain(&err), refund.id = %refund.id, "refund attempt not recorded; the refunds job asks again");
                 None
