@@ -312,6 +312,16 @@ pub fn put_if<T: Serialize>(
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
+/// A transaction's put of `item`, whatever is there.
+pub fn put<T: Serialize>(table: &Table, item: &T) -> Result<TransactWriteItem, ApiError> {
+    let put = Put::builder()
+        .table_name(&table.name)
+        .set_item(Some(to_item(item)?))
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
 /// A string attribute value (`S`).
 pub fn string(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -336,7 +346,7 @@ pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
 }
 
 /// The cancellation code of each item of a cancelled transaction (empty for other failures).
-fn cancellation_codes(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> Vec<Option<&str>> {
+pub fn cancellation_codes(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> Vec<Option<&str>> {
     match err.as_service_error() {
         Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
             .cancellation_reasons()
@@ -451,4 +461,55 @@ pub fn backoff(attempt: u32) -> Duration {
     let mut jitter = [0u8; 2];
     let _ = getrandom::fill(&mut jitter);
     Duration::from_millis(base + u64::from(u16::from_le_bytes(jitter)) % (base + 1))
+}
+
+/// The items of `keys` (`pk`, `sk`) that exist, strongly consistent, in no particular order:
+/// `BatchGetItem` by 100 keys, what DynamoDB leaves unprocessed asked again after a pause.
+pub async fn batch_get<T: DeserializeOwned>(
+    table: &Table,
+    keys: &[(String, String)],
+) -> Result<Vec<T>, ApiError> {
+    let mut found = Vec::new();
+    for chunk in keys.chunks(100) {
+        let mut pending: Vec<Item> = chunk
+            .iter()
+            .map(|(pk, sk)| {
+                HashMap::from([("pk".to_owned(), string(pk)), ("sk".to_owned(), string(sk))])
+            })
+            .collect();
+        let mut round = 0u32;
+        while !pending.is_empty() {
+            let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .consistent_read(true)
+                .build()
+                .map_err(ApiError::internal)?;
+            let output = table
+                .client
+                .batch_get_item()
+                .request_items(&table.name, request)
+                .send()
+                .await?;
+            for item in output
+                .responses
+                .and_then(|mut r| r.remove(&table.name))
+                .unwrap_or_default()
+            {
+                found.push(from_item(item)?);
+            }
+            pending = output
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&table.name))
+                .map(|k| k.keys)
+                .unwrap_or_default();
+            if !pending.is_empty() {
+                round += 1;
+                if round > CONFLICT_RETRIES {
+                    return Err(ApiError::unavailable("DynamoDB left reads unprocessed"));
+                }
+                tokio::time::sleep(backoff(round)).await;
+            }
+        }
+    }
+    Ok(found)
 }

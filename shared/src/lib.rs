@@ -19,6 +19,7 @@ pub mod env;
 pub mod error;
 pub mod etag;
 pub mod events;
+pub mod expression;
 pub mod http;
 pub mod idempotency;
 pub mod ids;

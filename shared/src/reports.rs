@@ -22,12 +22,15 @@ use crate::orders::state::OrderStatus;
 /// How long a report's download links work.
 pub const LINK_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
-/// One product's sales in a day (from orders that are paid, shipped or delivered).
+/// One variant's sales in a day (from orders that are paid, shipped or delivered).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ProductSales {
     pub product_id: String,
+    pub variant_id: String,
     pub sku: String,
     pub name: String,
+    /// Its option values, `Size: M; Colour: Red` (empty for a product without options).
+    pub options: String,
     pub units: i64,
     pub revenue_cents: i64,
 }
@@ -52,15 +55,17 @@ pub struct Report {
 }
 
 impl Report {
-    /// The report as CSV: one row per product sold, by product id.
+    /// The report as CSV: one row per variant sold, by variant id.
     pub fn csv(&self) -> String {
-        let mut out = String::from("product_id,sku,name,units,revenue_cents\n");
+        let mut out = String::from("product_id,variant_id,sku,name,options,units,revenue_cents\n");
         for p in &self.products {
             out.push_str(&format!(
-                "{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{}\n",
                 csv_field(&p.product_id),
+                csv_field(&p.variant_id),
                 csv_field(&p.sku),
                 csv_field(&p.name),
+                csv_field(&p.options),
                 p.units,
                 p.revenue_cents
             ));
@@ -170,8 +175,10 @@ impl Reports {
                 }
                 revenue += order.total_cents;
                 for line in order.lines {
-                    let sales = products.entry(line.product_id.clone()).or_default();
+                    let sales = products.entry(line.variant().to_owned()).or_default();
                     if sales.product_id.is_empty() {
+                        sales.variant_id = line.variant().to_owned();
+                        sales.options = crate::orders::emails::options_text(&line.options);
                         sales.product_id = line.product_id;
                         sales.sku = line.sku;
                         sales.name = line.name;

@@ -18,7 +18,7 @@ pub async fn create(s: &State, request: Request) -> HandlerResult {
     let create = async |fields: ProductFields, now| {
         json_with_etag(
             StatusCode::CREATED,
-            s.catalog.create(fields, now).await?.tagged()?,
+            s.catalog.create(&admin, fields, now).await?.tagged()?,
         )
     };
     s.idempotent.post(request, (&admin).into(), create).await

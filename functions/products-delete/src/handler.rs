@@ -11,9 +11,9 @@ shared::state! {
 }
 
 pub async fn delete(s: &State, request: Request) -> HandlerResult {
-    s.gate.admin(&request).await?;
+    let admin = s.gate.admin(&request).await?;
     let id = path_id(&request, "id")?;
-    s.catalog.deactivate(&id, shared::clock::now()).await?;
+    s.catalog.deactivate(&admin, &id, shared::clock::now()).await?;
     no_content()
 }
 

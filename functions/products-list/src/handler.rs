@@ -19,6 +19,9 @@ pub async fn list(s: &State, request: Request) -> HandlerResult {
     let params = ListParams {
         category: query_param(&request, "category")?,
         q: query_param(&request, "q")?,
+        sort: query_param(&request, "sort")?,
+        min_price: query_param(&request, "min_price")?,
+        max_price: query_param(&request, "max_price")?,
         include_inactive: query_param::<bool>(&request, "include_inactive")?.unwrap_or(false),
         limit: page.limit,
         cursor: page.cursor,

@@ -13,13 +13,13 @@ shared::state! {
 }
 
 pub async fn update(s: &State, request: Request) -> HandlerResult {
-    s.gate.admin(&request).await?;
+    let admin = s.gate.admin(&request).await?;
     let id = path_id(&request, "id")?;
     // Any subset of a new product's fields.
     let fields: ProductFields = json_body(&request, &[])?;
     let if_match = header_str(&request, header::IF_MATCH);
     let now = shared::clock::now();
-    let product = s.catalog.update(&id, fields, if_match, now).await?;
+    let product = s.catalog.update(&admin, &id, fields, if_match, now).await?;
     json_with_etag(StatusCode::OK, product.tagged()?)
 }
 

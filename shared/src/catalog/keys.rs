@@ -3,7 +3,9 @@
 //! | item | pk | sk | indexes |
 //! |---|---|---|---|
 //! | product | `PRODUCT#<id>` | `PRODUCT` | `Catalog` `CATALOG`/id, `Category` `CATEGORY#<c>`/id, `Name` `NAME`/`<name lower>#<id>` |
-//! | SKU uniqueness | `SKU#<sku>` | `SKU` | |
+//! | its price entry | `PRODUCT#<id>` | `PRICE` | `Price` `PRICES`/`<price>#<id>`, `CategoryPrice` `PRICES#<c>`/`<price>#<id>` |
+//! | SKU uniqueness (of every variant) | `SKU#<sku>` | `SKU` | |
+//! | a variant's product, its movements | `VARIANT#<id>` | `VARIANT`, `MOVE#<n>` (see [`super::stock`]) | |
 //!
 //! and of the S3 objects of product images:
 //!
@@ -25,13 +27,17 @@ pub enum ProductIndex {
     Category,
     /// Products by lower-cased name, for prefix search (`gsi3`).
     Name,
+    /// The price entries of the whole catalog, by price (`gsi1`).
+    Price,
+    /// The price entries of a category, by price (`gsi2`).
+    CategoryPrice,
 }
 
 impl ProductIndex {
     pub fn index(self) -> Index {
         match self {
-            Self::Catalog => Index::Gsi1,
-            Self::Category => Index::Gsi2,
+            Self::Catalog | Self::Price => Index::Gsi1,
+            Self::Category | Self::CategoryPrice => Index::Gsi2,
             Self::Name => Index::Gsi3,
         }
     }
@@ -49,6 +55,7 @@ pub fn product(id: &str) -> String {
     format!("PRODUCT#{id}")
 }
 pub const PRODUCT_SK: &str = "PRODUCT";
+pub const PRICE_SK: &str = "PRICE";
 
 pub fn sku(sku: &str) -> String {
     format!("SKU#{sku}")
@@ -61,15 +68,24 @@ pub fn partition(index: ProductIndex, category: &str) -> String {
         ProductIndex::Catalog => "CATALOG".to_owned(),
         ProductIndex::Category => format!("CATEGORY#{category}"),
         ProductIndex::Name => "NAME".to_owned(),
+        ProductIndex::Price => "PRICES".to_owned(),
+        ProductIndex::CategoryPrice => format!("PRICES#{category}"),
     }
 }
 
-/// The sort key of a product in an index.
-pub fn sort_key(index: ProductIndex, id: &str, name: &str) -> String {
+/// The sort key of a product in an index (`price` matters to the price indexes only).
+pub fn sort_key(index: ProductIndex, id: &str, name: &str, price: i64) -> String {
     match index {
         ProductIndex::Catalog | ProductIndex::Category => id.to_owned(),
         ProductIndex::Name => format!("{}#{id}", name.to_lowercase()),
+        ProductIndex::Price | ProductIndex::CategoryPrice => price_key(price, id),
     }
+}
+
+/// A price entry's sort key: the price in 10 digits (prices are at most 100,000,000), so text
+/// order is price order, then the id.
+pub fn price_key(price: i64, id: &str) -> String {
+    format!("{:010}#{id}", price.max(0))
 }
 
 /// Where a browser uploads an image: under the prefix the image function is triggered by.
@@ -118,8 +134,10 @@ mod tests {
     #[test]
     fn the_name_index_key_is_case_insensitive_and_unique() {
         assert_eq!(
-            sort_key(ProductIndex::Name, "01J", "Blue Mug"),
+            sort_key(ProductIndex::Name, "01J", "Blue Mug", 0),
             "blue mug#01J"
         );
+        assert!(price_key(900, "01J") < price_key(1000, "00A"));
+        assert_eq!(price_key(100_000_000, "01J"), "0100000000#01J");
     }
 }

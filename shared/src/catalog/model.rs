@@ -9,6 +9,7 @@ use crate::clock::rfc3339;
 use crate::values::{parsed_from_text, whole_number_in};
 
 use super::keys::{self, ProductIndex};
+use super::variants::{self, Grams, NewVariant, ProductOption, Variant, VariantItem};
 
 /// The image types an upload may declare, and the image function accepts by their bytes.
 pub const IMAGE_TYPES: [&str; 3] = ["image/jpeg", "image/png", "image/webp"];
@@ -130,6 +131,8 @@ impl ImageType {
 parsed_from_text!(ImageType);
 
 /// A product's fields as a create or an update gives them: each one present is valid.
+/// `sku`, `price_cents`, `stock` and `weight_grams` are those of a single-variant product's
+/// one variant; `variants` is for a create only.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProductFields {
@@ -139,12 +142,16 @@ pub struct ProductFields {
     pub price_cents: Option<Cents>,
     pub category: Option<Category>,
     pub stock: Option<Stock>,
+    pub weight_grams: Option<Grams>,
     pub active: Option<bool>,
+    pub options: Option<Vec<ProductOption>>,
+    pub variants: Option<Vec<NewVariant>>,
 }
 
-/// A new product's body; a `PATCH` takes any subset of the same fields.
+/// A new product's body (without `variants`, also `sku`, `price_cents` and `stock`); a
+/// `PATCH` takes any subset of the same fields.
 impl crate::http::Input for ProductFields {
-    const REQUIRED: &'static [&'static str] = &["sku", "name", "price_cents", "category", "stock"];
+    const REQUIRED: &'static [&'static str] = &["name", "category"];
 }
 
 /// `POST /products/{id}/images`.
@@ -183,21 +190,27 @@ pub struct ImageItem {
     pub height: Option<u32>,
 }
 
-/// A product as stored (`pk = PRODUCT#<id>`, `sk = PRODUCT`), with the keys of its three index
-/// entries (see [`super::keys`]). Ids are ULIDs, so id order is creation order.
+/// A product as stored (`pk = PRODUCT#<id>`, `sk = PRODUCT`), its variants in it, with the keys
+/// of its three index entries (see [`super::keys`]). Ids are ULIDs, so id order is creation
+/// order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProductItem {
     pub pk: String,
     pub sk: String,
     pub id: String,
-    pub sku: String,
     pub name: String,
     pub description: String,
+    /// The lowest price of its active variants, kept by every write that changes one.
     pub price_cents: i64,
     pub currency: String,
     pub category: String,
-    pub stock: i64,
     pub active: bool,
+    #[serde(default)]
+    pub options: Vec<ProductOption>,
+    /// Keyed by variant id. A stored product without any predates variants: the migration
+    /// gives it its default variant.
+    #[serde(default)]
+    pub variants: BTreeMap<String, VariantItem>,
     /// Keyed by image id, so one image's status can be changed by a conditional update.
     #[serde(default)]
     pub images: BTreeMap<String, ImageItem>,
@@ -220,8 +233,47 @@ impl ProductItem {
             ProductIndex::Catalog => &self.gsi1sk,
             ProductIndex::Category => &self.gsi2sk,
             ProductIndex::Name => &self.gsi3sk,
+            ProductIndex::Price | ProductIndex::CategoryPrice => "",
         }
     }
+
+    /// Its entry in the price listings, as this product's price, category and state make it.
+    pub fn price_entry(&self) -> PriceEntry {
+        PriceEntry::new(&self.id, self.price_cents, &self.category, self.active)
+    }
+}
+
+impl PriceEntry {
+    pub fn new(id: &str, price_cents: i64, category: &str, active: bool) -> Self {
+        let key = keys::price_key(price_cents, id);
+        Self {
+            pk: keys::product(id),
+            sk: keys::PRICE_SK.to_owned(),
+            product_id: id.to_owned(),
+            price_cents,
+            active,
+            gsi1pk: keys::partition(ProductIndex::Price, category),
+            gsi1sk: key.clone(),
+            gsi2pk: keys::partition(ProductIndex::CategoryPrice, category),
+            gsi2sk: key,
+        }
+    }
+}
+
+/// A product's entry in the price listings (`pk = PRODUCT#<id>`, `sk = PRICE`): a product item
+/// has one place in each index, and is already listed by creation order in the two the price
+/// listings share. Written with every change of the product's price, category or state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PriceEntry {
+    pub pk: String,
+    pub sk: String,
+    pub product_id: String,
+    pub price_cents: i64,
+    pub active: bool,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+    pub gsi2pk: String,
+    pub gsi2sk: String,
 }
 
 /// The index attributes that follow from a product's category and name: the partition and
@@ -231,7 +283,7 @@ pub fn index_attributes(id: &str, category: &str, name: &str) -> [(&'static str,
         let (pk, sk) = index.key_attributes();
         [
             (pk, keys::partition(index, category)),
-            (sk, keys::sort_key(index, id, name)),
+            (sk, keys::sort_key(index, id, name, 0)),
         ]
     };
     let [[a, b], [c, d], [e, f]] = [
@@ -258,7 +310,9 @@ pub struct Image {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Product {
     pub id: String,
-    pub sku: String,
+    /// The SKU of its one variant, for a single-variant product.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
     pub name: String,
     pub description: String,
     pub price_cents: i64,
@@ -266,28 +320,38 @@ pub struct Product {
     pub category: String,
     pub stock: i64,
     pub active: bool,
+    pub options: Vec<ProductOption>,
+    pub variants: Vec<Variant>,
     pub images: Vec<Image>,
     pub created_at: String,
     pub updated_at: String,
 }
 
 impl ProductItem {
-    /// The public view; image URLs are `images_base_url` + the object key.
-    pub fn view(&self, images_base_url: &str) -> Product {
+    /// The public view; image URLs are `images_base_url` + the object key. Retired variants
+    /// are shown to `staff` only.
+    pub fn view(&self, images_base_url: &str, staff: bool) -> Product {
         let url = |key: &Option<String>| {
             key.as_ref()
                 .map(|k| format!("{}/{k}", images_base_url.trim_end_matches('/')))
         };
         Product {
             id: self.id.clone(),
-            sku: self.sku.clone(),
+            sku: variants::only_variant(&self.variants).map(|v| v.sku.clone()),
             name: self.name.clone(),
             description: self.description.clone(),
             price_cents: self.price_cents,
             currency: self.currency.clone(),
             category: self.category.clone(),
-            stock: self.stock,
+            stock: variants::total_stock(self.variants.values()),
             active: self.active,
+            options: self.options.clone(),
+            variants: self
+                .variants
+                .values()
+                .filter(|v| v.active || staff)
+                .map(VariantItem::view)
+                .collect(),
             images: self
                 .images
                 .values()
@@ -307,8 +371,37 @@ impl ProductItem {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A product without variants, for the tests of what is done to them.
+    pub(crate) fn product_item(id: &str) -> ProductItem {
+        let [(_, gsi1pk), (_, gsi1sk), (_, gsi2pk), (_, gsi2sk), (_, gsi3pk), (_, gsi3sk)] =
+            index_attributes(id, "mugs", "Mug");
+        ProductItem {
+            pk: keys::product(id),
+            sk: keys::PRODUCT_SK.to_owned(),
+            id: id.to_owned(),
+            name: "Mug".to_owned(),
+            description: String::new(),
+            price_cents: 100,
+            currency: "EUR".to_owned(),
+            category: "mugs".to_owned(),
+            active: true,
+            options: Vec::new(),
+            variants: BTreeMap::new(),
+            images: BTreeMap::new(),
+            created_at: 0,
+            updated_at: 0,
+            version: 1,
+            gsi1pk,
+            gsi1sk,
+            gsi2pk,
+            gsi2sk,
+            gsi3pk,
+            gsi3sk,
+        }
+    }
 
     fn parse(json: &str) -> Result<ProductFields, String> {
         serde_json::from_str(json).map_err(|e| e.to_string())

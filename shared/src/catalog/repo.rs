@@ -1,7 +1,9 @@
 //! Every DynamoDB access of the catalog (keys in [`super::keys`]).
 //!
-//! A product and its SKU item are written in one transaction, so two products can never share
-//! a SKU. Listings are `Query`s on an index, never a `Scan`.
+//! A product and its variants are one item. Every edit is one transaction: the product on the
+//! condition that it is the version read, the SKU items of its variants (so no two variants
+//! share a SKU), its price entry, the movements of the stock it moves. Listings are `Query`s
+//! on an index, never a `Scan`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -9,190 +11,228 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
+use super::edit::{Claim, Edit};
 use super::keys::{self, ProductIndex};
-use super::model::{ImageItem, ImageStatus, ProductFields, ProductItem, index_attributes};
+use super::model::{ImageItem, ImageStatus, PriceEntry, ProductItem, index_attributes};
+use super::stock::{self, MovementItem, PlanRefused, Short, VariantKey};
+use super::variants::VariantItem;
 use crate::db::{
-    Table, any_condition_failed, condition_failed_at, for_each_page, from_item, number, put_if,
-    string, to_item, transaction_failed,
+    Item, Table, any_condition_failed, batch_get, cancellation_codes, for_each_page, from_item,
+    number, put, put_if, string, to_item, transact, transaction_failed,
 };
+use crate::expression::Expression;
 use crate::error::{ApiError, ErrorCode};
 
-#[derive(Serialize, Deserialize)]
-struct SkuItem {
-    pk: String,
-    sk: String,
-    product_id: String,
+/// The item that holds a SKU for one variant: no two variants share one.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SkuItem {
+    pub pk: String,
+    pub sk: String,
+    pub product_id: String,
+    /// Absent on SKUs claimed before variants: the product's default variant, whose id is the
+    /// product's.
+    #[serde(default)]
+    pub variant_id: Option<String>,
 }
 
-fn sku_taken() -> ApiError {
+pub fn sku_taken(field: &str) -> ApiError {
     ApiError::Conflict {
         code: ErrorCode::SkuTaken,
-        detail: "Another product has this SKU.".to_owned(),
+        detail: format!("Another variant has this SKU ({field})."),
     }
 }
 
-fn put_sku(table: &Table, sku: &str, product_id: &str) -> Result<TransactWriteItem, ApiError> {
+fn put_sku(table: &Table, claim: &Claim, product_id: &str) -> Result<TransactWriteItem, ApiError> {
     let item = SkuItem {
-        pk: keys::sku(sku),
+        pk: keys::sku(&claim.sku),
         sk: keys::SKU_SK.to_owned(),
         product_id: product_id.to_owned(),
+        variant_id: Some(claim.variant_id.clone()),
     };
     put_if(table, &item, "attribute_not_exists(pk)")
-}
-
-/// Writes a new product and its SKU item together; `409 sku_taken` if the SKU is in use.
-pub async fn create(table: &Table, product: &ProductItem) -> Result<(), ApiError> {
-    let result = table
-        .client
-        .transact_write_items()
-        .transact_items(put_if(table, product, "attribute_not_exists(pk)")?)
-        .transact_items(put_sku(table, &product.sku, &product.id)?)
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(err) if condition_failed_at(&err, 1) => Err(sku_taken()),
-        Err(err) => Err(transaction_failed(err)),
-    }
 }
 
 pub async fn get(table: &Table, id: &str) -> Result<Option<ProductItem>, ApiError> {
     table.get(&keys::product(id), keys::PRODUCT_SK).await
 }
 
-/// Applies `fields` to the product at `version`; `412` if it changed since, `409 sku_taken` if
-/// the new SKU is in use. A new SKU swaps the SKU items in the same transaction.
-pub async fn update(
-    table: &Table,
-    current: &ProductItem,
-    fields: &ProductFields,
-    now: i64,
-) -> Result<ProductItem, ApiError> {
-    let mut sets = vec!["updated_at = :now".to_owned()];
-    let mut names: HashMap<String, String> = HashMap::new();
-    let mut values: HashMap<String, AttributeValue> = HashMap::from([
-        (":now".to_owned(), number(now)),
-        (":one".to_owned(), number(1)),
-        (":version".to_owned(), number(current.version)),
-    ]);
-    let mut set = |field: &str, value: AttributeValue| {
-        sets.push(format!("#{field} = :{field}"));
-        names.insert(format!("#{field}"), field.to_owned());
-        values.insert(format!(":{field}"), value);
-    };
-    if let Some(sku) = &fields.sku {
-        set("sku", string(sku.as_str()));
-    }
-    if let Some(name) = &fields.name {
-        set("name", string(name.as_str()));
-    }
-    if let Some(description) = &fields.description {
-        set("description", string(description.as_str()));
-    }
-    if let Some(price) = fields.price_cents {
-        set("price_cents", number(price.get()));
-    }
-    if let Some(category) = &fields.category {
-        set("category", string(category.as_str()));
-    }
-    if let Some(active) = fields.active {
-        set("active", AttributeValue::Bool(active));
-    }
-    let category = fields
-        .category
-        .as_ref()
-        .map_or(current.category.as_str(), |c| c.as_str());
-    let name = fields
-        .name
-        .as_ref()
-        .map_or(current.name.as_str(), |n| n.as_str());
-    for (key, value) in index_attributes(&current.id, category, name) {
-        set(key, string(value));
-    }
-    // Stock is never written absolutely: the difference from the stock this edit read is
-    // added to the stock there is when it is written (a `count` movement), so a sale that lands
-    // between the read and the write is never lost. It never goes below 0.
-    let stock_delta = fields
-        .stock
-        .map(|stock| stock.get() - current.stock)
-        .filter(|delta| *delta != 0);
-    if let Some(delta) = stock_delta {
-        sets.push("stock = stock + :stock_delta".to_owned());
-        values.insert(":stock_delta".to_owned(), number(delta));
-        values.insert(":stock_floor".to_owned(), number((-delta).max(0)));
-    }
-    let update = table
-        .update_of(&current.pk, keys::PRODUCT_SK)
-        .update_expression(format!("SET {} ADD version :one", sets.join(", ")))
-        .condition_expression(if stock_delta.is_some() {
-            "version = :version AND stock >= :stock_floor"
-        } else {
-            "version = :version"
-        })
-        .return_values_on_condition_check_failure(
-            aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
-        )
-        .set_expression_attribute_names(Some(names))
-        .set_expression_attribute_values(Some(values))
-        .build()
-        .map_err(ApiError::internal)?;
-    let mut transaction = table
-        .client
-        .transact_write_items()
-        .transact_items(TransactWriteItem::builder().update(update).build());
-    let new_sku = fields
-        .sku
-        .as_ref()
-        .map(|sku| sku.as_str())
-        .filter(|sku| *sku != current.sku);
-    if let Some(sku) = new_sku {
-        let release = table
-            .delete_of(keys::sku(&current.sku), keys::SKU_SK)
-            .build()
-            .map_err(ApiError::internal)?;
-        transaction = transaction
-            .transact_items(put_sku(table, sku, &current.id)?)
-            .transact_items(TransactWriteItem::builder().delete(release).build());
-    }
-    match transaction.send().await {
-        Ok(_) => {}
-        Err(err) if condition_failed_at(&err, 0) => {
-            return Err(match (stock_delta, now_stock(&err)) {
-                // The version held: what failed is the floor (sales took more meanwhile).
-                (Some(delta), Some((version, stock))) if version == current.version => {
-                    let short = crate::error::FieldError::new(
-                        "stock",
-                        format!("{} left, {delta} asked", stock.max(0)),
-                    );
-                    ApiError::OutOfStock(vec![short])
-                }
-                _ => ApiError::PreconditionFailed,
-            });
-        }
-        Err(err) if new_sku.is_some() && condition_failed_at(&err, 1) => return Err(sku_taken()),
-        Err(err) if any_condition_failed(&err) => return Err(ApiError::PreconditionFailed),
-        Err(err) => return Err(transaction_failed(err)),
-    }
-    get(table, &current.id).await?.ok_or(ApiError::NotFound)
+/// How a write of an edit ended.
+#[derive(Debug)]
+pub enum Saved {
+    /// Written: the product as it is now, and the movements written with it.
+    Done(ProductItem, Vec<MovementItem>),
+    /// The product changed since it was read (another edit, or stock moved): nothing written;
+    /// read it again and plan again.
+    Raced,
+    /// A SKU the edit claims is another variant's: the request's field that gives it.
+    SkuTaken(String),
+    /// The stock it moves would go below zero (as planned from the read).
+    Short(Short),
 }
 
-/// The version and stock of the product as a cancelled update found it.
-fn now_stock(
-    err: &aws_sdk_dynamodb::error::SdkError<
-        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
-        aws_sdk_dynamodb::config::http::HttpResponse,
-    >,
-) -> Option<(i64, i64)> {
-    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-    let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
-        err.as_service_error()
-    else {
-        return None;
+/// Writes `edit` in one transaction: the product (a new one, or on the condition that it is
+/// still the version read, `current`; stock by the movements' counts), its price entry, the
+/// SKUs it claims and gives up, its new variants' ids, the movements of the stock it moves.
+/// `edit_fields` is false for a write that only moves stock: it is no edit of the product and
+/// does not change its version.
+pub async fn save(
+    table: &Table,
+    current: Option<&ProductItem>,
+    edit: &Edit,
+    edit_fields: bool,
+    now: i64,
+) -> Result<Saved, ApiError> {
+    let mut written = edit.after.clone();
+    // New variants hold nothing until their first movement.
+    let mut base = current.cloned().unwrap_or_else(|| written.clone());
+    for id in &edit.new_variants {
+        if let Some(variant) = written.variants.get(id) {
+            base.variants.insert(id.clone(), variant.clone());
+        }
+    }
+    let products = HashMap::from([(base.id.clone(), base)]);
+    let mut planned = match stock::plan(&products, &edit.stock, now) {
+        Ok(mut planned) => planned.remove(&written.id).unwrap_or_default(),
+        Err(PlanRefused::Short(short)) => return Ok(Saved::Short(short)),
+        Err(PlanRefused::Missing(_)) => return Ok(Saved::Raced),
     };
-    let item = cancelled.cancellation_reasons().first()?.item()?;
-    let read = |name: &str| item.get(name)?.as_n().ok()?.parse::<i64>().ok();
-    Some((read("version")?, read("stock")?))
+    for (id, (_, stock, count, _)) in &planned.variants {
+        if let Some(variant) = written.variants.get_mut(id) {
+            variant.stock = *stock;
+            variant.movements = *count;
+        }
+    }
+    let movements = std::mem::take(&mut planned.movements);
+    let first = match current {
+        None => put_if(table, &written, "attribute_not_exists(pk)")?,
+        Some(current) => {
+            let mut expression = Expression::new();
+            if edit_fields {
+                fields_of(&mut expression, current, &written)?;
+                written.version = current.version + 1;
+            }
+            for id in &edit.must_be_empty {
+                expression.require_eq(&["variants", id, "stock"], number(0));
+            }
+            // A new variant is written whole, its stock in it; the others move by their count.
+            planned.variants.retain(|id, _| !edit.new_variants.contains(id));
+            stock::add_to(&mut expression, &planned);
+            expression.update_of(table, &current.pk, keys::PRODUCT_SK)?
+        }
+    };
+    let mut writes = vec![first];
+    let first_claim = writes.len();
+    for claim in &edit.claimed {
+        writes.push(put_sku(table, claim, &written.id)?);
+    }
+    for sku in &edit.released {
+        let release = table
+            .delete_of(keys::sku(sku), keys::SKU_SK)
+            .build()
+            .map_err(ApiError::internal)?;
+        writes.push(TransactWriteItem::builder().delete(release).build());
+    }
+    for id in &edit.new_variants {
+        writes.push(put_if(
+            table,
+            &VariantKey::new(id, &written.id),
+            "attribute_not_exists(pk)",
+        )?);
+    }
+    if edit_fields {
+        writes.push(put(table, &written.price_entry())?);
+    }
+    writes.extend(stock::movement_puts(table, &movements)?);
+    match transact(table, writes, None).await {
+        Ok(()) => Ok(Saved::Done(written, movements)),
+        Err(err) => {
+            let failed = cancellation_codes(&err);
+            let taken = edit.claimed.iter().enumerate().find(|(i, _)| {
+                failed.get(first_claim + i).copied().flatten() == Some("ConditionalCheckFailed")
+            });
+            if let Some((_, claim)) = taken {
+                return Ok(Saved::SkuTaken(claim.field.clone()));
+            }
+            if current.is_some() && any_condition_failed(&err) {
+                return Ok(Saved::Raced);
+            }
+            Err(transaction_failed(err))
+        }
+    }
 }
+
+/// The `SET`s of an edit's fields: every top-level field, and of each variant the fields an
+/// edit may change (a new variant whole); stock and counts only through movements.
+fn fields_of(
+    expression: &mut Expression,
+    current: &ProductItem,
+    after: &ProductItem,
+) -> Result<(), ApiError> {
+    expression.require_eq(&["version"], number(current.version));
+    expression.add(&["version"], 1);
+    expression.set(&["updated_at"], number(after.updated_at));
+    expression.set(&["name"], string(&after.name));
+    expression.set(&["description"], string(&after.description));
+    expression.set(&["category"], string(&after.category));
+    expression.set(&["active"], AttributeValue::Bool(after.active));
+    expression.set(&["price_cents"], number(after.price_cents));
+    expression.set(
+        &["options"],
+        AttributeValue::L(
+            to_item(&OptionsDoc {
+                options: after.options.clone(),
+            })?
+            .remove("options")
+            .and_then(|l| l.as_l().ok().cloned())
+            .unwrap_or_default(),
+        ),
+    );
+    for (key, value) in index_attributes(&after.id, &after.category, &after.name) {
+        expression.set(&[key], string(value));
+    }
+    for (id, variant) in &after.variants {
+        match current.variants.get(id) {
+            None => {
+                expression.set(&["variants", id], AttributeValue::M(to_item(variant)?));
+            }
+            Some(before) => {
+                let path = |field: &'static str| [ "variants", id.as_str(), field ];
+                if variant.sku != before.sku {
+                    expression.set(&path("sku"), string(&variant.sku));
+                }
+                if variant.options != before.options {
+                    let options = variant
+                        .options
+                        .iter()
+                        .map(|(k, v)| (k.clone(), string(v)))
+                        .collect();
+                    expression.set(&path("options"), AttributeValue::M(options));
+                }
+                if variant.price_cents != before.price_cents {
+                    expression.set(&path("price_cents"), number(variant.price_cents));
+                }
+                if variant.weight_grams != before.weight_grams {
+                    expression.set(&path("weight_grams"), number(variant.weight_grams));
+                }
+                if variant.active != before.active {
+                    expression.set(&path("active"), AttributeValue::Bool(variant.active));
+                }
+                if variant.image_id != before.image_id
+                    && let Some(image) = &variant.image_id
+                {
+                    expression.set(&path("image_id"), string(image));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct OptionsDoc {
+    options: Vec<super::variants::ProductOption>,
+}
+
 
 /// Adds a pending image to an existing product; `404` if there is no product.
 pub async fn add_image(
@@ -289,8 +329,21 @@ pub struct Listing {
     pub partition: String,
     /// A prefix the index's sort key must begin with.
     pub sort_prefix: Option<String>,
+    /// The range of the price index's sort key (its lower and upper ends).
+    pub sort_range: Option<(String, String)>,
     pub category: Option<String>,
+    /// Lowest and highest prices, for a listing not read by price.
+    pub price_between: Option<(i64, i64)>,
     pub active_only: bool,
+    /// Highest first.
+    pub descending: bool,
+}
+
+impl Listing {
+    /// Whether it reads price entries (then the products they name).
+    fn by_price(&self) -> bool {
+        matches!(self.index, ProductIndex::Price | ProductIndex::CategoryPrice)
+    }
 }
 
 /// A listing's position: the table and index keys of the last item returned.
@@ -301,7 +354,8 @@ const MAX_READ: usize = 200;
 
 /// Up to `limit` products after `start`, and the position to continue from if there are more.
 /// Reads one item beyond the page to know whether more exist, so a page with a cursor is never
-/// empty and the last page never carries one, whatever DynamoDB's own paging does.
+/// empty and the last page never carries one, whatever DynamoDB's own paging does. A listing
+/// by price reads the price entries in order, then their products.
 pub async fn list(
     table: &Table,
     listing: &Listing,
@@ -315,6 +369,11 @@ pub async fn list(
         key_condition.push_str(&format!(" AND begins_with({sk_name}, :prefix)"));
         values.insert(":prefix".to_owned(), string(prefix));
     }
+    if let Some((lower, upper)) = &listing.sort_range {
+        key_condition.push_str(&format!(" AND {sk_name} BETWEEN :lower AND :upper"));
+        values.insert(":lower".to_owned(), string(lower));
+        values.insert(":upper".to_owned(), string(upper));
+    }
     let mut filters = Vec::new();
     if listing.active_only {
         filters.push("active = :true");
@@ -324,8 +383,13 @@ pub async fn list(
         filters.push("category = :category");
         values.insert(":category".to_owned(), string(category));
     }
+    if let Some((min, max)) = listing.price_between {
+        filters.push("price_cents BETWEEN :min AND :max");
+        values.insert(":min".to_owned(), number(min));
+        values.insert(":max".to_owned(), number(max));
+    }
     let filtered = !filters.is_empty();
-    let mut items: Vec<ProductItem> = Vec::new();
+    let mut items: Vec<Item> = Vec::new();
     let mut exclusive_start = start.map(|p| {
         p.into_iter()
             .map(|(k, v)| (k, string(v)))
@@ -348,33 +412,50 @@ pub async fn list(
             .set_filter_expression(filtered.then(|| filters.join(" AND ")))
             .set_expression_attribute_values(Some(values.clone()))
             .set_exclusive_start_key(exclusive_start.take())
+            .scan_index_forward(!listing.descending)
             .limit(i32::try_from(read).unwrap_or(i32::MAX))
             .send()
             .await?;
-        for item in output.items.unwrap_or_default() {
-            items.push(from_item(item)?);
-        }
+        items.extend(output.items.unwrap_or_default());
         exclusive_start = output.last_evaluated_key;
         if items.len() > limit || exclusive_start.is_none() {
             break;
         }
     }
-    if items.len() <= limit {
-        return Ok((items, None));
-    }
+    let more = items.len() > limit;
     items.truncate(limit);
-    let next = items.last().map(|last| position(last, listing));
-    Ok((items, next))
+    let next = if more {
+        items.last().map(|last| position(last, listing))
+    } else {
+        None
+    };
+    let products = if listing.by_price() {
+        let entries: Vec<PriceEntry> = items.into_iter().map(from_item).collect::<Result<_, _>>()?;
+        let ids: Vec<(String, String)> = entries
+            .iter()
+            .map(|e| (keys::product(&e.product_id), keys::PRODUCT_SK.to_owned()))
+            .collect();
+        let mut found: HashMap<String, ProductItem> = batch_get::<ProductItem>(table, &ids)
+            .await?
+            .into_iter()
+            .map(|p| (p.id.clone(), p))
+            .collect();
+        entries
+            .iter()
+            .filter_map(|e| found.remove(&e.product_id))
+            .collect()
+    } else {
+        items.into_iter().map(from_item).collect::<Result<_, _>>()?
+    };
+    Ok((products, next))
 }
 
-fn position(item: &ProductItem, listing: &Listing) -> Position {
+fn position(item: &Item, listing: &Listing) -> Position {
     let (pk_name, sk_name) = listing.index.key_attributes();
-    BTreeMap::from([
-        ("pk".to_owned(), item.pk.clone()),
-        ("sk".to_owned(), item.sk.clone()),
-        (pk_name.to_owned(), listing.partition.clone()),
-        (sk_name.to_owned(), item.sort_key(listing.index).to_owned()),
-    ])
+    ["pk", "sk", pk_name, sk_name]
+        .iter()
+        .filter_map(|name| Some(((*name).to_owned(), item.get(*name)?.as_s().ok()?.clone())))
+        .collect()
 }
 
 /// A decoded cursor must name exactly the keys of the listing's index, in its partition.
@@ -391,29 +472,45 @@ pub fn checked_position(position: Position, listing: &Listing) -> Result<Positio
     }
 }
 
-/// A product at or below a stock level.
+/// A variant at or below a stock level.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LowStock {
-    #[serde(rename = "product_id", alias = "id")]
     pub product_id: String,
+    pub variant_id: String,
     pub sku: String,
     pub stock: i64,
 }
 
-/// Active products with at most `max` units, in creation order: the whole catalog read through
-/// its index with a filter, page by page (only the three fields are returned).
+/// The active variants of active products with at most `max` units, in the products'
+/// creation order: the whole catalog read through its index, page by page, only the fields
+/// this needs.
 pub async fn low_stock(table: &Table, max: i64) -> Result<Vec<LowStock>, ApiError> {
+    #[derive(Deserialize)]
+    struct Stocked {
+        id: String,
+        #[serde(default)]
+        variants: BTreeMap<String, VariantItem>,
+    }
     let index = ProductIndex::Catalog;
     let query = table
         .query_partition(index.index(), keys::partition(index, ""), None)
-        .filter_expression("active = :true AND stock <= :max")
+        .filter_expression("active = :true")
         .expression_attribute_values(":true", AttributeValue::Bool(true))
-        .expression_attribute_values(":max", number(max))
-        .projection_expression("id, sku, stock");
+        .projection_expression("id, variants");
     let mut found = Vec::new();
     for_each_page(query, |page| {
         for item in page.items.unwrap_or_default() {
-            found.push(from_item(item)?);
+            let product: Stocked = from_item(item)?;
+            for variant in product.variants.values() {
+                if variant.active && variant.stock <= max {
+                    found.push(LowStock {
+                        product_id: product.id.clone(),
+                        variant_id: variant.id.clone(),
+                        sku: variant.sku.clone(),
+                        stock: variant.stock,
+                    });
+                }
+            }
         }
         Ok(())
     })
@@ -431,8 +528,11 @@ mod tests {
             index: ProductIndex::Category,
             partition: "CATEGORY#mugs".to_owned(),
             sort_prefix: None,
+            sort_range: None,
             category: None,
+            price_between: None,
             active_only: true,
+            descending: false,
         };
         let good: Position = [
             ("pk", "P"),

@@ -6,12 +6,11 @@ use std::time::Duration;
 use aws_sdk_s3::presigning::PresigningConfig;
 use serde::Serialize;
 
+use super::edit::{self, Edit};
 use super::keys;
-use super::model::{
-    ImageItem, ImageStatus, NewImage, Product, ProductFields, ProductItem, index_attributes,
-};
-use super::repo::{self, Position, checked_position};
-use super::rules;
+use super::model::{ImageItem, ImageStatus, NewImage, Product, ProductFields, ProductItem};
+use super::repo::{self, Position, Saved, checked_position};
+use super::{rules, stock, variants};
 use crate::auth::Principal;
 use crate::config::{Config, ConfigError};
 use crate::db::Table;
@@ -57,6 +56,10 @@ impl CatalogSettings {
 pub struct ListParams {
     pub category: Option<String>,
     pub q: Option<String>,
+    /// `newest`, `price_asc` or `price_desc`; without it, creation order.
+    pub sort: Option<String>,
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
     pub include_inactive: bool,
     pub limit: u32,
     pub cursor: Option<String>,
@@ -64,8 +67,11 @@ pub struct ListParams {
 
 pub use crate::cursor::Page;
 
-/// At or below this many units a product is low on stock.
+/// At or below this many units a variant is low on stock.
 pub const LOW_STOCK: i64 = 5;
+
+/// How often an edit is read and written again when the product changed meanwhile.
+const WRITE_ATTEMPTS: u32 = 8;
 
 /// The answer to `POST /products/{id}/images`.
 #[derive(Debug, Serialize)]
@@ -132,9 +138,9 @@ impl Catalog {
         })
     }
 
-    fn view(&self, item: &ProductItem) -> ProductEnvelope {
+    pub(super) fn view(&self, item: &ProductItem, staff: bool) -> ProductEnvelope {
         ProductEnvelope {
-            product: item.view(&self.settings.images_base_url),
+            product: item.view(&self.settings.images_base_url, staff),
         }
     }
 
@@ -172,7 +178,10 @@ impl Catalog {
             None => None,
         };
         Ok(Page {
-            items: items.iter().map(|item| self.view(item).product).collect(),
+            items: items
+                .iter()
+                .map(|item| self.view(item, params.include_inactive).product)
+                .collect(),
             next_cursor,
         })
     }
@@ -191,114 +200,143 @@ impl Catalog {
     ) -> Result<ProductEnvelope, ApiError> {
         let is_admin = principal.is_some_and(Principal::is_admin);
         match repo::get(&self.table, id.as_str()).await? {
-            Some(item) if item.active || is_admin => Ok(self.view(&item)),
+            Some(item) if item.active || is_admin => Ok(self.view(&item, is_admin)),
             _ => Err(ApiError::NotFound),
         }
     }
 
-    /// `POST /products`.
+    /// `POST /products`: the product and its variants (or its one default variant), each
+    /// variant's stock its first movement.
     pub async fn create(
         &self,
+        principal: &Principal,
         fields: ProductFields,
         now: i64,
     ) -> Result<ProductEnvelope, ApiError> {
-        let (Some(sku), Some(name), Some(price), Some(category), Some(stock)) = (
-            fields.sku,
-            fields.name,
-            fields.price_cents,
-            fields.category,
-            fields.stock,
-        ) else {
-            let missing = <ProductFields as crate::http::Input>::REQUIRED
-                .iter()
-                .map(|f| FieldError::new(*f, "is required"));
-            return Err(ApiError::Validation(missing.collect()));
+        principal.require_admin()?;
+        let id = Id::new();
+        let edit = edit::new_product(
+            &id,
+            fields,
+            &self.settings.currency,
+            Some(&principal.user_id),
+            now,
+        )?;
+        let item = match repo::save(&self.table, None, &edit, true, now).await? {
+            Saved::Done(item, _) => item,
+            Saved::SkuTaken(field) => return Err(repo::sku_taken(&field)),
+            Saved::Raced | Saved::Short(_) => {
+                return Err(ApiError::internal("a new product's write was refused"));
+            }
         };
-        let id = Id::new().to_string();
-        let [
-            (_, gsi1pk),
-            (_, gsi1sk),
-            (_, gsi2pk),
-            (_, gsi2sk),
-            (_, gsi3pk),
-            (_, gsi3sk),
-        ] = index_attributes(&id, category.as_str(), name.as_str());
-        let item = ProductItem {
-            pk: keys::product(&id),
-            sk: keys::PRODUCT_SK.to_owned(),
-            id,
-            sku: sku.as_str().to_owned(),
-            name: name.as_str().to_owned(),
-            description: fields
-                .description
-                .map(|d| d.as_str().to_owned())
-                .unwrap_or_default(),
-            price_cents: price.get(),
-            currency: self.settings.currency.clone(),
-            category: category.as_str().to_owned(),
-            stock: stock.get(),
-            active: fields.active.unwrap_or(true),
-            images: Default::default(),
-            created_at: now,
-            updated_at: now,
-            version: 1,
-            gsi1pk,
-            gsi1sk,
-            gsi2pk,
-            gsi2sk,
-            gsi3pk,
-            gsi3sk,
-        };
-        repo::create(&self.table, &item).await?;
-        tracing::info!(product.id = %item.id, "product created");
-        Ok(self.view(&item))
+        tracing::info!(product.id = %item.id, variants = item.variants.len(), "product created");
+        Ok(self.view(&item, true))
     }
 
     /// `PATCH /products/{id}`, honouring `If-Match` (strong comparison).
     pub async fn update(
         &self,
+        principal: &Principal,
         id: &Id,
         fields: ProductFields,
         if_match: Option<&str>,
         now: i64,
     ) -> Result<ProductEnvelope, ApiError> {
+        principal.require_admin()?;
         let current = repo::get(&self.table, id.as_str())
             .await?
             .ok_or(ApiError::NotFound)?;
-        if let Some(expected) = if_match
-            && !etag::if_match(expected, &self.view(&current).etag())
-        {
-            return Err(ApiError::PreconditionFailed);
-        }
-        let updated = repo::update(&self.table, &current, &fields, now).await?;
-        tracing::info!(product.id = %id, "product updated");
-        Ok(self.view(&updated))
+        self.update_read(principal, current, fields, if_match, now)
+            .await
     }
 
-    /// `DELETE /products/{id}`: the product becomes inactive; orders keep their history.
-    pub async fn deactivate(&self, id: &Id, now: i64) -> Result<(), ApiError> {
-        // Retried if the product changes between the read and the write.
-        for _ in 0..3 {
-            let current = repo::get(&self.table, id.as_str())
-                .await?
-                .ok_or(ApiError::NotFound)?;
-            if !current.active {
-                return Ok(());
+    /// [`Self::update`] of the product as first read: the stock `count` it asks for is the
+    /// difference from this read, applied to the stock there is when it is written.
+    pub async fn update_read(
+        &self,
+        principal: &Principal,
+        first: ProductItem,
+        fields: ProductFields,
+        if_match: Option<&str>,
+        now: i64,
+    ) -> Result<ProductEnvelope, ApiError> {
+        let count = match fields.stock {
+            Some(stock) => {
+                let variant = variants::only_variant(&first.variants).ok_or_else(|| {
+                    ApiError::validation(
+                        "stock",
+                        "belongs to a variant: this product has several (or none); use POST /products/{id}/variants/{variant_id}/stock",
+                    )
+                })?;
+                Some(stock.get() - variant.stock)
             }
-            let fields = ProductFields {
-                active: Some(false),
-                ..Default::default()
-            };
-            match repo::update(&self.table, &current, &fields, now).await {
-                Err(ApiError::PreconditionFailed) => continue,
-                other => {
-                    other?;
-                    tracing::info!(product.id = %id, "product deactivated");
-                    return Ok(());
+            None => None,
+        };
+        let mut current = first;
+        let actor = Some(principal.user_id.as_str());
+        let updated = self
+            .write(&mut current, if_match, |product| {
+                edit::update_product(product, &fields, count, actor, now)
+            }, "stock", now)
+            .await?;
+        tracing::info!(product.id = %updated.id, "product updated");
+        Ok(self.view(&updated, true))
+    }
+
+    /// Writes the edit `make` makes of `current`, read again and made again when the product
+    /// changed meanwhile (stock that moved, another edit), a few times. `If-Match` is held
+    /// against each read.
+    pub(super) async fn write(
+        &self,
+        current: &mut ProductItem,
+        if_match: Option<&str>,
+        make: impl Fn(&ProductItem) -> Result<Edit, ApiError>,
+        stock_field: &str,
+        now: i64,
+    ) -> Result<ProductItem, ApiError> {
+        for attempt in 0..WRITE_ATTEMPTS {
+            if let Some(expected) = if_match
+                && !etag::if_match(expected, &self.view(current, true).etag())
+            {
+                return Err(ApiError::PreconditionFailed);
+            }
+            let edit = make(current)?;
+            match repo::save(&self.table, Some(current), &edit, true, now).await? {
+                Saved::Done(item, _) => return Ok(item),
+                Saved::SkuTaken(field) => return Err(repo::sku_taken(&field)),
+                Saved::Short(short) => {
+                    return Err(stock::out_of_stock(&short, |_| stock_field.to_owned()));
+                }
+                Saved::Raced => {
+                    tokio::time::sleep(crate::db::backoff(attempt)).await;
+                    *current = repo::get(&self.table, &current.id)
+                        .await?
+                        .ok_or(ApiError::NotFound)?;
                 }
             }
         }
-        Err(ApiError::unavailable("the product kept changing"))
+        Err(ApiError::unavailable("the product kept changing while it was written"))
+    }
+
+    /// `DELETE /products/{id}`: the product becomes inactive; orders keep their history.
+    pub async fn deactivate(&self, principal: &Principal, id: &Id, now: i64) -> Result<(), ApiError> {
+        principal.require_admin()?;
+        let mut current = repo::get(&self.table, id.as_str())
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        if !current.active {
+            return Ok(());
+        }
+        let fields = ProductFields {
+            active: Some(false),
+            ..Default::default()
+        };
+        self.write(&mut current, None, |product| {
+            edit::update_product(product, &fields, None, None, now)
+        }, "stock", now)
+        .await?;
+        tracing::info!(product.id = %id, "product deactivated");
+        Ok(())
     }
 
     /// `POST /products/{id}/images`: a pending image, and a presigned PUT that pins its key, its

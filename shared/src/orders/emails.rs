@@ -74,6 +74,24 @@ impl OrderMail {
     }
 }
 
+/// A variant's option values as one line of text: `Size: M; Colour: Red`.
+pub fn options_text(options: &std::collections::BTreeMap<String, String>) -> String {
+    options
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// ` — Size: M; Colour: Red` after a line's name, or nothing.
+fn described(options: &std::collections::BTreeMap<String, String>) -> String {
+    if options.is_empty() {
+        String::new()
+    } else {
+        format!(" — {}", options_text(options))
+    }
+}
+
 /// The email of `kind` about `order`, to `to` (address, name).
 pub fn render(kind: OrderEmail, order: &OrderItem, to: (String, String)) -> Email {
     let (address, name) = to;
@@ -83,9 +101,10 @@ pub fn render(kind: OrderEmail, order: &OrderItem, to: (String, String)) -> Emai
         .iter()
         .map(|l| {
             format!(
-                "  {} x {} ({}) {}",
+                "  {} x {}{} ({}) {}",
                 l.quantity,
                 l.name,
+                described(&l.options),
                 l.sku,
                 money(l.line_total_cents)
             )
@@ -96,9 +115,10 @@ pub fn render(kind: OrderEmail, order: &OrderItem, to: (String, String)) -> Emai
         .iter()
         .map(|l| {
             format!(
-                "<li>{} &times; {} ({}) {}</li>",
+                "<li>{} &times; {}{} ({}) {}</li>",
                 l.quantity,
                 html_escape(&l.name),
+                html_escape(&described(&l.options)),
                 html_escape(&l.sku),
                 money(l.line_total_cents)
             )

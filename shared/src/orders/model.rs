@@ -8,9 +8,10 @@ use crate::clock::rfc3339;
 use crate::ids::Id;
 use crate::values::{parsed_from_text, whole_number_in};
 
-/// The most lines one order may have (a DynamoDB transaction holds 100 writes: the order and
-/// one per line, with room to spare).
-pub const MAX_LINES: usize = 50;
+/// The most lines one order may have. Its transaction holds at most 100 writes: the order, the
+/// customer's count of unpaid orders, per line its product's stock and its movement in the
+/// ledger, with room for what else an order's transaction carries.
+pub const MAX_LINES: usize = 40;
 
 /// Units of one product in one order: 1–100.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,11 +19,14 @@ pub struct Quantity(i64);
 
 whole_number_in!(Quantity, 1, 100);
 
-/// One line of a checkout.
+/// One line of a checkout: a variant, or a single-variant product.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewLine {
-    pub product_id: Id,
+    #[serde(default)]
+    pub variant_id: Option<Id>,
+    #[serde(default)]
+    pub product_id: Option<Id>,
     pub quantity: Quantity,
 }
 
@@ -107,15 +111,32 @@ impl crate::http::Input for Shipment {
     const REQUIRED: &'static [&'static str] = &["tracking_number"];
 }
 
-/// A line of an order: the product as it was sold.
+/// A line of an order: the variant as it was sold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Line {
     pub product_id: String,
+    /// Empty on lines sold before variants: the product's default variant, whose id is the
+    /// product's (see [`Line::variant`]).
+    #[serde(default)]
+    pub variant_id: String,
     pub sku: String,
     pub name: String,
+    #[serde(default)]
+    pub options: std::collections::BTreeMap<String, String>,
     pub unit_price_cents: i64,
     pub quantity: i64,
     pub line_total_cents: i64,
+}
+
+impl Line {
+    /// The variant the line sold.
+    pub fn variant(&self) -> &str {
+        if self.variant_id.is_empty() {
+            &self.product_id
+        } else {
+            &self.variant_id
+        }
+    }
 }
 
 /// The payment of an order, as the provider reported it last.
@@ -238,7 +259,14 @@ impl OrderItem {
             id: self.id.clone(),
             user_id: self.user_id.clone(),
             status: self.status,
-            items: self.lines.clone(),
+            items: self
+                .lines
+                .iter()
+                .map(|line| Line {
+                    variant_id: line.variant().to_owned(),
+                    ..line.clone()
+                })
+                .collect(),
             total_cents: self.total_cents,
             currency: self.currency.clone(),
             shipping_address: self.shipping_address.clone(),

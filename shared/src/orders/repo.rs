@@ -8,94 +8,23 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 use serde::Deserialize;
 
 use super::keys;
 use super::model::{OrderItem, RefundStatus};
 use super::state::{OrderStatus, Transition};
-use crate::catalog::keys as catalog_keys;
-use crate::db::{
-    CONFLICT_RETRIES, Index, Item, Table, backoff, for_each_page, from_item, number, string,
-    to_item, transact,
-};
+use crate::catalog::stock::{self, Change, Reason as StockReason, Requires};
+use crate::db::{Index, Item, Table, for_each_page, from_item, number, string, to_item, transact};
 use crate::error::ApiError;
 
-/// The product fields a checkout copies into its order.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ProductSnapshot {
-    pub id: String,
-    pub sku: String,
-    pub name: String,
-    pub price_cents: i64,
-    pub stock: i64,
-    pub active: bool,
-}
-
-/// The products of `ids` that exist, by id (strongly consistent).
-pub async fn products(
-    table: &Table,
-    ids: &[String],
-) -> Result<HashMap<String, ProductSnapshot>, ApiError> {
-    let mut found = HashMap::new();
-    let mut keys: Vec<Item> = ids
-        .iter()
-        .map(|id| {
-            HashMap::from([
-                ("pk".to_owned(), string(catalog_keys::product(id))),
-                ("sk".to_owned(), string(catalog_keys::PRODUCT_SK)),
-            ])
-        })
-        .collect();
-    let mut round = 0u32;
-    while !keys.is_empty() {
-        let request = KeysAndAttributes::builder()
-            .set_keys(Some(std::mem::take(&mut keys)))
-            .consistent_read(true)
-            .projection_expression("id, sku, #name, price_cents, stock, active")
-            .expression_attribute_names("#name", "name")
-            .build()
-            .map_err(ApiError::internal)?;
-        let output = table
-            .client
-            .batch_get_item()
-            .request_items(&table.name, request)
-            .send()
-            .await?;
-        for item in output
-            .responses
-            .and_then(|mut r| r.remove(&table.name))
-            .unwrap_or_default()
-        {
-            let product: ProductSnapshot = from_item(item)?;
-            found.insert(product.id.clone(), product);
-        }
-        keys = output
-            .unprocessed_keys
-            .and_then(|mut u| u.remove(&table.name))
-            .map(|k| k.keys)
-            .unwrap_or_default();
-        if !keys.is_empty() {
-            round += 1;
-            if round > CONFLICT_RETRIES {
-                return Err(ApiError::unavailable(
-                    "DynamoDB left product reads unprocessed",
-                ));
-            }
-            tokio::time::sleep(backoff(round)).await;
-        }
-    }
-    Ok(found)
-}
-
-/// Why a checkout's transaction was refused, line by line (indexes into the order's lines).
+/// Why a checkout's transaction was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckoutRefused {
-    /// Not enough stock: the line and the units left.
-    OutOfStock(Vec<(usize, i64)>),
-    /// Products gone inactive, or whose price changed, since they were read.
-    Changed(Vec<usize>),
+    /// A variant's stock moved, or a product changed, since it was read: read again, plan
+    /// again.
+    Raced,
     /// The customer already has `max_unpaid` orders waiting for their payment.
     TooManyUnpaid,
     /// An order with this id exists: an earlier attempt at the same checkout placed it.
@@ -103,15 +32,16 @@ pub enum CheckoutRefused {
 }
 
 /// Writes a new order, counts it among its customer's unpaid orders (at most `max_unpaid`) and
-/// takes the stock of every line, all or nothing.
+/// takes the stock of every line (`stock`: the products' updates and the lines' movements, as
+/// planned from the products read), all or nothing. `attempt` tells this try from the others
+/// at the same checkout.
 pub async fn place(
     table: &Table,
     order: &OrderItem,
-    prices: &[i64],
+    stock: Vec<TransactWriteItem>,
     max_unpaid: i64,
+    attempt: u32,
 ) -> Result<Result<(), CheckoutRefused>, ApiError> {
-    /// The order's put, then the counter; the lines' stock after them.
-    const FIRST_LINE: usize = 2;
     let hold = table
         .update_of(keys::unpaid(&order.user_id), keys::UNPAID_SK)
         .update_expression("ADD #count :one")
@@ -134,25 +64,8 @@ pub async fn place(
             .build(),
         TransactWriteItem::builder().update(hold).build(),
     ];
-    for (line, price) in order.lines.iter().zip(prices) {
-        let update = table
-            .update_of(
-                catalog_keys::product(&line.product_id),
-                catalog_keys::PRODUCT_SK,
-            )
-            .update_expression("SET stock = stock - :q")
-            .condition_expression(
-                "attribute_exists(pk) AND active = :true AND stock >= :q AND price_cents = :price",
-            )
-            .expression_attribute_values(":q", number(line.quantity))
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .expression_attribute_values(":price", number(*price))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .build()
-            .map_err(ApiError::internal)?;
-        writes.push(TransactWriteItem::builder().update(update).build());
-    }
-    let token = format!("checkout {}", order.id);
+    writes.extend(stock);
+    let token = format!("checkout {} {attempt}", order.id);
     match transact(table, writes, Some(&token)).await {
         Ok(()) => Ok(Ok(())),
         Err(err) => {
@@ -163,30 +76,10 @@ pub async fn place(
             if reasons.get(1).is_some_and(|r| r.failed) {
                 return Ok(Err(CheckoutRefused::TooManyUnpaid));
             }
-            let mut short = Vec::new();
-            let mut changed = Vec::new();
-            for (index, price) in prices.iter().enumerate() {
-                let Some(reason) = reasons.get(index + FIRST_LINE).filter(|r| r.failed) else {
-                    continue;
-                };
-                let current = reason
-                    .item
-                    .clone()
-                    .and_then(|item| from_item::<ProductSnapshot>(item).ok());
-                match current {
-                    Some(p) if p.active && p.price_cents == *price => {
-                        short.push((index, p.stock.max(0)));
-                    }
-                    _ => changed.push(index),
-                }
+            if reasons.iter().any(|r| r.failed) {
+                return Ok(Err(CheckoutRefused::Raced));
             }
-            if !short.is_empty() {
-                Ok(Err(CheckoutRefused::OutOfStock(short)))
-            } else if !changed.is_empty() {
-                Ok(Err(CheckoutRefused::Changed(changed)))
-            } else {
-                Err(crate::db::transaction_failed(err))
-            }
+            Err(crate::db::transaction_failed(err))
         }
     }
 }
@@ -311,38 +204,84 @@ pub async fn apply(
             .map_err(ApiError::internal)?;
         writes.push(TransactWriteItem::builder().update(release).build());
     }
-    if transition.returns_stock {
-        for line in &order.lines {
-            let give_back = table
-                .update_of(
-                    catalog_keys::product(&line.product_id),
-                    catalog_keys::PRODUCT_SK,
-                )
-                .update_expression("SET stock = stock + :q")
-                // Products are never deleted (only made inactive), so the item is there.
-                .condition_expression("attribute_exists(pk)")
-                .expression_attribute_values(":q", number(line.quantity))
-                .build()
-                .map_err(ApiError::internal)?;
-            writes.push(TransactWriteItem::builder().update(give_back).build());
+    // The stock that comes back, planned from the products as read: a movement per line. A
+    // sale or a count of one of them meanwhile cancels it; then it is planned again.
+    let stock_from = writes.len();
+    for attempt in 0..GIVE_BACK_ATTEMPTS {
+        let mut all = writes.clone();
+        if transition.returns_stock {
+            all.extend(give_back(table, order, transition, now).await?);
         }
+        let token = format!("{move_id} {attempt}");
+        let err = match transact(table, all, Some(&token)).await {
+            Ok(()) => return Ok(Some(after)),
+            Err(err) => err,
+        };
+        let reasons = cancellation(&err);
+        let order_failed = reasons.first().is_some_and(|r| r.failed);
+        if !order_failed && reasons.iter().skip(stock_from).any(|r| r.failed) {
+            tokio::time::sleep(crate::db::backoff(attempt)).await;
+            continue;
+        }
+        if !reasons.iter().any(|r| r.failed) {
+            return Err(crate::db::transaction_failed(err));
+        }
+        // The order as the failed attempt found it: moved by this very call (its first
+        // attempt applied, its answer lost), or by another.
+        let found = reasons
+            .into_iter()
+            .next()
+            .and_then(|reason| reason.item)
+            .and_then(|item| from_item::<OrderItem>(item).ok());
+        if found.is_some_and(|o| o.last_move.as_deref() == Some(move_id.as_str())) {
+            return Ok(Some(after));
+        }
+        return Ok(None);
     }
-    match transact(table, writes, Some(&move_id)).await {
-        Ok(()) => Ok(Some(after)),
-        Err(err) if crate::db::any_condition_failed(&err) => {
-            // The order as the failed attempt found it: moved by this very call (its first
-            // attempt applied, its answer lost), or by another.
-            let found = cancellation(&err)
-                .into_iter()
-                .next()
-                .and_then(|reason| reason.item)
-                .and_then(|item| from_item::<OrderItem>(item).ok());
-            if found.is_some_and(|o| o.last_move.as_deref() == Some(move_id.as_str())) {
-                return Ok(Some(after));
-            }
-            Ok(None)
-        }
-        Err(err) => Err(crate::db::transaction_failed(err)),
+    Err(ApiError::unavailable("the stock of the order's products kept moving"))
+}
+
+/// How often a move that gives stock back is planned again when that stock moved meanwhile.
+const GIVE_BACK_ATTEMPTS: u32 = 12;
+
+/// The writes that give an order's units back, each line a movement of its variant (`cancel`
+/// or `expiry`), planned from the products read now.
+async fn give_back(
+    table: &Table,
+    order: &OrderItem,
+    transition: Transition,
+    now: i64,
+) -> Result<Vec<TransactWriteItem>, ApiError> {
+    let reason = if transition.to == OrderStatus::Expired {
+        StockReason::Expiry
+    } else {
+        StockReason::Cancel
+    };
+    let changes: Vec<(Change, Requires)> = order
+        .lines
+        .iter()
+        .map(|line| {
+            (
+                Change {
+                    product_id: line.product_id.clone(),
+                    variant_id: line.variant().to_owned(),
+                    delta: line.quantity,
+                    reason,
+                    order_id: Some(order.id.clone()),
+                    actor_id: None,
+                },
+                Requires::Nothing,
+            )
+        })
+        .collect();
+    let products = stock::read(table, order.lines.iter().map(|l| l.product_id.clone())).await?;
+    match stock::plan(&products, &changes, now) {
+        Ok(planned) => stock::writes(table, &planned),
+        // Products are never deleted; a variant missing is one a migration has not made yet.
+        Err(refused) => Err(ApiError::unavailable(format!(
+            "the stock of order {} cannot be given back yet: {refused:?}",
+            order.id
+        ))),
     }
 }
 

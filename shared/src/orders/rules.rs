@@ -5,57 +5,100 @@
 use std::collections::{HashMap, HashSet};
 
 use super::model::{Line, MAX_LINES, NewLine, OrderItem};
-use super::repo::ProductSnapshot;
+use crate::catalog::model::ProductItem;
+use crate::catalog::stock::{Change, Reason, Requires};
+use crate::catalog::variants;
 use super::state::Actor;
 use crate::auth::Principal;
 use crate::error::{ApiError, ErrorCode, FieldError};
 
-/// 1 to [`MAX_LINES`] lines, each product once (its quantities on one line): every problem
+/// 1 to [`MAX_LINES`] lines, each naming a variant or a product (not both): every problem
 /// named at once.
 pub fn check_lines(items: &[NewLine]) -> Result<(), ApiError> {
     let mut errors = Vec::new();
     if items.is_empty() || items.len() > MAX_LINES {
-        errors.push(FieldError::new("items", "must have 1 to 50 lines"));
+        errors.push(FieldError::new("items", "must have 1 to 40 lines"));
     }
-    let mut seen = HashSet::new();
     for (index, line) in items.iter().enumerate() {
-        if !seen.insert(line.product_id.as_str()) {
+        if line.variant_id.is_some() == line.product_id.is_some() {
             errors.push(FieldError::new(
-                format!("items[{index}].product_id"),
-                "is listed twice; put the quantities on one line",
+                format!("items[{index}]"),
+                "must name one of variant_id and product_id",
             ));
         }
     }
     ApiError::unless_invalid(errors)
 }
 
-/// The order's lines at the products' current prices; a line whose product does not exist or
-/// is not for sale is `422`, every such line named.
+/// The field a line names what it buys by.
+fn field(line: &NewLine, index: usize) -> String {
+    if line.variant_id.is_some() {
+        format!("items[{index}].variant_id")
+    } else {
+        format!("items[{index}].product_id")
+    }
+}
+
+/// The order's lines at their variants' current prices. A `product_id` line buys that
+/// product's one variant (a product with several is `400`); a line whose product or variant
+/// does not exist or is not for sale is `422`; a variant on two lines is `400`. Every such
+/// line named.
 pub fn price_lines(
     items: &[NewLine],
-    products: &HashMap<String, ProductSnapshot>,
+    owners: &HashMap<String, String>,
+    products: &HashMap<String, ProductItem>,
 ) -> Result<Vec<Line>, ApiError> {
     let mut lines = Vec::with_capacity(items.len());
     let mut unavailable = Vec::new();
+    let mut ambiguous = Vec::new();
+    let mut seen = HashSet::new();
     for (index, wanted) in items.iter().enumerate() {
-        match products.get(wanted.product_id.as_str()) {
-            Some(product) if product.active => {
+        let found = match (&wanted.variant_id, &wanted.product_id) {
+            (Some(variant), _) => owners
+                .get(variant.as_str())
+                .and_then(|owner| products.get(owner))
+                .and_then(|p| Some((p, p.variants.get(variant.as_str())?))),
+            (None, Some(product)) => match products.get(product.as_str()) {
+                Some(p) if p.variants.values().filter(|v| v.active).count() > 1 => {
+                    ambiguous.push(FieldError::new(
+                        field(wanted, index),
+                        "has several variants: name the one to buy by variant_id",
+                    ));
+                    continue;
+                }
+                Some(p) => variants::only_variant(&p.variants).map(|v| (p, v)),
+                None => None,
+            },
+            (None, None) => None,
+        };
+        match found {
+            Some((product, variant)) if product.active && variant.active => {
+                if !seen.insert(variant.id.clone()) {
+                    ambiguous.push(FieldError::new(
+                        field(wanted, index),
+                        "is bought on another line too; put the quantities on one line",
+                    ));
+                    continue;
+                }
                 let quantity = wanted.quantity.get();
                 lines.push(Line {
                     product_id: product.id.clone(),
-                    sku: product.sku.clone(),
+                    variant_id: variant.id.clone(),
+                    sku: variant.sku.clone(),
                     name: product.name.clone(),
-                    unit_price_cents: product.price_cents,
+                    options: variant.options.clone(),
+                    unit_price_cents: variant.price_cents,
                     quantity,
-                    line_total_cents: product.price_cents * quantity,
+                    line_total_cents: variant.price_cents * quantity,
                 });
             }
             _ => unavailable.push(FieldError::new(
-                format!("items[{index}].product_id"),
+                field(wanted, index),
                 "is not a product for sale",
             )),
         }
     }
+    ApiError::unless_invalid(ambiguous)?;
     if unavailable.is_empty() {
         Ok(lines)
     } else {
@@ -102,32 +145,54 @@ pub fn check_chargeable(total: i64, currency: &str) -> Result<(), ApiError> {
     })
 }
 
-/// The lines that ask for more than the stock read, by index, with what is left.
-pub fn short_lines(
-    lines: &[Line],
-    products: &HashMap<String, ProductSnapshot>,
-) -> Vec<(usize, i64)> {
+/// The stock each line takes: a sale, at the price it was priced at.
+pub fn sales(order_id: &str, lines: &[Line]) -> Vec<(Change, Requires)> {
     lines
         .iter()
-        .enumerate()
-        .filter_map(|(i, line)| {
-            let left = products.get(&line.product_id).map_or(0, |p| p.stock);
-            (left < line.quantity).then_some((i, left.max(0)))
+        .map(|line| {
+            (
+                Change {
+                    product_id: line.product_id.clone(),
+                    variant_id: line.variant().to_owned(),
+                    delta: -line.quantity,
+                    reason: Reason::Sale,
+                    order_id: Some(order_id.to_owned()),
+                    actor_id: None,
+                },
+                Requires::ForSaleAt(line.unit_price_cents),
+            )
         })
         .collect()
 }
 
-/// `409 out_of_stock`, naming each short line and what is left of its product.
-pub fn out_of_stock(lines: &[Line], short: &[(usize, i64)]) -> ApiError {
+/// The lines whose product or variant is no longer for sale at the line's price, as read.
+pub fn changed(lines: &[Line], products: &HashMap<String, ProductItem>) -> Vec<usize> {
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(_, line)| {
+            let now = products
+                .get(&line.product_id)
+                .filter(|p| p.active)
+                .and_then(|p| p.variants.get(line.variant()));
+            !now.is_some_and(|v| v.active && v.price_cents == line.unit_price_cents)
+        })
+        .map(|(index, _)| index)
+        .collect()
+}
+
+/// `409 out_of_stock`, naming each short line (by the field it was asked by) and what is left
+/// of its variant.
+pub fn out_of_stock(items: &[NewLine], lines: &[Line], short: &[(usize, i64)]) -> ApiError {
     ApiError::OutOfStock(
         short
             .iter()
             .map(|&(index, left)| {
-                let product = lines.get(index).map_or("", |l| l.product_id.as_str());
-                FieldError::new(
-                    format!("items[{index}].product_id"),
-                    format!("{product}: {left} left"),
-                )
+                let variant = lines.get(index).map_or("", |l| l.variant());
+                let name = items
+                    .get(index)
+                    .map_or_else(|| format!("items[{index}]"), |item| field(item, index));
+                FieldError::new(name, format!("{variant}: {left} left"))
             })
             .collect(),
     )
@@ -162,16 +227,30 @@ mod tests {
         serde_json::from_str(json).unwrap()
     }
 
-    fn product(id: &str, price_cents: i64, stock: i64, active: bool) -> (String, ProductSnapshot) {
-        let snapshot = ProductSnapshot {
-            id: id.to_owned(),
-            sku: format!("SKU-{id}"),
-            name: format!("Product {id}"),
-            price_cents,
-            stock,
-            active,
-        };
-        (id.to_owned(), snapshot)
+    /// A product whose variants are `(id, price, active)`, each with 5 in stock.
+    fn product(id: &str, variants: &[(&str, i64, bool)], active: bool) -> (String, ProductItem) {
+        let mut item = crate::catalog::model::tests::product_item(id);
+        item.active = active;
+        item.name = format!("Product {id}");
+        item.variants = variants
+            .iter()
+            .map(|&(v, price_cents, active)| {
+                let variant = crate::catalog::variants::VariantItem {
+                    id: v.to_owned(),
+                    sku: format!("SKU-{v}"),
+                    options: [("Size".to_owned(), v.to_owned())].into(),
+                    price_cents,
+                    stock: 5,
+                    weight_grams: 0,
+                    active,
+                    image_id: None,
+                    movements: 0,
+                    created_at: 0,
+                };
+                (v.to_owned(), variant)
+            })
+            .collect();
+        (id.to_owned(), item)
     }
 
     const A: &str = "01JD5X8Y9Z0A1B2C3D4E5F6G7A";
@@ -187,27 +266,58 @@ mod tests {
     }
 
     #[test]
-    fn an_order_has_one_to_fifty_lines_each_product_once() {
+    fn an_order_has_one_to_forty_lines_each_naming_a_variant_or_a_product() {
         assert!(
             check_lines(&lines(&format!(
-                r#"[{{"product_id": "{A}", "quantity": 1}}]"#
+                r#"[{{"product_id": "{A}", "quantity": 1}}, {{"variant_id": "{B}", "quantity": 1}}]"#
             )))
             .is_ok()
         );
         let none = check_lines(&[]).unwrap_err();
         assert_eq!(fields(none), ["items"]);
-        let twice = format!(
-            r#"[{{"product_id": "{A}", "quantity": 1}}, {{"product_id": "{B}", "quantity": 1}},
-                {{"product_id": "{A}", "quantity": 2}}]"#
+        let both_or_neither = format!(
+            r#"[{{"product_id": "{A}", "variant_id": "{B}", "quantity": 1}}, {{"quantity": 2}}]"#
         );
         assert_eq!(
-            fields(check_lines(&lines(&twice)).unwrap_err()),
-            ["items[2].product_id"]
+            fields(check_lines(&lines(&both_or_neither)).unwrap_err()),
+            ["items[0]", "items[1]"]
         );
         let one: String = format!(r#"{{"product_id": "{A}", "quantity": 1}}"#);
+        assert!(check_lines(&lines(&format!("[{}]", vec![one.clone(); MAX_LINES].join(",")))).is_ok());
         let too_many = format!("[{}]", vec![one; MAX_LINES + 1].join(","));
         let problems = fields(check_lines(&lines(&too_many)).unwrap_err());
         assert_eq!(problems.first().map(String::as_str), Some("items"));
+    }
+
+    #[test]
+    fn a_line_buys_a_variant_or_the_one_variant_of_a_product() {
+        let (v1, v2, v3) = ("01JD5X8Y9Z0A1B2C3D4E5F6V01", "01JD5X8Y9Z0A1B2C3D4E5F6V02", "01JD5X8Y9Z0A1B2C3D4E5F6V03");
+        let products = HashMap::from([
+            product(A, &[(v1, 1250, true), (v2, 1400, true)], true),
+            product(B, &[(v3, 999, true), (A, 500, false)], true),
+        ]);
+        let owners = HashMap::from([(v1.to_owned(), A.to_owned()), (v2.to_owned(), A.to_owned())]);
+        let wanted = lines(&format!(
+            r#"[{{"variant_id": "{v2}", "quantity": 3}}, {{"product_id": "{B}", "quantity": 1}}]"#
+        ));
+        let priced = price_lines(&wanted, &owners, &products).unwrap();
+        let sold: Vec<(&str, &str, i64, i64)> = priced
+            .iter()
+            .map(|l| (l.product_id.as_str(), l.variant(), l.unit_price_cents, l.line_total_cents))
+            .collect();
+        // The retired variant of B does not count: B has one variant for sale.
+        assert_eq!(sold, [(A, v2, 1400, 4200), (B, v3, 999, 999)]);
+        assert_eq!(priced[0].options["Size"], v2);
+        assert_eq!(total(&priced), 5199);
+        // A product with several variants needs the variant named; one variant twice is refused.
+        let several = lines(&format!(r#"[{{"product_id": "{A}", "quantity": 1}}]"#));
+        let refused = price_lines(&several, &owners, &products).unwrap_err();
+        assert_eq!(refused.status(), 400);
+        assert_eq!(fields(refused), ["items[0].product_id"]);
+        let twice = lines(&format!(
+            r#"[{{"variant_id": "{v1}", "quantity": 1}}, {{"variant_id": "{v1}", "quantity": 1}}]"#
+        ));
+        assert_eq!(fields(price_lines(&twice, &owners, &products).unwrap_err()), ["items[1].variant_id"]);
     }
 
     #[test]
@@ -223,37 +333,34 @@ mod tests {
     }
 
     #[test]
-    fn lines_are_priced_now_and_every_product_not_for_sale_is_named() {
-        let products = HashMap::from([product(A, 1250, 5, true), product(B, 999, 5, false)]);
-        let wanted = lines(&format!(r#"[{{"product_id": "{A}", "quantity": 3}}]"#));
-        let priced = price_lines(&wanted, &products).unwrap();
-        assert_eq!(
-            (priced[0].unit_price_cents, priced[0].line_total_cents),
-            (1250, 3750)
-        );
-        assert_eq!(total(&priced), 3750);
+    fn every_line_not_for_sale_is_named_and_a_short_one_says_what_is_left() {
+        let v1 = "01JD5X8Y9Z0A1B2C3D4E5F6V01";
+        let products = HashMap::from([
+            product(A, &[(A, 1250, true)], true),
+            product(B, &[(B, 999, true)], false),
+        ]);
+        let owners = HashMap::from([(v1.to_owned(), A.to_owned())]);
         let unknown = "01JD5X8Y9Z0A1B2C3D4E5F6G7C";
         let refused = lines(&format!(
             r#"[{{"product_id": "{A}", "quantity": 1}}, {{"product_id": "{B}", "quantity": 1}},
-                {{"product_id": "{unknown}", "quantity": 1}}]"#
+                {{"product_id": "{unknown}", "quantity": 1}}, {{"variant_id": "{v1}", "quantity": 1}}]"#
         ));
-        let problems = fields(price_lines(&refused, &products).unwrap_err());
-        assert_eq!(problems, ["items[1].product_id", "items[2].product_id"]);
-    }
-
-    #[test]
-    fn a_line_is_short_when_it_asks_more_than_is_left_and_says_what_is_left() {
-        let products = HashMap::from([product(A, 100, 2, true), product(B, 100, -1, true)]);
-        let wanted = lines(&format!(
-            r#"[{{"product_id": "{A}", "quantity": 2}}, {{"product_id": "{B}", "quantity": 1}}]"#
-        ));
-        let priced = price_lines(&wanted, &products).unwrap();
-        // Exactly the stock is not short; a negative stock (an item edited by hand) is none left.
-        assert_eq!(short_lines(&priced, &products), [(1, 0)]);
-        let ApiError::OutOfStock(errors) = out_of_stock(&priced, &[(1, 0)]) else {
+        let problem = price_lines(&refused, &owners, &products).unwrap_err();
+        assert_eq!(problem.status(), 422);
+        assert_eq!(fields(problem), ["items[1].product_id", "items[2].product_id", "items[3].variant_id"]);
+        let wanted = lines(&format!(r#"[{{"product_id": "{A}", "quantity": 2}}]"#));
+        let priced = price_lines(&wanted, &owners, &products).unwrap();
+        let ApiError::OutOfStock(errors) = out_of_stock(&wanted, &priced, &[(0, 1)]) else {
             panic!("out of stock");
         };
-        assert_eq!(errors[0].message, format!("{B}: 0 left"));
+        assert_eq!((errors[0].field.as_str(), errors[0].message.clone()), ("items[0].product_id", format!("{A}: 1 left")));
+        // A line is changed when its variant is no longer for sale at its price.
+        let mut now = products.clone();
+        assert!(changed(&priced, &now).is_empty());
+        now.get_mut(A).unwrap().variants.get_mut(A).unwrap().price_cents = 1300;
+        assert_eq!(changed(&priced, &now), [0]);
+        let sales = sales("o1", &priced);
+        assert_eq!((sales[0].0.delta, sales[0].1), (-2, Requires::ForSaleAt(1250)));
     }
 
     #[test]

@@ -2,7 +2,11 @@
 //! owe (what a payment provider's events do is in `events`). Services take a [`Principal`] and
 //! domain values; the HTTP layer turns requests into these calls.
 
-use super::model::{NewOrder, Order, OrderItem, Payment, RefundStatus, Shipment};
+use std::collections::HashMap;
+
+use super::model::{Line, NewLine, NewOrder, Order, OrderItem, Payment, RefundStatus, Shipment};
+use crate::catalog::model::ProductItem;
+use crate::catalog::stock::{self, Change, PlanRefused, Requires};
 use super::refunds::{self, Outcome, RefundItem, RefundReason};
 use super::repo::{self, Changes, CheckoutRefused, Listing};
 use super::rules;
@@ -28,6 +32,25 @@ pub struct Orders {
 }
 
 pub use super::model::{ExpiryRun, OrderStats};
+
+/// How often a checkout is planned again when a variant's stock moved before it was written.
+/// Each try waits a little (with jitter) so that the buyers of one variant spread out; many
+/// buyers at once each win in turn.
+const CHECKOUT_ATTEMPTS: u32 = 40;
+
+/// How a checkout's transaction ended.
+enum Placed {
+    Placed,
+    /// An earlier attempt at this checkout placed it.
+    Exists,
+    Refused(Refusal),
+}
+
+enum Refusal {
+    TooManyUnpaid,
+    OutOfStock(Vec<(usize, i64)>),
+    Changed(Vec<usize>),
+}
 
 /// `{"order": ...}`, as every route that returns one order answers.
 #[derive(Debug, serde::Serialize)]
@@ -62,17 +85,11 @@ impl Orders {
         now: i64,
     ) -> Result<OrderEnvelope, ApiError> {
         rules::check_lines(&request.items)?;
-        let ids: Vec<String> = request
-            .items
-            .iter()
-            .map(|l| l.product_id.to_string())
-            .collect();
-        let products = repo::products(&self.table, &ids).await?;
-        let lines = rules::price_lines(&request.items, &products)?;
+        let (lines, mut products) = self.priced(&request.items).await?;
         // Known before the transaction, this saves asking for a payment that cannot be kept.
-        let short = rules::short_lines(&lines, &products);
-        if !short.is_empty() {
-            return Err(rules::out_of_stock(&lines, &short));
+        let sales = rules::sales(id.as_str(), &lines);
+        if let Err(PlanRefused::Short(short)) = stock::plan(&products, &sales, now) {
+            return Err(rules::out_of_stock(&request.items, &lines, &short));
         }
 
         let total = rules::total(&lines);
@@ -86,7 +103,6 @@ impl Orders {
         let intent = payments
             .create_intent(id.as_str(), total, &self.currency)
             .await?;
-        let prices: Vec<i64> = lines.iter().map(|l| l.unit_price_cents).collect();
         let order = OrderItem::new(
             &id,
             &principal.user_id,
@@ -102,33 +118,33 @@ impl Orders {
             now,
             now + self.payment_timeout_secs,
         );
-        let refused = match repo::place(&self.table, &order, &prices, self.max_unpaid_orders).await
-        {
-            Ok(Ok(())) => {
+        let refused = self.place(&order, &sales, &mut products, now).await;
+        let refused = match refused {
+            Ok(Placed::Placed) => {
                 crate::emf::order_placed(order.id.as_str());
                 return Ok(OrderEnvelope {
                     order: order.view(&principal.user_id),
                 });
             }
-            Ok(Err(CheckoutRefused::Exists)) => {
+            Ok(Placed::Exists) => {
                 // Written by this very call, whose first answer was lost.
                 if let Some(placed) = self.placed_before(principal, &id).await? {
                     return Ok(placed);
                 }
                 Err(ApiError::internal("an order id was taken by another order"))
             }
-            Ok(Err(refused)) => Ok(refused),
+            Ok(Placed::Refused(err)) => Ok(err),
             Err(err) => Err(err),
         };
         if let Err(err) = payments.cancel_intent(&intent.id).await {
             tracing::warn!(error = %crate::error::cause_chain(&err), "payment of a refused checkout not withdrawn");
         }
-        match refused? {
-            // The oldest of them expires within the payment timeout, if it is not paid first.
-            CheckoutRefused::TooManyUnpaid => Err(self.too_many_unpaid()),
-            CheckoutRefused::Exists => Err(ApiError::internal("unreachable: answered above")),
-            CheckoutRefused::OutOfStock(short) => Err(rules::out_of_stock(&order.lines, &short)),
-            CheckoutRefused::Changed(changed) => Err(ApiError::Conflict {
+        Err(match refused {
+            Ok(Refusal::TooManyUnpaid) => self.too_many_unpaid(),
+            Ok(Refusal::OutOfStock(short)) => {
+                rules::out_of_stock(&request.items, &order.lines, &short)
+            }
+            Ok(Refusal::Changed(changed)) => ApiError::Conflict {
                 code: ErrorCode::Conflict,
                 detail: format!(
                     "{} changed while the order was placed; read the products again.",
@@ -138,8 +154,75 @@ impl Orders {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-            }),
+            },
+            Err(err) => err,
+        })
+    }
+
+    /// The order's lines priced from their variants, and the products read (strongly
+    /// consistent): the variants' products looked up first, then every product at once.
+    async fn priced(
+        &self,
+        items: &[NewLine],
+    ) -> Result<(Vec<Line>, HashMap<String, ProductItem>), ApiError> {
+        let variant_ids: Vec<String> = items
+            .iter()
+            .filter_map(|l| l.variant_id.as_ref().map(|v| v.to_string()))
+            .collect();
+        let owners = if variant_ids.is_empty() {
+            HashMap::new()
+        } else {
+            stock::products_of(&self.table, &variant_ids).await?
+        };
+        let product_ids = items
+            .iter()
+            .filter_map(|l| l.product_id.as_ref().map(|p| p.to_string()))
+            .chain(owners.values().cloned());
+        let products = stock::read(&self.table, product_ids).await?;
+        let lines = rules::price_lines(items, &owners, &products)?;
+        Ok((lines, products))
+    }
+
+    /// Places `order`, its stock planned from `products` and planned again from a fresh read
+    /// each time a sale or a count of one of its variants lands first.
+    async fn place(
+        &self,
+        order: &OrderItem,
+        sales: &[(Change, Requires)],
+        products: &mut HashMap<String, ProductItem>,
+        now: i64,
+    ) -> Result<Placed, ApiError> {
+        for attempt in 0..CHECKOUT_ATTEMPTS {
+            let changed = rules::changed(&order.lines, products);
+            if !changed.is_empty() {
+                return Ok(Placed::Refused(Refusal::Changed(changed)));
+            }
+            let planned = match stock::plan(products, sales, now) {
+                Ok(planned) => planned,
+                Err(PlanRefused::Short(short)) => {
+                    return Ok(Placed::Refused(Refusal::OutOfStock(short)));
+                }
+                Err(PlanRefused::Missing(lines)) => {
+                    return Ok(Placed::Refused(Refusal::Changed(lines)));
+                }
+            };
+            let writes = stock::writes(&self.table, &planned)?;
+            match repo::place(&self.table, order, writes, self.max_unpaid_orders, attempt).await? {
+                Ok(()) => return Ok(Placed::Placed),
+                Err(CheckoutRefused::Exists) => return Ok(Placed::Exists),
+                Err(CheckoutRefused::TooManyUnpaid) => {
+                    return Ok(Placed::Refused(Refusal::TooManyUnpaid));
+                }
+                Err(CheckoutRefused::Raced) => {
+                    tokio::time::sleep(crate::db::backoff(attempt.min(4))).await;
+                    let ids = order.lines.iter().map(|l| l.product_id.clone());
+                    *products = stock::read(&self.table, ids).await?;
+                }
+            }
         }
+        Err(ApiError::unavailable(
+            "the stock of the order's variants kept moving; try again",
+        ))
     }
 
     /// The order an earlier attempt at this checkout placed under `id`, if there is one (and it

@@ -197,7 +197,15 @@ impl Shop {
         }))?;
         let product = self
             .catalog
-            .create(fields, shared::clock::now())
+            .create(
+                &shared::auth::Principal {
+                    user_id: "bench-seed".to_owned(),
+                    role: shared::auth::Role::Admin,
+                    issued_at: shared::clock::now(),
+                },
+                fields,
+                shared::clock::now(),
+            )
             .await
             .map_err(|e| anyhow::anyhow!("cannot seed a product: {e}"))?;
         Ok(product.product.id)
@@ -272,6 +280,9 @@ impl Shop {
                 let quantity = 1 + (n % 3) as i64;
                 Line {
                     product_id: product.clone(),
+                    // A simple product's one variant has the product's id.
+                    variant_id: product.clone(),
+                    options: Default::default(),
                     sku: format!("BENCH-CART-{i}"),
                     name: "Benchmark mug".to_owned(),
                     unit_price_cents: 1490,

@@ -1,0 +1,9 @@
+//! `POST /products/{id}/variants`: an admin adds a variant (a size, a colour) to a product.
+
+mod handler;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_http::Error> {
+    let (config, state) = shared::start::<handler::State>().await?;
+    shared::http::run(config, state, handler::create).await
+}
