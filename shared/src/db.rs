@@ -346,7 +346,9 @@ pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
 }
 
 /// The cancellation code of each item of a cancelled transaction (empty for other failures).
-pub fn cancellation_codes(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> Vec<Option<&str>> {
+pub fn cancellation_codes(
+    err: &SdkError<TransactWriteItemsError, HttpResponse>,
+) -> Vec<Option<&str>> {
     match err.as_service_error() {
         Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
             .cancellation_reasons()

@@ -33,10 +33,15 @@ impl Expression {
             .iter()
             .map(|segment| {
                 let placeholder = format!("#{}", self.names.len());
-                match self.names.iter().find(|(_, name)| name.as_str() == *segment) {
+                match self
+                    .names
+                    .iter()
+                    .find(|(_, name)| name.as_str() == *segment)
+                {
                     Some((existing, _)) => existing.clone(),
                     None => {
-                        self.names.insert(placeholder.clone(), (*segment).to_owned());
+                        self.names
+                            .insert(placeholder.clone(), (*segment).to_owned());
                         placeholder
                     }
                 }
@@ -125,7 +130,12 @@ impl Expression {
 
     /// The transaction's update of the item `pk`/`sk`; a failed condition returns the item as
     /// it was.
-    pub fn update_of(self, table: &Table, pk: &str, sk: &str) -> Result<TransactWriteItem, ApiError> {
+    pub fn update_of(
+        self,
+        table: &Table,
+        pk: &str,
+        sk: &str,
+    ) -> Result<TransactWriteItem, ApiError> {
         let update: Update = table
             .update_of(pk, sk)
             .update_expression(self.update_expression())

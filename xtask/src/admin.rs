@@ -74,6 +74,51 @@ pub struct AdminOptions {
     local: bool,
 }
 
+/// The table a command works on: a deployed stack's (`--table`, with the AWS credentials of
+/// the environment), or `cargo xtask dev`'s (`--local`).
+pub async fn table_of(
+    table: Option<String>,
+    local: bool,
+) -> Result<(aws_sdk_dynamodb::Client, String)> {
+    if local {
+        let sdk = shared::aws::local_config("http://127.0.0.1:8000").await;
+        Ok((
+            aws_sdk_dynamodb::Client::new(&sdk),
+            table.unwrap_or_else(|| "storefront-dev".to_owned()),
+        ))
+    } else {
+        let table = table.context("--table or --local is required")?;
+        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Ok((aws_sdk_dynamodb::Client::new(&config), table))
+    }
+}
+
+/// `cargo xtask migrate`'s options.
+#[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("where").required(true).args(["table", "local"]))]
+pub struct MigrateOptions {
+    /// The deployed stack's table (its `TableName` output).
+    #[arg(long)]
+    table: Option<String>,
+    /// The table of `cargo xtask dev` (DynamoDB Local on port 8000).
+    #[arg(long)]
+    local: bool,
+}
+
+/// Gives every product stored before variants its default variant (idempotent: run it after
+/// the deploy that brings variants, and again whenever in doubt).
+pub async fn migrate(options: MigrateOptions) -> Result<()> {
+    let (client, table) = table_of(options.table, options.local).await?;
+    let done = shared::catalog::migrate::run(&Table::new(client, &table), shared::clock::now())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}: {}", e.detail()))?;
+    emit(&format!(
+        "· {} products given their default variant, {} had variants already",
+        done.migrated, done.already
+    ));
+    Ok(())
+}
+
 pub async fn command(options: AdminOptions) -> Result<()> {
     let AdminOptions {
         email,
@@ -83,17 +128,7 @@ pub async fn command(options: AdminOptions) -> Result<()> {
         local,
     } = options;
     let password = std::env::var("ADMIN_PASSWORD").unwrap_or_default();
-    let (client, table) = if local {
-        let sdk = shared::aws::local_config("http://127.0.0.1:8000").await;
-        (
-            aws_sdk_dynamodb::Client::new(&sdk),
-            table.unwrap_or_else(|| "storefront-dev".to_owned()),
-        )
-    } else {
-        let table = table.context("--table or --local is required")?;
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        (aws_sdk_dynamodb::Client::new(&config), table)
-    };
+    let (client, table) = table_of(table, local).await?;
     let outcome = ensure_admin(client, &table, &email, &password, &name, promote_existing)
         .await
         .with_context(|| {

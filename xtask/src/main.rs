@@ -52,6 +52,9 @@ enum Command {
     Load(perf::load::LoadOptions),
     /// Create or promote an admin; the password comes from ADMIN_PASSWORD.
     Admin(admin::AdminOptions),
+    /// Give every product stored before variants its default variant (idempotent; run once
+    /// after the deploy that brings variants).
+    Migrate(admin::MigrateOptions),
     /// Pay an order of `cargo xtask dev` at localstripe with a test card, as the shop's front
     /// end would with Stripe.js; localstripe's signed webhook then marks it paid.
     Pay(PayOptions),
@@ -126,6 +129,7 @@ async fn dispatch(command: Command) -> Result<()> {
         Command::Dev(options) => dev(&root, options).await,
         Command::Test => verify::testrun::test(&root).await,
         Command::Admin(options) => admin::command(options).await,
+        Command::Migrate(options) => admin::migrate(options).await,
         Command::Bench(options) => perf::bench::bench(&root, options).await,
         Command::Load(options) => perf::load::load(&root, options).await,
         Command::Pay(options) => pay(&root, options).await,

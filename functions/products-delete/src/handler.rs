@@ -13,7 +13,9 @@ shared::state! {
 pub async fn delete(s: &State, request: Request) -> HandlerResult {
     let admin = s.gate.admin(&request).await?;
     let id = path_id(&request, "id")?;
-    s.catalog.deactivate(&admin, &id, shared::clock::now()).await?;
+    s.catalog
+        .deactivate(&admin, &id, shared::clock::now())
+        .await?;
     no_content()
 }
 

@@ -19,7 +19,9 @@ pub async fn adjust(s: &State, request: Request) -> HandlerResult {
     let product = path_id(&request, "id")?;
     let variant = path_id(&request, "variant_id")?;
     let adjust = async |adjustment: Adjustment, now| {
-        let adjusted = s.catalog.adjust(&admin, &product, &variant, adjustment, now);
+        let adjusted = s
+            .catalog
+            .adjust(&admin, &product, &variant, adjustment, now);
         json(StatusCode::OK, &adjusted.await?)
     };
     s.idempotent

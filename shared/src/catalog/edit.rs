@@ -118,7 +118,11 @@ fn variant_from(
         let refs: Vec<&str> = absent.iter().map(String::as_str).collect();
         return Err(missing(&refs));
     };
-    let prefix = if field.is_empty() { String::new() } else { format!("{field}.") };
+    let prefix = if field.is_empty() {
+        String::new()
+    } else {
+        format!("{field}.")
+    };
     variants::check_choice(&product.options, choice, &format!("{prefix}options"))?;
     if let Some(image) = &new.image_id {
         check_image(product, image, &format!("{prefix}image_id"))?;
@@ -144,7 +148,10 @@ fn check_image(product: &ProductItem, image: &Id, field: &str) -> Result<(), Api
     if product.images.contains_key(image.as_str()) {
         Ok(())
     } else {
-        Err(ApiError::validation(field, "is not an image of this product"))
+        Err(ApiError::validation(
+            field,
+            "is not an image of this product",
+        ))
     }
 }
 
@@ -158,18 +165,27 @@ pub fn new_product(
     now: i64,
 ) -> Result<Edit, ApiError> {
     let (Some(name), Some(category)) = (&fields.name, &fields.category) else {
-        let absent: Vec<&str> = [("name", fields.name.is_none()), ("category", fields.category.is_none())]
-            .iter()
-            .filter(|(_, absent)| *absent)
-            .map(|(name, _)| *name)
-            .collect();
+        let absent: Vec<&str> = [
+            ("name", fields.name.is_none()),
+            ("category", fields.category.is_none()),
+        ]
+        .iter()
+        .filter(|(_, absent)| *absent)
+        .map(|(name, _)| *name)
+        .collect();
         return Err(missing(&absent));
     };
     let options = fields.options.clone().unwrap_or_default();
     variants::check_options(&options)?;
     let id = id.to_string();
-    let [(_, gsi1pk), (_, gsi1sk), (_, gsi2pk), (_, gsi2sk), (_, gsi3pk), (_, gsi3sk)] =
-        index_attributes(&id, category.as_str(), name.as_str());
+    let [
+        (_, gsi1pk),
+        (_, gsi1sk),
+        (_, gsi2pk),
+        (_, gsi2sk),
+        (_, gsi3pk),
+        (_, gsi3sk),
+    ] = index_attributes(&id, category.as_str(), name.as_str());
     let product = ProductItem {
         pk: keys::product(&id),
         sk: keys::PRODUCT_SK.to_owned(),
@@ -294,10 +310,22 @@ pub fn update_product(
     if let Some(active) = fields.active {
         after.active = active;
     }
-    let [(_, gsi1pk), (_, gsi1sk), (_, gsi2pk), (_, gsi2sk), (_, gsi3pk), (_, gsi3sk)] =
-        index_attributes(&after.id, &after.category, &after.name);
-    (after.gsi1pk, after.gsi1sk, after.gsi2pk, after.gsi2sk, after.gsi3pk, after.gsi3sk) =
-        (gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk);
+    let [
+        (_, gsi1pk),
+        (_, gsi1sk),
+        (_, gsi2pk),
+        (_, gsi2sk),
+        (_, gsi3pk),
+        (_, gsi3sk),
+    ] = index_attributes(&after.id, &after.category, &after.name);
+    (
+        after.gsi1pk,
+        after.gsi1sk,
+        after.gsi2pk,
+        after.gsi2sk,
+        after.gsi3pk,
+        after.gsi3sk,
+    ) = (gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk);
     let shorthand = fields.sku.is_some()
         || fields.price_cents.is_some()
         || fields.weight_grams.is_some()
@@ -419,7 +447,8 @@ fn apply_variant_fields(
             variant_id: variant_id.to_owned(),
             field: format!("{prefix}sku"),
         });
-        edit.released.push(std::mem::replace(&mut variant.sku, sku.as_str().to_owned()));
+        edit.released
+            .push(std::mem::replace(&mut variant.sku, sku.as_str().to_owned()));
     }
     if let Some(choice) = &fields.options {
         variants::check_choice(&product.options, choice, &format!("{prefix}options"))?;
@@ -443,7 +472,12 @@ fn apply_variant_fields(
         let choice: Choice = variant
             .options
             .iter()
-            .filter_map(|(k, v)| Some((variants::OptionText::parse(k).ok()?, variants::OptionText::parse(v).ok()?)))
+            .filter_map(|(k, v)| {
+                Some((
+                    variants::OptionText::parse(k).ok()?,
+                    variants::OptionText::parse(v).ok()?,
+                ))
+            })
             .collect();
         variants::check_choice(&product.options, &choice, &format!("{prefix}options"))?;
         let options = variant.options.clone();

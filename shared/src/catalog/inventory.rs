@@ -165,7 +165,9 @@ impl Catalog {
                 Saved::Short(short) => {
                     return Err(stock::out_of_stock(&short, |_| "delta".to_owned()));
                 }
-                Saved::SkuTaken(_) => return Err(ApiError::internal("an adjustment claims no SKU")),
+                Saved::SkuTaken(_) => {
+                    return Err(ApiError::internal("an adjustment claims no SKU"));
+                }
                 Saved::Raced => {
                     tokio::time::sleep(crate::db::backoff(attempt)).await;
                     current = self.product(product_id).await?;

@@ -119,7 +119,11 @@ async fn migrate_one(table: &Table, id: &str, now: i64) -> Result<bool, ApiError
             }
         };
         let mut writes = vec![expression.update_of(table, &keys::product(id), keys::PRODUCT_SK)?];
-        writes.push(put_if(table, &VariantKey::new(id, id), "attribute_not_exists(pk)")?);
+        writes.push(put_if(
+            table,
+            &VariantKey::new(id, id),
+            "attribute_not_exists(pk)",
+        )?);
         if item.sku.is_some() {
             // The product's own claim, now naming its variant.
             writes.push(put(
@@ -172,8 +176,14 @@ pub async fn put_legacy(
     stock: i64,
     now: i64,
 ) -> Result<(), ApiError> {
-    let [(_, gsi1pk), (_, gsi1sk), (_, gsi2pk), (_, gsi2sk), (_, gsi3pk), (_, gsi3sk)] =
-        super::model::index_attributes(id, "legacy", name);
+    let [
+        (_, gsi1pk),
+        (_, gsi1sk),
+        (_, gsi2pk),
+        (_, gsi2sk),
+        (_, gsi3pk),
+        (_, gsi3sk),
+    ] = super::model::index_attributes(id, "legacy", name);
     let item = serde_json::json!({
         "pk": keys::product(id), "sk": keys::PRODUCT_SK, "id": id, "sku": sku, "name": name,
         "description": "", "price_cents": price_cents, "currency": "EUR", "category": "legacy",

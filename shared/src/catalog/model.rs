@@ -376,8 +376,14 @@ pub(crate) mod tests {
 
     /// A product without variants, for the tests of what is done to them.
     pub(crate) fn product_item(id: &str) -> ProductItem {
-        let [(_, gsi1pk), (_, gsi1sk), (_, gsi2pk), (_, gsi2sk), (_, gsi3pk), (_, gsi3sk)] =
-            index_attributes(id, "mugs", "Mug");
+        let [
+            (_, gsi1pk),
+            (_, gsi1sk),
+            (_, gsi2pk),
+            (_, gsi2sk),
+            (_, gsi3pk),
+            (_, gsi3sk),
+        ] = index_attributes(id, "mugs", "Mug");
         ProductItem {
             pk: keys::product(id),
             sk: keys::PRODUCT_SK.to_owned(),

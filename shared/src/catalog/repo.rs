@@ -20,8 +20,8 @@ use crate::db::{
     Item, Table, any_condition_failed, batch_get, cancellation_codes, for_each_page, from_item,
     number, put, put_if, string, to_item, transact, transaction_failed,
 };
-use crate::expression::Expression;
 use crate::error::{ApiError, ErrorCode};
+use crate::expression::Expression;
 
 /// The item that holds a SKU for one variant: no two variants share one.
 #[derive(Debug, Serialize, Deserialize)]
@@ -60,7 +60,7 @@ pub async fn get(table: &Table, id: &str) -> Result<Option<ProductItem>, ApiErro
 #[derive(Debug)]
 pub enum Saved {
     /// Written: the product as it is now, and the movements written with it.
-    Done(ProductItem, Vec<MovementItem>),
+    Done(Box<ProductItem>, Vec<MovementItem>),
     /// The product changed since it was read (another edit, or stock moved): nothing written;
     /// read it again and plan again.
     Raced,
@@ -115,7 +115,9 @@ pub async fn save(
                 expression.require_eq(&["variants", id, "stock"], number(0));
             }
             // A new variant is written whole, its stock in it; the others move by their count.
-            planned.variants.retain(|id, _| !edit.new_variants.contains(id));
+            planned
+                .variants
+                .retain(|id, _| !edit.new_variants.contains(id));
             stock::add_to(&mut expression, &planned);
             expression.update_of(table, &current.pk, keys::PRODUCT_SK)?
         }
@@ -144,7 +146,7 @@ pub async fn save(
     }
     writes.extend(stock::movement_puts(table, &movements)?);
     match transact(table, writes, None).await {
-        Ok(()) => Ok(Saved::Done(written, movements)),
+        Ok(()) => Ok(Saved::Done(Box::new(written), movements)),
         Err(err) => {
             let failed = cancellation_codes(&err);
             let taken = edit.claimed.iter().enumerate().find(|(i, _)| {
@@ -196,7 +198,7 @@ fn fields_of(
                 expression.set(&["variants", id], AttributeValue::M(to_item(variant)?));
             }
             Some(before) => {
-                let path = |field: &'static str| [ "variants", id.as_str(), field ];
+                let path = |field: &'static str| ["variants", id.as_str(), field];
                 if variant.sku != before.sku {
                     expression.set(&path("sku"), string(&variant.sku));
                 }
@@ -232,7 +234,6 @@ fn fields_of(
 struct OptionsDoc {
     options: Vec<super::variants::ProductOption>,
 }
-
 
 /// Adds a pending image to an existing product; `404` if there is no product.
 pub async fn add_image(
@@ -342,7 +343,10 @@ pub struct Listing {
 impl Listing {
     /// Whether it reads price entries (then the products they name).
     fn by_price(&self) -> bool {
-        matches!(self.index, ProductIndex::Price | ProductIndex::CategoryPrice)
+        matches!(
+            self.index,
+            ProductIndex::Price | ProductIndex::CategoryPrice
+        )
     }
 }
 
@@ -430,7 +434,8 @@ pub async fn list(
         None
     };
     let products = if listing.by_price() {
-        let entries: Vec<PriceEntry> = items.into_iter().map(from_item).collect::<Result<_, _>>()?;
+        let entries: Vec<PriceEntry> =
+            items.into_iter().map(from_item).collect::<Result<_, _>>()?;
         let ids: Vec<(String, String)> = entries
             .iter()
             .map(|e| (keys::product(&e.product_id), keys::PRODUCT_SK.to_owned()))

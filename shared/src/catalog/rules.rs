@@ -40,7 +40,10 @@ pub fn listing(params: &ListParams) -> Result<(Listing, String), ApiError> {
         Some("price_asc") => Some(Sort::PriceAsc),
         Some("price_desc") => Some(Sort::PriceDesc),
         Some(_) => {
-            errors.push(FieldError::new("sort", "must be newest, price_asc or price_desc"));
+            errors.push(FieldError::new(
+                "sort",
+                "must be newest, price_asc or price_desc",
+            ));
             None
         }
     };
@@ -50,7 +53,10 @@ pub fn listing(params: &ListParams) -> Result<(Listing, String), ApiError> {
             "cannot be combined with q: a name search is in name order",
         ));
     }
-    for (field, price) in [("min_price", params.min_price), ("max_price", params.max_price)] {
+    for (field, price) in [
+        ("min_price", params.min_price),
+        ("max_price", params.max_price),
+    ] {
         if price.is_some_and(|p| !(0..=100_000_000).contains(&p)) {
             errors.push(FieldError::new(field, "must be from 0 to 100000000"));
         }
@@ -58,7 +64,10 @@ pub fn listing(params: &ListParams) -> Result<(Listing, String), ApiError> {
     if let (Some(min), Some(max)) = (params.min_price, params.max_price)
         && min > max
     {
-        errors.push(FieldError::new("min_price", "must not be more than max_price"));
+        errors.push(FieldError::new(
+            "min_price",
+            "must not be more than max_price",
+        ));
     }
     ApiError::unless_invalid(errors)?;
     let category = params.category.as_deref().unwrap_or("");
@@ -129,7 +138,12 @@ mod tests {
         }
     }
 
-    fn sorted(category: Option<&str>, sort: &str, min: Option<i64>, max: Option<i64>) -> ListParams {
+    fn sorted(
+        category: Option<&str>,
+        sort: &str,
+        min: Option<i64>,
+        max: Option<i64>,
+    ) -> ListParams {
         ListParams {
             sort: Some(sort.to_owned()),
             min_price: min,
@@ -141,7 +155,10 @@ mod tests {
     #[test]
     fn a_price_listing_reads_the_price_entries_of_its_range() {
         let (all, _) = listing(&sorted(None, "price_desc", Some(500), Some(1500))).unwrap();
-        assert_eq!((all.index, all.partition.as_str()), (ProductIndex::Price, "PRICES"));
+        assert_eq!(
+            (all.index, all.partition.as_str()),
+            (ProductIndex::Price, "PRICES")
+        );
         assert!(all.descending);
         let (lower, upper) = all.sort_range.clone().unwrap();
         assert!(lower <= keys::price_key(500, "01J") && keys::price_key(500, "01J") <= upper);
@@ -163,7 +180,13 @@ mod tests {
             (sorted(None, "cheapest", None, None), "sort"),
             (sorted(None, "newest", Some(10), Some(9)), "min_price"),
             (sorted(None, "newest", None, Some(100_000_001)), "max_price"),
-            (ListParams { q: Some("mug".into()), ..sorted(None, "price_asc", None, None) }, "sort"),
+            (
+                ListParams {
+                    q: Some("mug".into()),
+                    ..sorted(None, "price_asc", None, None)
+                },
+                "sort",
+            ),
         ] {
             let Err(ApiError::Validation(errors)) = listing(&p) else {
                 panic!("{p:?} is refused");
@@ -172,8 +195,14 @@ mod tests {
         }
         // Each sort and range is a listing of its own: a cursor of one is no other's.
         let scope = |p: ListParams| listing(&p).unwrap().1;
-        assert_ne!(scope(sorted(None, "price_asc", None, None)), scope(sorted(None, "price_desc", None, None)));
-        assert_ne!(scope(sorted(None, "price_asc", Some(1), None)), scope(sorted(None, "price_asc", None, None)));
+        assert_ne!(
+            scope(sorted(None, "price_asc", None, None)),
+            scope(sorted(None, "price_desc", None, None))
+        );
+        assert_ne!(
+            scope(sorted(None, "price_asc", Some(1), None)),
+            scope(sorted(None, "price_asc", None, None))
+        );
     }
 
     #[test]

@@ -223,7 +223,7 @@ impl Catalog {
             now,
         )?;
         let item = match repo::save(&self.table, None, &edit, true, now).await? {
-            Saved::Done(item, _) => item,
+            Saved::Done(item, _) => *item,
             Saved::SkuTaken(field) => return Err(repo::sku_taken(&field)),
             Saved::Raced | Saved::Short(_) => {
                 return Err(ApiError::internal("a new product's write was refused"));
@@ -275,9 +275,13 @@ impl Catalog {
         let mut current = first;
         let actor = Some(principal.user_id.as_str());
         let updated = self
-            .write(&mut current, if_match, |product| {
-                edit::update_product(product, &fields, count, actor, now)
-            }, "stock", now)
+            .write(
+                &mut current,
+                if_match,
+                |product| edit::update_product(product, &fields, count, actor, now),
+                "stock",
+                now,
+            )
             .await?;
         tracing::info!(product.id = %updated.id, "product updated");
         Ok(self.view(&updated, true))
@@ -302,7 +306,7 @@ impl Catalog {
             }
             let edit = make(current)?;
             match repo::save(&self.table, Some(current), &edit, true, now).await? {
-                Saved::Done(item, _) => return Ok(item),
+                Saved::Done(item, _) => return Ok(*item),
                 Saved::SkuTaken(field) => return Err(repo::sku_taken(&field)),
                 Saved::Short(short) => {
                     return Err(stock::out_of_stock(&short, |_| stock_field.to_owned()));
@@ -315,11 +319,18 @@ impl Catalog {
                 }
             }
         }
-        Err(ApiError::unavailable("the product kept changing while it was written"))
+        Err(ApiError::unavailable(
+            "the product kept changing while it was written",
+        ))
     }
 
     /// `DELETE /products/{id}`: the product becomes inactive; orders keep their history.
-    pub async fn deactivate(&self, principal: &Principal, id: &Id, now: i64) -> Result<(), ApiError> {
+    pub async fn deactivate(
+        &self,
+        principal: &Principal,
+        id: &Id,
+        now: i64,
+    ) -> Result<(), ApiError> {
         principal.require_admin()?;
         let mut current = repo::get(&self.table, id.as_str())
             .await?
@@ -331,9 +342,13 @@ impl Catalog {
             active: Some(false),
             ..Default::default()
         };
-        self.write(&mut current, None, |product| {
-            edit::update_product(product, &fields, None, None, now)
-        }, "stock", now)
+        self.write(
+            &mut current,
+            None,
+            |product| edit::update_product(product, &fields, None, None, now),
+            "stock",
+            now,
+        )
         .await?;
         tracing::info!(product.id = %id, "product deactivated");
         Ok(())

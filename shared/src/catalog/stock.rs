@@ -437,11 +437,17 @@ mod tests {
 
     #[test]
     fn each_change_is_the_next_movement_with_the_stock_after_it() {
-        let products: HashMap<String, ProductItem> =
-            [product("p", &[("a", 10, 4), ("b", 2, 0)])].into_iter().map(|p| (p.id.clone(), p)).collect();
+        let products: HashMap<String, ProductItem> = [product("p", &[("a", 10, 4), ("b", 2, 0)])]
+            .into_iter()
+            .map(|p| (p.id.clone(), p))
+            .collect();
         let planned = plan(
             &products,
-            &[change("p", "a", -3), change("p", "b", -2), change("p", "a", 5)],
+            &[
+                change("p", "a", -3),
+                change("p", "b", -2),
+                change("p", "a", 5),
+            ],
             7,
         )
         .unwrap();
@@ -466,8 +472,10 @@ mod tests {
 
     #[test]
     fn a_change_below_zero_is_short_and_an_unread_variant_is_missing() {
-        let products: HashMap<String, ProductItem> =
-            [product("p", &[("a", 2, 0)])].into_iter().map(|p| (p.id.clone(), p)).collect();
+        let products: HashMap<String, ProductItem> = [product("p", &[("a", 2, 0)])]
+            .into_iter()
+            .map(|p| (p.id.clone(), p))
+            .collect();
         assert_eq!(
             plan(&products, &[change("p", "a", -2), change("p", "a", -1)], 0).unwrap_err(),
             PlanRefused::Short(vec![(1, 0)])

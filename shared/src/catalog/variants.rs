@@ -182,11 +182,18 @@ pub fn check_options(options: &[ProductOption]) -> Result<(), ApiError> {
 
 /// Whether `choice` picks exactly one declared value of every declared option; the first
 /// problem, as a message for `field`.
-pub fn check_choice(options: &[ProductOption], choice: &Choice, field: &str) -> Result<(), ApiError> {
+pub fn check_choice(
+    options: &[ProductOption],
+    choice: &Choice,
+    field: &str,
+) -> Result<(), ApiError> {
     let refuse = |message: String| Err(ApiError::Validation(vec![FieldError::new(field, message)]));
     for name in choice.keys() {
         if !options.iter().any(|o| o.name == *name) {
-            return refuse(format!("names {:?}, which the product does not declare", name.as_str()));
+            return refuse(format!(
+                "names {:?}, which the product does not declare",
+                name.as_str()
+            ));
         }
     }
     for option in options {
@@ -261,7 +268,12 @@ pub fn check_replacement(
 
 /// A product's price: its lowest active variant price (its lowest price when none is active).
 pub fn lowest_price<'a>(variants: impl IntoIterator<Item = &'a VariantItem> + Clone) -> i64 {
-    let active = variants.clone().into_iter().filter(|v| v.active).map(|v| v.price_cents).min();
+    let active = variants
+        .clone()
+        .into_iter()
+        .filter(|v| v.active)
+        .map(|v| v.price_cents)
+        .min();
     active
         .or_else(|| variants.into_iter().map(|v| v.price_cents).min())
         .unwrap_or(0)
@@ -269,7 +281,11 @@ pub fn lowest_price<'a>(variants: impl IntoIterator<Item = &'a VariantItem> + Cl
 
 /// A product's stock: the sum over its active variants.
 pub fn total_stock<'a>(variants: impl IntoIterator<Item = &'a VariantItem>) -> i64 {
-    variants.into_iter().filter(|v| v.active).map(|v| v.stock).sum()
+    variants
+        .into_iter()
+        .filter(|v| v.active)
+        .map(|v| v.stock)
+        .sum()
 }
 
 /// The one variant a `product_id` line buys: the product's only active variant. `None` when
@@ -318,7 +334,10 @@ mod tests {
     #[test]
     fn options_are_at_most_three_with_unique_names_and_values() {
         assert!(check_options(&[option("Size", &["S", "M"]), option("Colour", &["Red"])]).is_ok());
-        let too_many: Vec<_> = ["A", "B", "C", "D"].iter().map(|n| option(n, &["x"])).collect();
+        let too_many: Vec<_> = ["A", "B", "C", "D"]
+            .iter()
+            .map(|n| option(n, &["x"]))
+            .collect();
         let Err(ApiError::Validation(errors)) = check_options(&too_many) else {
             panic!("four options are refused");
         };
@@ -329,7 +348,10 @@ mod tests {
             panic!("duplicates are refused");
         };
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["options[0].values", "options[1].name", "options[1].values"]);
+        assert_eq!(
+            fields,
+            ["options[0].values", "options[1].name", "options[1].values"]
+        );
         let fifty_one: Vec<String> = (0..51).map(|i| i.to_string()).collect();
         let refs: Vec<&str> = fifty_one.iter().map(String::as_str).collect();
         assert!(check_options(&[option("N", &refs)]).is_err());
@@ -342,10 +364,20 @@ mod tests {
         let choice = |pairs: &[(&str, &str)]| -> Choice {
             pairs.iter().map(|(k, v)| (text(k), text(v))).collect()
         };
-        assert!(check_choice(&options, &choice(&[("Size", "M"), ("Colour", "Red")]), "options").is_ok());
+        assert!(
+            check_choice(
+                &options,
+                &choice(&[("Size", "M"), ("Colour", "Red")]),
+                "options"
+            )
+            .is_ok()
+        );
         for (bad, says) in [
             (choice(&[("Size", "M")]), "needs a value for \"Colour\""),
-            (choice(&[("Size", "XL"), ("Colour", "Red")]), "\"XL\" is not a value of \"Size\""),
+            (
+                choice(&[("Size", "XL"), ("Colour", "Red")]),
+                "\"XL\" is not a value of \"Size\"",
+            ),
             (
                 choice(&[("Size", "M"), ("Colour", "Red"), ("Fit", "Slim")]),
                 "\"Fit\", which the product does not declare",
@@ -383,8 +415,11 @@ mod tests {
         assert!(check_replacement(&variants, &[option("Size", &["S", "M"])]).is_ok());
         assert!(check_replacement(&variants, &[option("Size", &["S"])]).is_err());
         assert!(
-            check_replacement(&variants, &[option("Size", &["M"]), option("Colour", &["Red"])])
-                .is_err()
+            check_replacement(
+                &variants,
+                &[option("Size", &["M"]), option("Colour", &["Red"])]
+            )
+            .is_err()
         );
     }
 
@@ -402,8 +437,10 @@ mod tests {
         let by_id: BTreeMap<String, VariantItem> =
             variants.iter().map(|v| (v.id.clone(), v.clone())).collect();
         assert_eq!(only_variant(&by_id), None);
-        let single: BTreeMap<String, VariantItem> =
-            variants[..2].iter().map(|v| (v.id.clone(), v.clone())).collect();
+        let single: BTreeMap<String, VariantItem> = variants[..2]
+            .iter()
+            .map(|v| (v.id.clone(), v.clone()))
+            .collect();
         assert_eq!(only_variant(&single).map(|v| v.id.as_str()), Some("a"));
     }
 }

@@ -7,9 +7,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{
-    Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 use serde::Deserialize;
 
 use super::keys;
@@ -238,7 +236,9 @@ pub async fn apply(
         }
         return Ok(None);
     }
-    Err(ApiError::unavailable("the stock of the order's products kept moving"))
+    Err(ApiError::unavailable(
+        "the stock of the order's products kept moving",
+    ))
 }
 
 /// How often a move that gives stock back is planned again when that stock moved meanwhile.

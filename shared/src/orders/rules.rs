@@ -5,11 +5,11 @@
 use std::collections::{HashMap, HashSet};
 
 use super::model::{Line, MAX_LINES, NewLine, OrderItem};
+use super::state::Actor;
+use crate::auth::Principal;
 use crate::catalog::model::ProductItem;
 use crate::catalog::stock::{Change, Reason, Requires};
 use crate::catalog::variants;
-use super::state::Actor;
-use crate::auth::Principal;
 use crate::error::{ApiError, ErrorCode, FieldError};
 
 /// 1 to [`MAX_LINES`] lines, each naming a variant or a product (not both): every problem
@@ -283,7 +283,13 @@ mod tests {
             ["items[0]", "items[1]"]
         );
         let one: String = format!(r#"{{"product_id": "{A}", "quantity": 1}}"#);
-        assert!(check_lines(&lines(&format!("[{}]", vec![one.clone(); MAX_LINES].join(",")))).is_ok());
+        assert!(
+            check_lines(&lines(&format!(
+                "[{}]",
+                vec![one.clone(); MAX_LINES].join(",")
+            )))
+            .is_ok()
+        );
         let too_many = format!("[{}]", vec![one; MAX_LINES + 1].join(","));
         let problems = fields(check_lines(&lines(&too_many)).unwrap_err());
         assert_eq!(problems.first().map(String::as_str), Some("items"));
@@ -291,7 +297,11 @@ mod tests {
 
     #[test]
     fn a_line_buys_a_variant_or_the_one_variant_of_a_product() {
-        let (v1, v2, v3) = ("01JD5X8Y9Z0A1B2C3D4E5F6V01", "01JD5X8Y9Z0A1B2C3D4E5F6V02", "01JD5X8Y9Z0A1B2C3D4E5F6V03");
+        let (v1, v2, v3) = (
+            "01JD5X8Y9Z0A1B2C3D4E5F6V01",
+            "01JD5X8Y9Z0A1B2C3D4E5F6V02",
+            "01JD5X8Y9Z0A1B2C3D4E5F6V03",
+        );
         let products = HashMap::from([
             product(A, &[(v1, 1250, true), (v2, 1400, true)], true),
             product(B, &[(v3, 999, true), (A, 500, false)], true),
@@ -303,7 +313,14 @@ mod tests {
         let priced = price_lines(&wanted, &owners, &products).unwrap();
         let sold: Vec<(&str, &str, i64, i64)> = priced
             .iter()
-            .map(|l| (l.product_id.as_str(), l.variant(), l.unit_price_cents, l.line_total_cents))
+            .map(|l| {
+                (
+                    l.product_id.as_str(),
+                    l.variant(),
+                    l.unit_price_cents,
+                    l.line_total_cents,
+                )
+            })
             .collect();
         // The retired variant of B does not count: B has one variant for sale.
         assert_eq!(sold, [(A, v2, 1400, 4200), (B, v3, 999, 999)]);
@@ -317,7 +334,10 @@ mod tests {
         let twice = lines(&format!(
             r#"[{{"variant_id": "{v1}", "quantity": 1}}, {{"variant_id": "{v1}", "quantity": 1}}]"#
         ));
-        assert_eq!(fields(price_lines(&twice, &owners, &products).unwrap_err()), ["items[1].variant_id"]);
+        assert_eq!(
+            fields(price_lines(&twice, &owners, &products).unwrap_err()),
+            ["items[1].variant_id"]
+        );
     }
 
     #[test]
@@ -347,20 +367,38 @@ mod tests {
         ));
         let problem = price_lines(&refused, &owners, &products).unwrap_err();
         assert_eq!(problem.status(), 422);
-        assert_eq!(fields(problem), ["items[1].product_id", "items[2].product_id", "items[3].variant_id"]);
+        assert_eq!(
+            fields(problem),
+            [
+                "items[1].product_id",
+                "items[2].product_id",
+                "items[3].variant_id"
+            ]
+        );
         let wanted = lines(&format!(r#"[{{"product_id": "{A}", "quantity": 2}}]"#));
         let priced = price_lines(&wanted, &owners, &products).unwrap();
         let ApiError::OutOfStock(errors) = out_of_stock(&wanted, &priced, &[(0, 1)]) else {
             panic!("out of stock");
         };
-        assert_eq!((errors[0].field.as_str(), errors[0].message.clone()), ("items[0].product_id", format!("{A}: 1 left")));
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].message.clone()),
+            ("items[0].product_id", format!("{A}: 1 left"))
+        );
         // A line is changed when its variant is no longer for sale at its price.
         let mut now = products.clone();
         assert!(changed(&priced, &now).is_empty());
-        now.get_mut(A).unwrap().variants.get_mut(A).unwrap().price_cents = 1300;
+        now.get_mut(A)
+            .unwrap()
+            .variants
+            .get_mut(A)
+            .unwrap()
+            .price_cents = 1300;
         assert_eq!(changed(&priced, &now), [0]);
         let sales = sales("o1", &priced);
-        assert_eq!((sales[0].0.delta, sales[0].1), (-2, Requires::ForSaleAt(1250)));
+        assert_eq!(
+            (sales[0].0.delta, sales[0].1),
+            (-2, Requires::ForSaleAt(1250))
+        );
     }
 
     #[test]

@@ -5,13 +5,13 @@
 use std::collections::HashMap;
 
 use super::model::{Line, NewLine, NewOrder, Order, OrderItem, Payment, RefundStatus, Shipment};
-use crate::catalog::model::ProductItem;
-use crate::catalog::stock::{self, Change, PlanRefused, Requires};
 use super::refunds::{self, Outcome, RefundItem, RefundReason};
 use super::repo::{self, Changes, CheckoutRefused, Listing};
 use super::rules;
 use super::state::{self, Action, Actor, OrderStatus};
 use crate::auth::Principal;
+use crate::catalog::model::ProductItem;
+use crate::catalog::stock::{self, Change, PlanRefused, Requires};
 use crate::config::Config;
 use crate::cursor::{Page, PageRequest};
 use crate::db::Table;
@@ -40,7 +40,7 @@ const CHECKOUT_ATTEMPTS: u32 = 40;
 
 /// How a checkout's transaction ended.
 enum Placed {
-    Placed,
+    Written,
     /// An earlier attempt at this checkout placed it.
     Exists,
     Refused(Refusal),
@@ -120,7 +120,7 @@ impl Orders {
         );
         let refused = self.place(&order, &sales, &mut products, now).await;
         let refused = match refused {
-            Ok(Placed::Placed) => {
+            Ok(Placed::Written) => {
                 crate::emf::order_placed(order.id.as_str());
                 return Ok(OrderEnvelope {
                     order: order.view(&principal.user_id),
@@ -208,7 +208,7 @@ impl Orders {
             };
             let writes = stock::writes(&self.table, &planned)?;
             match repo::place(&self.table, order, writes, self.max_unpaid_orders, attempt).await? {
-                Ok(()) => return Ok(Placed::Placed),
+                Ok(()) => return Ok(Placed::Written),
                 Err(CheckoutRefused::Exists) => return Ok(Placed::Exists),
                 Err(CheckoutRefused::TooManyUnpaid) => {
                     return Ok(Placed::Refused(Refusal::TooManyUnpaid));

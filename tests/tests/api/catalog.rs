@@ -485,43 +485,64 @@ async fn read_as_an_edit_does(
     (table, item)
 }
 
+/// The catalog service on the test stack's table, and an admin to act as.
+fn catalog(table: shared::db::Table) -> (shared::catalog::Catalog, shared::auth::Principal) {
+    let settings = shared::catalog::CatalogSettings {
+        currency: "EUR".to_owned(),
+        images_base_url: "http://images.invalid".to_owned(),
+    };
+    let admin = shared::auth::Principal {
+        user_id: "test-admin".to_owned(),
+        role: shared::auth::Role::Admin,
+        issued_at: shared::clock::now(),
+    };
+    (shared::catalog::Catalog { table, settings }, admin)
+}
+
 #[tokio::test]
 async fn a_stock_edit_is_a_count_of_the_difference_and_never_loses_a_sale_made_meanwhile() {
     let admin = admin_token().await;
     let mug = crate::helpers::product(&admin, 10, 900).await;
     // The edit reads the product (10 in stock); a sale of 3 lands before it writes.
     let (table, read) = read_as_an_edit_does(&mug).await;
+    let (service, acting) = catalog(table);
     let customer = customer_token().await;
     crate::helpers::placed(&customer, &[(&mug, 3)]).await;
     // The edit asks for 15, i.e. 5 more than it read: the 3 sold stay sold.
-    let fields: shared::catalog::model::ProductFields =
-        serde_json::from_value(json!({"stock": 15})).unwrap();
-    let edited = shared::catalog::repo::update(&table, &read, &fields, shared::clock::now())
+    let fields =
+        |value| -> shared::catalog::model::ProductFields { serde_json::from_value(value).unwrap() };
+    let now = shared::clock::now();
+    let edited = service
+        .update_read(&acting, read, fields(json!({"stock": 15})), None, now)
         .await
         .unwrap();
-    assert_eq!(edited.stock, 12);
+    assert_eq!(edited.product.stock, 12);
     assert_eq!(crate::helpers::stock(&admin, &mug).await, 12);
 
     // An edit that would take the stock below 0 (it read 12 and asks for 0, while 10 more
     // were sold) is refused, and nothing of it is written.
     let (_, read) = read_as_an_edit_does(&mug).await;
     crate::helpers::placed(&customer, &[(&mug, 10)]).await;
-    let fields: shared::catalog::model::ProductFields =
-        serde_json::from_value(json!({"stock": 0, "name": "Renamed"})).unwrap();
-    let refused = shared::catalog::repo::update(&table, &read, &fields, shared::clock::now()).await;
+    let asked = fields(json!({"stock": 0, "name": "Renamed"}));
+    let refused = service.update_read(&acting, read, asked, None, now).await;
     assert!(
         matches!(refused, Err(shared::ApiError::OutOfStock(_))),
         "{refused:?}"
     );
     assert_eq!(crate::helpers::stock(&admin, &mug).await, 2);
+    let unchanged = crate::helpers::get_as(&admin, &format!("/products/{mug}")).await;
+    assert_ne!(unchanged.expect(200)["product"]["name"], "Renamed");
 
     // Editing any other field writes no stock.
     let (_, read) = read_as_an_edit_does(&mug).await;
     crate::helpers::placed(&customer, &[(&mug, 1)]).await;
-    let fields: shared::catalog::model::ProductFields =
-        serde_json::from_value(json!({"name": "Renamed mug", "price_cents": 950})).unwrap();
-    let renamed = shared::catalog::repo::update(&table, &read, &fields, shared::clock::now())
+    let asked = fields(json!({"name": "Renamed mug", "price_cents": 950}));
+    let renamed = service
+        .update_read(&acting, read, asked, None, now)
         .await
         .unwrap();
-    assert_eq!((renamed.name.as_str(), renamed.stock), ("Renamed mug", 1));
+    assert_eq!(
+        (renamed.product.name.as_str(), renamed.product.stock),
+        ("Renamed mug", 1)
+    );
 }

@@ -21,4 +21,5 @@ mod passwords;
 mod payments;
 mod roles;
 mod runner;
+mod variants;
 mod webhooks;
