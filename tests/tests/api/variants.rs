@@ -502,7 +502,10 @@ async fn every_bad_variant_request_is_named_and_writes_nothing() {
     let movements = ledger(&admin, &small).await;
     assert_eq!(movements.len(), 2);
     assert_ledger_adds_up(&movements, 7);
-    assert!(movements[0]["actor_id"].as_str().is_some(), "an adjustment names its admin");
+    assert!(
+        movements[0]["actor_id"].as_str().is_some(),
+        "an adjustment names its admin"
+    );
     let garbage = get_as(
         &admin,
         &format!("/admin/inventory/{small}/movements?cursor=AAAA"),

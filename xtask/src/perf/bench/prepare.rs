@@ -103,6 +103,34 @@ impl Shop {
                 path(&mut event, "id", &self.updated_product.clone());
                 body(&mut event, json!({"price_cents": 1490 + (n % 10) as i64}));
             }
+            Prepare::VariantsCreate => {
+                let id = self.sized(&format!("BENCH-SIZED-{n}")).await?;
+                header(&mut event, "authorization", &admin);
+                path(&mut event, "id", &id);
+                body(
+                    &mut event,
+                    json!({"sku": format!("BENCH-SIZED-{n}-M"), "options": {"Size": "M"},
+                        "price_cents": 1990, "stock": 10}),
+                );
+            }
+            Prepare::VariantsUpdate => {
+                // A simple product's one variant has the product's id.
+                let id = self.updated_product.clone();
+                header(&mut event, "authorization", &admin);
+                path(&mut event, "id", &id);
+                path(&mut event, "variant_id", &id);
+                body(&mut event, json!({"weight_grams": 300 + (n % 10) as i64}));
+            }
+            Prepare::VariantsStock => {
+                let id = self.updated_product.clone();
+                header(&mut event, "authorization", &admin);
+                path(&mut event, "id", &id);
+                path(&mut event, "variant_id", &id);
+            }
+            Prepare::InventoryMovements => {
+                header(&mut event, "authorization", &admin);
+                path(&mut event, "variant_id", &self.updated_product.clone());
+            }
             Prepare::ProductsDelete => {
                 let id = self.product(&format!("BENCH-GONE-{n}"), 1).await?;
                 header(&mut event, "authorization", &admin);

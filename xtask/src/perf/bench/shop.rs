@@ -197,18 +197,34 @@ impl Shop {
         }))?;
         let product = self
             .catalog
-            .create(
-                &shared::auth::Principal {
-                    user_id: "bench-seed".to_owned(),
-                    role: shared::auth::Role::Admin,
-                    issued_at: shared::clock::now(),
-                },
-                fields,
-                shared::clock::now(),
-            )
+            .create(&self.seeding_admin(), fields, shared::clock::now())
             .await
             .map_err(|e| anyhow::anyhow!("cannot seed a product: {e}"))?;
         Ok(product.product.id)
+    }
+
+    /// A product in sizes S and M, with its S variant only.
+    pub(super) async fn sized(&self, sku: &str) -> Result<String> {
+        let fields: shared::catalog::model::ProductFields = serde_json::from_value(json!({
+            "name": "Benchmark tee", "category": "shirts",
+            "options": [{"name": "Size", "values": ["S", "M"]}],
+            "variants": [{"sku": format!("{sku}-S"), "options": {"Size": "S"},
+                "price_cents": 1990, "stock": 10}]
+        }))?;
+        let product = self
+            .catalog
+            .create(&self.seeding_admin(), fields, shared::clock::now())
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot seed a product: {e}"))?;
+        Ok(product.product.id)
+    }
+
+    fn seeding_admin(&self) -> shared::auth::Principal {
+        shared::auth::Principal {
+            user_id: "bench-seed".to_owned(),
+            role: shared::auth::Role::Admin,
+            issued_at: shared::clock::now(),
+        }
     }
 
     /// A login of the customer: its access and refresh tokens.
