@@ -78,7 +78,10 @@ impl Edit {
     }
 
     fn finish(mut self, now: i64) -> Self {
-        self.after.price_cents = variants::lowest_price(self.after.variants.values());
+        // A product stored before variants keeps its price until the migration gives it one.
+        if !self.after.variants.is_empty() {
+            self.after.price_cents = variants::lowest_price(self.after.variants.values());
+        }
         self.after.updated_at = now;
         self
     }
@@ -370,6 +373,15 @@ pub fn update_product(
             // A default variant has no value of any option: declaring options retires it.
             for variant in after.variants.values_mut() {
                 if variant.active && variant.is_default() {
+                    if variant.stock > 0 {
+                        return Err(ApiError::Conflict {
+                            code: crate::error::ErrorCode::Conflict,
+                            detail: format!(
+                                "Options retire the default variant, which holds {} in stock: move it out first.",
+                                variant.stock
+                            ),
+                        });
+                    }
                     variant.active = false;
                     edit.must_be_empty.push(variant.id.clone());
                 }

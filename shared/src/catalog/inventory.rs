@@ -28,9 +28,6 @@ pub struct Adjusted {
     pub movement: Movement,
 }
 
-/// How often an adjustment is planned again when the variant's stock moved meanwhile.
-const ADJUST_ATTEMPTS: u32 = 12;
-
 fn variant_of(product: &ProductItem, variant_id: &str) -> Result<Variant, ApiError> {
     product
         .variants
@@ -144,7 +141,8 @@ impl Catalog {
             actor_id: Some(principal.user_id.clone()),
         };
         let mut current = self.product(product_id).await?;
-        for attempt in 0..ADJUST_ATTEMPTS {
+        let mut tries = crate::db::Contention::new();
+        loop {
             if !current.variants.contains_key(variant_id.as_str()) {
                 return Err(ApiError::NotFound);
             }
@@ -168,13 +166,14 @@ impl Catalog {
                 Saved::SkuTaken(_) => {
                     return Err(ApiError::internal("an adjustment claims no SKU"));
                 }
-                Saved::Raced => {
-                    tokio::time::sleep(crate::db::backoff(attempt)).await;
+                Saved::Raced if tries.lost().await => {
                     current = self.product(product_id).await?;
+                }
+                Saved::Raced => {
+                    return Err(ApiError::unavailable("the variant's stock kept moving"));
                 }
             }
         }
-        Err(ApiError::unavailable("the variant's stock kept moving"))
     }
 
     /// `GET /admin/inventory/{variant_id}/movements`: newest first.

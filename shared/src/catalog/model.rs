@@ -152,6 +152,14 @@ pub struct ProductFields {
 /// `PATCH` takes any subset of the same fields.
 impl crate::http::Input for ProductFields {
     const REQUIRED: &'static [&'static str] = &["name", "category"];
+
+    fn required(body: &serde_json::Value) -> Vec<&'static str> {
+        if body.get("variants").is_some() {
+            Self::REQUIRED.to_vec()
+        } else {
+            vec!["sku", "name", "price_cents", "category", "stock"]
+        }
+    }
 }
 
 /// `POST /products/{id}/images`.

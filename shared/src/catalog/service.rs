@@ -70,9 +70,6 @@ pub use crate::cursor::Page;
 /// At or below this many units a variant is low on stock.
 pub const LOW_STOCK: i64 = 5;
 
-/// How often an edit is read and written again when the product changed meanwhile.
-const WRITE_ATTEMPTS: u32 = 8;
-
 /// The answer to `POST /products/{id}/images`.
 #[derive(Debug, Serialize)]
 pub struct Upload {
@@ -298,7 +295,8 @@ impl Catalog {
         stock_field: &str,
         now: i64,
     ) -> Result<ProductItem, ApiError> {
-        for attempt in 0..WRITE_ATTEMPTS {
+        let mut tries = crate::db::Contention::new();
+        loop {
             if let Some(expected) = if_match
                 && !etag::if_match(expected, &self.view(current, true).etag())
             {
@@ -306,22 +304,29 @@ impl Catalog {
             }
             let edit = make(current)?;
             match repo::save(&self.table, Some(current), &edit, true, now).await? {
-                Saved::Done(item, _) => return Ok(*item),
+                // Read again: the stock of the variants it did not move may have moved since
+                // the read it was made from.
+                Saved::Done(..) => {
+                    return repo::get(&self.table, &current.id)
+                        .await?
+                        .ok_or(ApiError::NotFound);
+                }
                 Saved::SkuTaken(field) => return Err(repo::sku_taken(&field)),
                 Saved::Short(short) => {
                     return Err(stock::out_of_stock(&short, |_| stock_field.to_owned()));
                 }
-                Saved::Raced => {
-                    tokio::time::sleep(crate::db::backoff(attempt)).await;
+                Saved::Raced if tries.lost().await => {
                     *current = repo::get(&self.table, &current.id)
                         .await?
                         .ok_or(ApiError::NotFound)?;
                 }
+                Saved::Raced => {
+                    return Err(ApiError::unavailable(
+                        "the product kept changing while it was written",
+                    ));
+                }
             }
         }
-        Err(ApiError::unavailable(
-            "the product kept changing while it was written",
-        ))
     }
 
     /// `DELETE /products/{id}`: the product becomes inactive; orders keep their history.

@@ -69,23 +69,34 @@ pub fn json_body<T: DeserializeOwned>(
     request: &Request,
     required: &[&'static str],
 ) -> Result<T, ApiError> {
+    parse_document(json_bytes(request)?, |_| required.to_vec())
+}
+
+/// The body's bytes, if it says it is JSON (else `415`).
+fn json_bytes(request: &Request) -> Result<&[u8], ApiError> {
     let bytes = body_bytes(request)?;
     match header_str(request, header::CONTENT_TYPE) {
-        Some(value) if is_json_media_type(value) => {}
-        _ => return Err(ApiError::UnsupportedMediaType),
+        Some(value) if is_json_media_type(value) => Ok(bytes),
+        _ => Err(ApiError::UnsupportedMediaType),
     }
-    parse_json(bytes, required)
 }
 
 /// What a route takes as its JSON body, and which of its fields a request must send.
 pub trait Input: DeserializeOwned {
     /// The fields that must be present (the others have defaults or are optional).
     const REQUIRED: &'static [&'static str];
+
+    /// The fields this body must have: [`Self::REQUIRED`], or more when some are required
+    /// only without others (a product's `sku` without `variants`).
+    fn required(body: &Value) -> Vec<&'static str> {
+        let _ = body;
+        Self::REQUIRED.to_vec()
+    }
 }
 
 /// The body as the route's [`Input`]: see [`json_body`].
 pub fn body<T: Input>(request: &Request) -> Result<T, ApiError> {
-    json_body(request, T::REQUIRED)
+    parse_document(json_bytes(request)?, T::required)
 }
 
 /// Parses a JSON body into `T`: see [`json_body`].
@@ -95,6 +106,14 @@ pub fn body<T: Input>(request: &Request) -> Result<T, ApiError> {
 pub fn parse_json<T: DeserializeOwned>(
     bytes: &[u8],
     required: &[&'static str],
+) -> Result<T, ApiError> {
+    parse_document(bytes, |_| required.to_vec())
+}
+
+/// [`parse_json`], the required fields told by the document.
+pub fn parse_document<T: DeserializeOwned>(
+    bytes: &[u8],
+    required: impl FnOnce(&Value) -> Vec<&'static str>,
 ) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::MalformedJson("the body is empty".to_owned()));
@@ -106,10 +125,11 @@ pub fn parse_json<T: DeserializeOwned>(
     if !struct_fields::<T>().is_empty() && !document.is_object() {
         return Err(ApiError::validation("body", "must be a JSON object"));
     }
+    let required = required(&document);
     if let Value::Object(fields) = &document {
         for name in required {
-            if fields.get(*name).is_none_or(Value::is_null) {
-                errors.push(FieldError::new(*name, "is required"));
+            if fields.get(name).is_none_or(Value::is_null) {
+                errors.push(FieldError::new(name, "is required"));
             }
         }
     }

@@ -205,7 +205,9 @@ pub async fn apply(
     // The stock that comes back, planned from the products as read: a movement per line. A
     // sale or a count of one of them meanwhile cancels it; then it is planned again.
     let stock_from = writes.len();
-    for attempt in 0..GIVE_BACK_ATTEMPTS {
+    let mut tries = crate::db::Contention::new();
+    loop {
+        let attempt = tries.attempt();
         let mut all = writes.clone();
         if transition.returns_stock {
             all.extend(give_back(table, order, transition, now).await?);
@@ -218,8 +220,12 @@ pub async fn apply(
         let reasons = cancellation(&err);
         let order_failed = reasons.first().is_some_and(|r| r.failed);
         if !order_failed && reasons.iter().skip(stock_from).any(|r| r.failed) {
-            tokio::time::sleep(crate::db::backoff(attempt)).await;
-            continue;
+            if tries.lost().await {
+                continue;
+            }
+            return Err(ApiError::unavailable(
+                "the stock of the order's products kept moving",
+            ));
         }
         if !reasons.iter().any(|r| r.failed) {
             return Err(crate::db::transaction_failed(err));
@@ -236,13 +242,7 @@ pub async fn apply(
         }
         return Ok(None);
     }
-    Err(ApiError::unavailable(
-        "the stock of the order's products kept moving",
-    ))
 }
-
-/// How often a move that gives stock back is planned again when that stock moved meanwhile.
-const GIVE_BACK_ATTEMPTS: u32 = 12;
 
 /// The writes that give an order's units back, each line a movement of its variant (`cancel`
 /// or `expiry`), planned from the products read now.

@@ -33,11 +33,6 @@ pub struct Orders {
 
 pub use super::model::{ExpiryRun, OrderStats};
 
-/// How often a checkout is planned again when a variant's stock moved before it was written.
-/// Each try waits a little (with jitter) so that the buyers of one variant spread out; many
-/// buyers at once each win in turn.
-const CHECKOUT_ATTEMPTS: u32 = 40;
-
 /// How a checkout's transaction ended.
 enum Placed {
     Written,
@@ -192,7 +187,8 @@ impl Orders {
         products: &mut HashMap<String, ProductItem>,
         now: i64,
     ) -> Result<Placed, ApiError> {
-        for attempt in 0..CHECKOUT_ATTEMPTS {
+        let mut tries = crate::db::Contention::new();
+        loop {
             let changed = rules::changed(&order.lines, products);
             if !changed.is_empty() {
                 return Ok(Placed::Refused(Refusal::Changed(changed)));
@@ -207,22 +203,24 @@ impl Orders {
                 }
             };
             let writes = stock::writes(&self.table, &planned)?;
+            let attempt = tries.attempt();
             match repo::place(&self.table, order, writes, self.max_unpaid_orders, attempt).await? {
                 Ok(()) => return Ok(Placed::Written),
                 Err(CheckoutRefused::Exists) => return Ok(Placed::Exists),
                 Err(CheckoutRefused::TooManyUnpaid) => {
                     return Ok(Placed::Refused(Refusal::TooManyUnpaid));
                 }
-                Err(CheckoutRefused::Raced) => {
-                    tokio::time::sleep(crate::db::backoff(attempt.min(4))).await;
+                Err(CheckoutRefused::Raced) if tries.lost().await => {
                     let ids = order.lines.iter().map(|l| l.product_id.clone());
                     *products = stock::read(&self.table, ids).await?;
                 }
+                Err(CheckoutRefused::Raced) => {
+                    return Err(ApiError::unavailable(
+                        "the stock of the order's variants kept moving; try again",
+                    ));
+                }
             }
         }
-        Err(ApiError::unavailable(
-            "the stock of the order's variants kept moving; try again",
-        ))
     }
 
     /// The order an earlier attempt at this checkout placed under `id`, if there is one (and it

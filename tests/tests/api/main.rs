@@ -19,6 +19,7 @@ mod orders;
 mod owasp;
 mod passwords;
 mod payments;
+mod prices;
 mod roles;
 mod runner;
 mod variants;

@@ -13,7 +13,7 @@ use crate::helpers::{
 };
 
 /// A T-shirt in sizes S, M and L (and one colour), its variants with `stock` each.
-async fn tee(admin: &str, stock: i64) -> Value {
+pub(crate) async fn tee(admin: &str, stock: i64) -> Value {
     let sku = unique("TEE");
     let variants: Vec<Value> = [("S", 1500), ("M", 1600), ("L", 1700)]
         .iter()
@@ -33,7 +33,7 @@ async fn tee(admin: &str, stock: i64) -> Value {
 }
 
 /// The id of the variant of `product` that has `size`.
-fn variant(product: &Value, size: &str) -> String {
+pub(crate) fn variant(product: &Value, size: &str) -> String {
     product["variants"]
         .as_array()
         .unwrap()
@@ -44,7 +44,7 @@ fn variant(product: &Value, size: &str) -> String {
         .to_owned()
 }
 
-fn order_of(lines: &[(&str, &str, i64)]) -> Value {
+pub(crate) fn order_of(lines: &[(&str, &str, i64)]) -> Value {
     let items: Vec<Value> = lines
         .iter()
         .map(|(key, id, quantity)| json!({*key: id, "quantity": quantity}))
@@ -53,7 +53,7 @@ fn order_of(lines: &[(&str, &str, i64)]) -> Value {
            "city": "Berlin", "postal_code": "10115", "country": "DE"}})
 }
 
-async fn checkout(token: &str, body: &Value) -> Reply {
+pub(crate) async fn checkout(token: &str, body: &Value) -> Reply {
     let key = unique("key");
     authorized(
         Method::POST,
@@ -66,7 +66,7 @@ async fn checkout(token: &str, body: &Value) -> Reply {
 }
 
 /// Every movement of a variant, newest first, page by page.
-async fn ledger(admin: &str, variant: &str) -> Vec<Value> {
+pub(crate) async fn ledger(admin: &str, variant: &str) -> Vec<Value> {
     let mut all = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -83,14 +83,14 @@ async fn ledger(admin: &str, variant: &str) -> Vec<Value> {
     }
 }
 
-async fn product_json(token: &str, product: &str) -> Value {
+pub(crate) async fn product_json(token: &str, product: &str) -> Value {
     get_as(token, &format!("/products/{product}"))
         .await
         .expect(200)["product"]
         .clone()
 }
 
-fn stock_of(product: &Value, variant: &str) -> i64 {
+pub(crate) fn stock_of(product: &Value, variant: &str) -> i64 {
     product["variants"]
         .as_array()
         .unwrap()
@@ -102,7 +102,7 @@ fn stock_of(product: &Value, variant: &str) -> i64 {
 
 /// Checks a variant's ledger adds up to `stock`: newest first, its `stock_after` the stock,
 /// each entry's `stock_after` the one before plus its delta, the deltas summing to the stock.
-fn assert_ledger_adds_up(movements: &[Value], stock: i64) {
+pub(crate) fn assert_ledger_adds_up(movements: &[Value], stock: i64) {
     assert_eq!(movements[0]["stock_after"], stock, "{movements:?}");
     let deltas: i64 = movements.iter().map(|m| m["delta"].as_i64().unwrap()).sum();
     assert_eq!(deltas, stock);
@@ -117,7 +117,7 @@ fn assert_ledger_adds_up(movements: &[Value], stock: i64) {
 }
 
 /// Runs `count` futures made by `make`, at most `at_once` at a time.
-async fn bounded<F, Fut>(count: usize, at_once: usize, make: F) -> Vec<Reply>
+pub(crate) async fn bounded<F, Fut>(count: usize, at_once: usize, make: F) -> Vec<Reply>
 where
     F: Fn(usize) -> Fut,
     Fut: std::future::Future<Output = Reply> + Send + 'static,
@@ -140,7 +140,7 @@ where
     out
 }
 
-async fn customers(n: usize) -> Vec<String> {
+pub(crate) async fn customers(n: usize) -> Vec<String> {
     let mut all = Vec::new();
     for _ in 0..n {
         all.push(customer_token().await);
@@ -272,107 +272,6 @@ async fn a_stock_count_while_thirty_checkouts_land_loses_no_sale() {
         movements.iter().filter(|m| m["reason"] == "sale").count() as i64,
         sold
     );
-}
-
-#[tokio::test]
-async fn a_category_walked_by_price_shows_each_product_once_in_order() {
-    let admin = admin_token().await;
-    let category = unique("walk").to_lowercase();
-    let mut made = Vec::new();
-    for i in 0..45 {
-        // Prices repeat, so that ties are ordered too.
-        let price = 100 + (i * 37 % 23) * 10;
-        let product = create(
-            &admin,
-            json!({"sku": unique("WALK"), "name": format!("Walk {i}"), "category": category,
-                   "price_cents": price, "stock": 1}),
-        )
-        .await;
-        made.push((price, id(&product)));
-    }
-    for sort in ["price_asc", "price_desc"] {
-        let mut seen: Vec<(i64, String)> = Vec::new();
-        let mut cursor: Option<String> = None;
-        let mut pages = 0;
-        loop {
-            let mut path = format!("/products?category={category}&sort={sort}&limit=7");
-            if let Some(c) = &cursor {
-                path.push_str(&format!("&cursor={c}"));
-            }
-            let page = crate::helpers::api().get(&path).await.expect(200);
-            pages += 1;
-            for p in page["items"].as_array().unwrap() {
-                seen.push((
-                    p["price_cents"].as_i64().unwrap(),
-                    p["id"].as_str().unwrap().to_owned(),
-                ));
-            }
-            match page["next_cursor"].as_str() {
-                Some(next) => cursor = Some(next.to_owned()),
-                None => break,
-            }
-        }
-        assert_eq!(pages, 7, "{sort}: 45 products, 7 a page");
-        let mut ids: Vec<&String> = seen.iter().map(|(_, id)| id).collect();
-        ids.sort();
-        ids.dedup();
-        assert_eq!(ids.len(), 45, "{sort}: each product once");
-        let prices: Vec<i64> = seen.iter().map(|(p, _)| *p).collect();
-        let mut ordered = prices.clone();
-        ordered.sort();
-        if sort == "price_desc" {
-            ordered.reverse();
-        }
-        assert_eq!(prices, ordered, "{sort}");
-    }
-    // A price range, by price and newest first.
-    let ranged = crate::helpers::api()
-        .get(&format!(
-            "/products?category={category}&sort=price_asc&min_price=150&max_price=250&limit=100"
-        ))
-        .await
-        .expect(200);
-    let expected = made.iter().filter(|(p, _)| (150..=250).contains(p)).count();
-    let items = ranged["items"].as_array().unwrap();
-    assert_eq!(items.len(), expected);
-    assert!(
-        items
-            .iter()
-            .all(|p| (150..=250).contains(&p["price_cents"].as_i64().unwrap()))
-    );
-    let newest = crate::helpers::api()
-        .get(&format!(
-            "/products?category={category}&sort=newest&min_price=150&max_price=250&limit=100"
-        ))
-        .await
-        .expect(200);
-    let ids: Vec<&str> = newest["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap())
-        .collect();
-    let mut newest_first: Vec<&str> = made
-        .iter()
-        .filter(|(p, _)| (150..=250).contains(p))
-        .map(|(_, id)| id.as_str())
-        .collect();
-    newest_first.reverse();
-    assert_eq!(ids, newest_first);
-    // A cursor of one sort is no other's.
-    let first = crate::helpers::api()
-        .get(&format!(
-            "/products?category={category}&sort=price_asc&limit=7"
-        ))
-        .await
-        .expect(200);
-    let cursor = first["next_cursor"].as_str().unwrap();
-    let reply = crate::helpers::api()
-        .get(&format!(
-            "/products?category={category}&sort=price_desc&limit=7&cursor={cursor}"
-        ))
-        .await;
-    assert_problem(&reply, 400, "invalid_cursor");
 }
 
 #[tokio::test]
@@ -652,46 +551,4 @@ async fn options_declared_on_a_simple_product_retire_its_default_variant_only_wh
         .collect();
     assert_eq!(reasons, ["cancel", "sale", "count"]);
     assert_ledger_adds_up(&movements, 4);
-}
-
-#[tokio::test]
-async fn a_product_stored_before_variants_is_migrated_once_and_sells() {
-    let sdk = shared::aws::local_config(&crate::helpers::env("DYNAMODB_URL")).await;
-    let table = shared::db::Table::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        crate::helpers::env("STOREFRONT_TABLE"),
-    );
-    let id = shared::ids::Id::new().to_string();
-    let sku = unique("OLD");
-    let now = shared::clock::now();
-    shared::catalog::migrate::put_legacy(&table, &id, &sku, "Old mug", 800, 6, now)
-        .await
-        .unwrap();
-    let first = shared::catalog::migrate::run(&table, now).await.unwrap();
-    assert!(first.migrated >= 1);
-    let again = shared::catalog::migrate::run(&table, now).await.unwrap();
-    assert_eq!(again.migrated, 0, "a second run finds nothing to do");
-    let admin = admin_token().await;
-    let product = product_json(&admin, &id).await;
-    assert_eq!(
-        (product["sku"].as_str(), product["stock"].as_i64()),
-        (Some(sku.to_uppercase().as_str()), Some(6))
-    );
-    assert_eq!(product["variants"][0]["id"], id.as_str());
-    let buyer = customer_token().await;
-    checkout(&buyer, &order_of(&[("product_id", &id, 2)]))
-        .await
-        .expect(201);
-    let movements = ledger(&admin, &id).await;
-    assert_ledger_adds_up(&movements, 4);
-    // Its SKU is still its own: no other variant may take it.
-    let taken = authorized(
-        Method::POST,
-        "/products",
-        &admin,
-        Some(json!({"sku": sku, "name": "Copy", "category": "mugs", "price_cents": 1, "stock": 0})),
-        &[],
-    )
-    .await;
-    assert_problem(&taken, 409, "sku_taken");
 }

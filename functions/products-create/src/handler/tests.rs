@@ -14,11 +14,12 @@ fn every_field_of_a_bad_body_is_named() {
     // Checked only once the admin is confirmed; these keys reach no table, so the body is
     // checked by the parser alone here.
     let body = br#"{"stock": 1.5, "name": "", "price_cents": -1}"#;
-    let parsed = shared::http::request::parse_json::<ProductFields>(body, ProductFields::REQUIRED);
+    let parsed =
+        shared::http::request::parse_document::<ProductFields>(body, ProductFields::required);
     let Err(shared::ApiError::Validation(errors)) = parsed else {
         panic!("{parsed:?}");
     };
     let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-    // `sku` is required only of a product without `variants`: the service names it then.
-    assert_eq!(fields, ["name", "price_cents", "category", "stock"]);
+    // Without `variants`, the body's `sku`, `price_cents` and `stock` make its one variant.
+    assert_eq!(fields, ["sku", "name", "price_cents", "category", "stock"]);
 }

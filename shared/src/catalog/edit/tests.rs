@@ -120,8 +120,17 @@ fn variants_come_with_their_product_each_a_choice_of_its_options() {
 
 #[test]
 fn declaring_options_retires_the_default_variant_which_must_be_empty() {
-    let product = simple();
+    let mut product = simple();
     let options = fields(json!({"options": [{"name": "Size", "values": ["S", "M"]}]}));
+    let default = product.id.clone();
+    product.variants.get_mut(&default).unwrap().stock = 4;
+    let holding = update_product(&product, &options, None, None, 5).unwrap_err();
+    assert_eq!(
+        holding.status(),
+        409,
+        "a default variant with stock is not retired"
+    );
+    product.variants.get_mut(&default).unwrap().stock = 0;
     let edit = update_product(&product, &options, None, None, 5).unwrap();
     let default = &edit.after.variants[product.id.as_str()];
     assert!(!default.active);

@@ -24,6 +24,10 @@ const ADMIN_OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/admin/orders"),
     ("POST", "/admin/orders/{id}/ship"),
     ("POST", "/admin/orders/{id}/deliver"),
+    ("POST", "/products/{id}/variants"),
+    ("PATCH", "/products/{id}/variants/{variant_id}"),
+    ("POST", "/products/{id}/variants/{variant_id}/stock"),
+    ("GET", "/admin/inventory/{variant_id}/movements"),
     ("GET", "/admin/messages"),
     ("GET", "/admin/stats"),
     ("GET", "/admin/reports/{date}"),
@@ -53,7 +57,10 @@ async fn every_admin_operation_is_403_to_a_customer_and_401_signed_out() {
     for (method, path) in ADMIN_OPERATIONS {
         let method: Method = method.parse().unwrap();
         for id in [existing.clone(), super::no_such_id()] {
-            let path = path.replace("{id}", &id).replace("{date}", "2026-01-01");
+            let path = path
+                .replace("{id}", &id)
+                .replace("{variant_id}", &id)
+                .replace("{date}", "2026-01-01");
             let body = Some(serde_json::json!({}));
             let reply = authorized(method.clone(), &path, &customer, body, &[]).await;
             assert_problem(&reply, 403, "forbidden");
