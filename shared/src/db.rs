@@ -359,6 +359,21 @@ pub fn cancellation_codes(
     }
 }
 
+/// The item `index` of a cancelled transaction as its failed condition found it (when the
+/// write asked for it with `ReturnValuesOnConditionCheckFailure`).
+pub fn cancelled_item(
+    err: &SdkError<TransactWriteItemsError, HttpResponse>,
+    index: usize,
+) -> Option<Item> {
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
+            .cancellation_reasons()
+            .get(index)
+            .and_then(|reason| reason.item().cloned()),
+        _ => None,
+    }
+}
+
 /// Whether a failed transaction was cancelled because the condition of item `index` failed.
 pub fn condition_failed_at(
     err: &SdkError<TransactWriteItemsError, HttpResponse>,
@@ -537,8 +552,18 @@ impl Default for Contention {
 
 impl Contention {
     pub fn new() -> Self {
+        Self::within(CONTENTION_BUDGET)
+    }
+
+    /// A checkout's: longer (its function may run 20 s), as the buyers of one variant in a
+    /// rush all wait their turn.
+    pub fn for_checkout() -> Self {
+        Self::within(CONTENTION_BUDGET * 2)
+    }
+
+    fn within(budget: Duration) -> Self {
         Self {
-            deadline: tokio::time::Instant::now() + CONTENTION_BUDGET,
+            deadline: tokio::time::Instant::now() + budget,
             attempt: 0,
         }
     }

@@ -146,6 +146,15 @@ impl FieldError {
             message: message.into(),
         }
     }
+
+    /// `message` for each field whose flag is set (`("sku", sku.is_none())`), in order.
+    pub fn each(fields: &[(&str, bool)], message: &str) -> Vec<Self> {
+        fields
+            .iter()
+            .filter(|(_, flagged)| *flagged)
+            .map(|(field, _)| Self::new(*field, message))
+            .collect()
+    }
 }
 
 /// Every way a request can fail.

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::keys;
-use super::model::{ProductFields, ProductItem, index_attributes};
+use super::model::{ProductFields, ProductItem};
 use super::stock::{Change, Reason, Requires};
 use super::variants::{
     self, Choice, MAX_NEW_VARIANTS, MAX_VARIANTS, NewVariant, VariantFields, VariantItem,
@@ -87,11 +87,13 @@ impl Edit {
     }
 }
 
-fn missing(fields: &[&str]) -> ApiError {
+/// `400` naming each absent field (`absent` flags it), under `prefix` (`variants[2]`).
+fn missing(prefix: &str, absent: &[(&str, bool)]) -> ApiError {
+    let dot = if prefix.is_empty() { "" } else { "." };
     ApiError::Validation(
-        fields
-            .iter()
-            .map(|f| FieldError::new(*f, "is required"))
+        FieldError::each(absent, "is required")
+            .into_iter()
+            .map(|e| FieldError::new(format!("{prefix}{dot}{}", e.field), e.message))
             .collect(),
     )
 }
@@ -108,18 +110,15 @@ fn variant_from(
     let (Some(sku), Some(choice), Some(price), Some(stock)) =
         (&new.sku, &new.options, new.price_cents, new.stock)
     else {
-        let absent: Vec<String> = [
-            ("sku", new.sku.is_none()),
-            ("options", new.options.is_none()),
-            ("price_cents", new.price_cents.is_none()),
-            ("stock", new.stock.is_none()),
-        ]
-        .iter()
-        .filter(|(_, absent)| *absent)
-        .map(|(name, _)| format!("{field}{}{name}", if field.is_empty() { "" } else { "." }))
-        .collect();
-        let refs: Vec<&str> = absent.iter().map(String::as_str).collect();
-        return Err(missing(&refs));
+        return Err(missing(
+            field,
+            &[
+                ("sku", new.sku.is_none()),
+                ("options", new.options.is_none()),
+                ("price_cents", new.price_cents.is_none()),
+                ("stock", new.stock.is_none()),
+            ],
+        ));
     };
     let prefix = if field.is_empty() {
         String::new()
@@ -168,28 +167,18 @@ pub fn new_product(
     now: i64,
 ) -> Result<Edit, ApiError> {
     let (Some(name), Some(category)) = (&fields.name, &fields.category) else {
-        let absent: Vec<&str> = [
-            ("name", fields.name.is_none()),
-            ("category", fields.category.is_none()),
-        ]
-        .iter()
-        .filter(|(_, absent)| *absent)
-        .map(|(name, _)| *name)
-        .collect();
-        return Err(missing(&absent));
+        return Err(missing(
+            "",
+            &[
+                ("name", fields.name.is_none()),
+                ("category", fields.category.is_none()),
+            ],
+        ));
     };
     let options = fields.options.clone().unwrap_or_default();
     variants::check_options(&options)?;
     let id = id.to_string();
-    let [
-        (_, gsi1pk),
-        (_, gsi1sk),
-        (_, gsi2pk),
-        (_, gsi2sk),
-        (_, gsi3pk),
-        (_, gsi3sk),
-    ] = index_attributes(&id, category.as_str(), name.as_str());
-    let product = ProductItem {
+    let mut product = ProductItem {
         pk: keys::product(&id),
         sk: keys::PRODUCT_SK.to_owned(),
         id: id.clone(),
@@ -209,13 +198,14 @@ pub fn new_product(
         created_at: now,
         updated_at: now,
         version: 1,
-        gsi1pk,
-        gsi1sk,
-        gsi2pk,
-        gsi2sk,
-        gsi3pk,
-        gsi3sk,
+        gsi1pk: String::new(),
+        gsi1sk: String::new(),
+        gsi2pk: String::new(),
+        gsi2sk: String::new(),
+        gsi3pk: String::new(),
+        gsi3sk: String::new(),
     };
+    product.index();
     let mut edit = Edit::of(product);
     match &fields.variants {
         None => {
@@ -238,17 +228,15 @@ pub fn new_product(
             edit.add(variant, stock, "sku".to_owned(), actor);
         }
         Some(list) => {
-            let given: Vec<FieldError> = [
-                ("sku", fields.sku.is_some()),
-                ("price_cents", fields.price_cents.is_some()),
-                ("stock", fields.stock.is_some()),
-                ("weight_grams", fields.weight_grams.is_some()),
-            ]
-            .iter()
-            .filter(|(_, given)| *given)
-            .map(|(name, _)| FieldError::new(*name, "is given per variant when variants are"))
-            .collect();
-            ApiError::unless_invalid(given)?;
+            ApiError::unless_invalid(FieldError::each(
+                &[
+                    ("sku", fields.sku.is_some()),
+                    ("price_cents", fields.price_cents.is_some()),
+                    ("stock", fields.stock.is_some()),
+                    ("weight_grams", fields.weight_grams.is_some()),
+                ],
+                "is given per variant when variants are",
+            ))?;
             if list.is_empty() || list.len() > MAX_NEW_VARIANTS {
                 return Err(ApiError::validation(
                     "variants",
@@ -313,22 +301,7 @@ pub fn update_product(
     if let Some(active) = fields.active {
         after.active = active;
     }
-    let [
-        (_, gsi1pk),
-        (_, gsi1sk),
-        (_, gsi2pk),
-        (_, gsi2sk),
-        (_, gsi3pk),
-        (_, gsi3sk),
-    ] = index_attributes(&after.id, &after.category, &after.name);
-    (
-        after.gsi1pk,
-        after.gsi1sk,
-        after.gsi2pk,
-        after.gsi2sk,
-        after.gsi3pk,
-        after.gsi3sk,
-    ) = (gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk);
+    after.index();
     let shorthand = fields.sku.is_some()
         || fields.price_cents.is_some()
         || fields.weight_grams.is_some()

@@ -117,17 +117,13 @@ impl Catalog {
     ) -> Result<Adjusted, ApiError> {
         principal.require_admin()?;
         let (Some(delta), Some(reason)) = (adjustment.delta, adjustment.reason) else {
-            let absent = [
-                ("delta", adjustment.delta.is_none()),
-                ("reason", adjustment.reason.is_none()),
-            ];
-            return Err(ApiError::Validation(
-                absent
-                    .iter()
-                    .filter(|(_, a)| *a)
-                    .map(|(f, _)| FieldError::new(*f, "is required"))
-                    .collect(),
-            ));
+            return Err(ApiError::Validation(FieldError::each(
+                &[
+                    ("delta", adjustment.delta.is_none()),
+                    ("reason", adjustment.reason.is_none()),
+                ],
+                "is required",
+            )));
         };
         if delta.get() == 0 {
             return Err(ApiError::validation("delta", "must not be 0"));
@@ -166,10 +162,13 @@ impl Catalog {
                 Saved::SkuTaken(_) => {
                     return Err(ApiError::internal("an adjustment claims no SKU"));
                 }
-                Saved::Raced if tries.lost().await => {
-                    current = self.product(product_id).await?;
+                Saved::Raced(found) if tries.lost().await => {
+                    current = match found {
+                        Some(found) => *found,
+                        None => self.product(product_id).await?,
+                    };
                 }
-                Saved::Raced => {
+                Saved::Raced(_) => {
                     return Err(ApiError::unavailable("the variant's stock kept moving"));
                 }
             }

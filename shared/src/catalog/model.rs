@@ -245,6 +245,20 @@ impl ProductItem {
         }
     }
 
+    /// Sets the keys of its index entries from its id, category and name.
+    pub fn index(&mut self) {
+        let [(_, a), (_, b), (_, c), (_, d), (_, e), (_, f)] =
+            index_attributes(&self.id, &self.category, &self.name);
+        (
+            self.gsi1pk,
+            self.gsi1sk,
+            self.gsi2pk,
+            self.gsi2sk,
+            self.gsi3pk,
+            self.gsi3sk,
+        ) = (a, b, c, d, e, f);
+    }
+
     /// Its entry in the price listings, as this product's price, category and state make it.
     pub fn price_entry(&self) -> PriceEntry {
         PriceEntry::new(&self.id, self.price_cents, &self.category, self.active)
@@ -384,15 +398,7 @@ pub(crate) mod tests {
 
     /// A product without variants, for the tests of what is done to them.
     pub(crate) fn product_item(id: &str) -> ProductItem {
-        let [
-            (_, gsi1pk),
-            (_, gsi1sk),
-            (_, gsi2pk),
-            (_, gsi2sk),
-            (_, gsi3pk),
-            (_, gsi3sk),
-        ] = index_attributes(id, "mugs", "Mug");
-        ProductItem {
+        let mut item = ProductItem {
             pk: keys::product(id),
             sk: keys::PRODUCT_SK.to_owned(),
             id: id.to_owned(),
@@ -408,13 +414,15 @@ pub(crate) mod tests {
             created_at: 0,
             updated_at: 0,
             version: 1,
-            gsi1pk,
-            gsi1sk,
-            gsi2pk,
-            gsi2sk,
-            gsi3pk,
-            gsi3sk,
-        }
+            gsi1pk: String::new(),
+            gsi1sk: String::new(),
+            gsi2pk: String::new(),
+            gsi2sk: String::new(),
+            gsi3pk: String::new(),
+            gsi3sk: String::new(),
+        };
+        item.index();
+        item
     }
 
     fn parse(json: &str) -> Result<ProductFields, String> {

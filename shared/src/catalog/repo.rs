@@ -17,8 +17,8 @@ use super::model::{ImageItem, ImageStatus, PriceEntry, ProductItem, index_attrib
 use super::stock::{self, MovementItem, PlanRefused, Short, VariantKey};
 use super::variants::VariantItem;
 use crate::db::{
-    Item, Table, any_condition_failed, batch_get, cancellation_codes, for_each_page, from_item,
-    number, put, put_if, string, to_item, transact, transaction_failed,
+    Item, Table, any_condition_failed, batch_get, cancellation_codes, cancelled_item,
+    for_each_page, from_item, number, put, put_if, string, to_item, transact, transaction_failed,
 };
 use crate::error::{ApiError, ErrorCode};
 use crate::expression::Expression;
@@ -62,8 +62,8 @@ pub enum Saved {
     /// Written: the product as it is now, and the movements written with it.
     Done(Box<ProductItem>, Vec<MovementItem>),
     /// The product changed since it was read (another edit, or stock moved): nothing written;
-    /// read it again and plan again.
-    Raced,
+    /// plan again from the product as the write found it (if it says; else read it again).
+    Raced(Option<Box<ProductItem>>),
     /// A SKU the edit claims is another variant's: the request's field that gives it.
     SkuTaken(String),
     /// The stock it moves would go below zero (as planned from the read).
@@ -94,7 +94,7 @@ pub async fn save(
     let mut planned = match stock::plan(&products, &edit.stock, now) {
         Ok(mut planned) => planned.remove(&written.id).unwrap_or_default(),
         Err(PlanRefused::Short(short)) => return Ok(Saved::Short(short)),
-        Err(PlanRefused::Missing(_)) => return Ok(Saved::Raced),
+        Err(PlanRefused::Missing(_)) => return Ok(Saved::Raced(None)),
     };
     for (id, (_, stock, count, _)) in &planned.variants {
         if let Some(variant) = written.variants.get_mut(id) {
@@ -156,7 +156,8 @@ pub async fn save(
                 return Ok(Saved::SkuTaken(claim.field.clone()));
             }
             if current.is_some() && any_condition_failed(&err) {
-                return Ok(Saved::Raced);
+                let found = cancelled_item(&err, 0).and_then(|item| from_item(item).ok());
+                return Ok(Saved::Raced(found.map(Box::new)));
             }
             Err(transaction_failed(err))
         }

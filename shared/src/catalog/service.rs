@@ -222,7 +222,7 @@ impl Catalog {
         let item = match repo::save(&self.table, None, &edit, true, now).await? {
             Saved::Done(item, _) => *item,
             Saved::SkuTaken(field) => return Err(repo::sku_taken(&field)),
-            Saved::Raced | Saved::Short(_) => {
+            Saved::Raced(_) | Saved::Short(_) => {
                 return Err(ApiError::internal("a new product's write was refused"));
             }
         };
@@ -315,12 +315,15 @@ impl Catalog {
                 Saved::Short(short) => {
                     return Err(stock::out_of_stock(&short, |_| stock_field.to_owned()));
                 }
-                Saved::Raced if tries.lost().await => {
-                    *current = repo::get(&self.table, &current.id)
-                        .await?
-                        .ok_or(ApiError::NotFound)?;
+                Saved::Raced(found) if tries.lost().await => {
+                    *current = match found {
+                        Some(found) => *found,
+                        None => repo::get(&self.table, &current.id)
+                            .await?
+                            .ok_or(ApiError::NotFound)?,
+                    };
                 }
-                Saved::Raced => {
+                Saved::Raced(_) => {
                     return Err(ApiError::unavailable(
                         "the product kept changing while it was written",
                     ));

@@ -13,16 +13,18 @@ use serde::Deserialize;
 use super::keys;
 use super::model::{OrderItem, RefundStatus};
 use super::state::{OrderStatus, Transition};
+use crate::catalog::model::ProductItem;
 use crate::catalog::stock::{self, Change, Reason as StockReason, Requires};
 use crate::db::{Index, Item, Table, for_each_page, from_item, number, string, to_item, transact};
 use crate::error::ApiError;
 
 /// Why a checkout's transaction was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum CheckoutRefused {
-    /// A variant's stock moved, or a product changed, since it was read: read again, plan
-    /// again.
-    Raced,
+    /// A variant's stock moved, or a product changed, since it was read: plan again from the
+    /// products as the transaction found them (those whose condition failed; the others did
+    /// not change).
+    Raced(Vec<ProductItem>),
     /// The customer already has `max_unpaid` orders waiting for their payment.
     TooManyUnpaid,
     /// An order with this id exists: an earlier attempt at the same checkout placed it.
@@ -75,7 +77,7 @@ pub async fn place(
                 return Ok(Err(CheckoutRefused::TooManyUnpaid));
             }
             if reasons.iter().any(|r| r.failed) {
-                return Ok(Err(CheckoutRefused::Raced));
+                return Ok(Err(CheckoutRefused::Raced(found_products(reasons))));
             }
             Err(crate::db::transaction_failed(err))
         }
@@ -205,12 +207,17 @@ pub async fn apply(
     // The stock that comes back, planned from the products as read: a movement per line. A
     // sale or a count of one of them meanwhile cancels it; then it is planned again.
     let stock_from = writes.len();
+    let mut products = if transition.returns_stock {
+        stock::read(table, order.lines.iter().map(|l| l.product_id.clone())).await?
+    } else {
+        HashMap::new()
+    };
     let mut tries = crate::db::Contention::new();
     loop {
         let attempt = tries.attempt();
         let mut all = writes.clone();
         if transition.returns_stock {
-            all.extend(give_back(table, order, transition, now).await?);
+            all.extend(give_back(table, order, transition, &products, now)?);
         }
         let token = format!("{move_id} {attempt}");
         let err = match transact(table, all, Some(&token)).await {
@@ -221,6 +228,10 @@ pub async fn apply(
         let order_failed = reasons.first().is_some_and(|r| r.failed);
         if !order_failed && reasons.iter().skip(stock_from).any(|r| r.failed) {
             if tries.lost().await {
+                // Planned again from the products as the transaction found them.
+                for product in found_products(reasons) {
+                    products.insert(product.id.clone(), product);
+                }
                 continue;
             }
             return Err(ApiError::unavailable(
@@ -245,11 +256,12 @@ pub async fn apply(
 }
 
 /// The writes that give an order's units back, each line a movement of its variant (`cancel`
-/// or `expiry`), planned from the products read now.
-async fn give_back(
+/// or `expiry`), planned from `products` as read.
+fn give_back(
     table: &Table,
     order: &OrderItem,
     transition: Transition,
+    products: &HashMap<String, ProductItem>,
     now: i64,
 ) -> Result<Vec<TransactWriteItem>, ApiError> {
     let reason = if transition.to == OrderStatus::Expired {
@@ -274,8 +286,7 @@ async fn give_back(
             )
         })
         .collect();
-    let products = stock::read(table, order.lines.iter().map(|l| l.product_id.clone())).await?;
-    match stock::plan(&products, &changes, now) {
+    match stock::plan(products, &changes, now) {
         Ok(planned) => stock::writes(table, &planned),
         // Products are never deleted; a variant missing is one a migration has not made yet.
         Err(refused) => Err(ApiError::unavailable(format!(
@@ -486,6 +497,22 @@ pub async fn created_since(
     })
     .await?;
     Ok(found)
+}
+
+/// The products a cancelled transaction found changed, as they are now.
+fn found_products(reasons: Vec<Reason>) -> Vec<ProductItem> {
+    reasons
+        .into_iter()
+        .filter(|r| r.failed)
+        .filter_map(|r| r.item)
+        .filter(|item| {
+            item.get("sk")
+                .and_then(|sk| sk.as_s().ok())
+                .map(String::as_str)
+                == Some(crate::catalog::keys::PRODUCT_SK)
+        })
+        .filter_map(|item| from_item::<ProductItem>(item).ok())
+        .collect()
 }
 
 /// One item's part in a cancelled transaction.

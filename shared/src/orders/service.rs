@@ -187,7 +187,7 @@ impl Orders {
         products: &mut HashMap<String, ProductItem>,
         now: i64,
     ) -> Result<Placed, ApiError> {
-        let mut tries = crate::db::Contention::new();
+        let mut tries = crate::db::Contention::for_checkout();
         loop {
             let changed = rules::changed(&order.lines, products);
             if !changed.is_empty() {
@@ -210,11 +210,17 @@ impl Orders {
                 Err(CheckoutRefused::TooManyUnpaid) => {
                     return Ok(Placed::Refused(Refusal::TooManyUnpaid));
                 }
-                Err(CheckoutRefused::Raced) if tries.lost().await => {
-                    let ids = order.lines.iter().map(|l| l.product_id.clone());
-                    *products = stock::read(&self.table, ids).await?;
+                Err(CheckoutRefused::Raced(found)) if tries.lost().await => {
+                    if found.is_empty() {
+                        let ids = order.lines.iter().map(|l| l.product_id.clone());
+                        *products = stock::read(&self.table, ids).await?;
+                    }
+                    // The products the transaction found changed, as they are now: no read.
+                    for product in found {
+                        products.insert(product.id.clone(), product);
+                    }
                 }
-                Err(CheckoutRefused::Raced) => {
+                Err(CheckoutRefused::Raced(_)) => {
                     return Err(ApiError::unavailable(
                         "the stock of the order's variants kept moving; try again",
                     ));
