@@ -555,9 +555,9 @@ impl Contention {
         Self::within(CONTENTION_BUDGET)
     }
 
-    /// A checkout's: longer (its function may run 20 s), as the buyers of one variant in a
-    /// rush all wait their turn.
-    pub fn for_checkout() -> Self {
+    /// An order's (a checkout, a cancel, an expiry): longer, as the orders' functions may run
+    /// 20 s, and the buyers of one variant in a rush all wait their turn.
+    pub fn for_orders() -> Self {
         Self::within(CONTENTION_BUDGET * 2)
     }
 

@@ -212,7 +212,7 @@ pub async fn apply(
     } else {
         HashMap::new()
     };
-    let mut tries = crate::db::Contention::new();
+    let mut tries = crate::db::Contention::for_orders();
     loop {
         let attempt = tries.attempt();
         let mut all = writes.clone();

@@ -187,7 +187,7 @@ impl Orders {
         products: &mut HashMap<String, ProductItem>,
         now: i64,
     ) -> Result<Placed, ApiError> {
-        let mut tries = crate::db::Contention::for_checkout();
+        let mut tries = crate::db::Contention::for_orders();
         loop {
             let changed = rules::changed(&order.lines, products);
             if !changed.is_empty() {
