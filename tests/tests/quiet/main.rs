@@ -272,8 +272,9 @@ async fn the_daily_report_holds_exactly_the_days_orders_and_a_rerun_writes_the_s
                 .is_some_and(|c| c.starts_with(today))
         })
         .collect();
-    let mut products: std::collections::BTreeMap<String, (String, String, i64, i64)> =
-        Default::default();
+    // By variant: its product, SKU, name, options, units, revenue.
+    type Row = (String, String, String, String, i64, i64);
+    let mut products: std::collections::BTreeMap<String, Row> = Default::default();
     let mut by_status: std::collections::BTreeMap<String, (u64, i64)> = Default::default();
     let mut revenue = 0;
     for order in &orders {
@@ -285,25 +286,37 @@ async fn the_daily_report_holds_exactly_the_days_orders_and_a_rerun_writes_the_s
         if ["paid", "shipped", "delivered"].contains(&status.as_str()) {
             revenue += total;
             for line in order["items"].as_array().unwrap() {
+                let options: Vec<String> = line["options"]
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap()))
+                    .collect();
                 let row = products
-                    .entry(line["product_id"].as_str().unwrap().to_owned())
+                    .entry(line["variant_id"].as_str().unwrap().to_owned())
                     .or_insert_with(|| {
                         (
+                            line["product_id"].as_str().unwrap().to_owned(),
                             line["sku"].as_str().unwrap().to_owned(),
                             line["name"].as_str().unwrap().to_owned(),
+                            options.join("; "),
                             0,
                             0,
                         )
                     });
-                row.2 += line["quantity"].as_i64().unwrap();
-                row.3 += line["line_total_cents"].as_i64().unwrap();
+                row.4 += line["quantity"].as_i64().unwrap();
+                row.5 += line["line_total_cents"].as_i64().unwrap();
             }
         }
     }
+    // A simple product's one variant has the product's id.
     assert!(products.contains_key(&product));
-    let mut expected_csv = String::from("product_id,sku,name,units,revenue_cents\n");
-    for (id, (sku, name, units, cents)) in &products {
-        expected_csv.push_str(&format!("{id},{sku},{name},{units},{cents}\n"));
+    let mut expected_csv =
+        String::from("product_id,variant_id,sku,name,options,units,revenue_cents\n");
+    for (variant, (id, sku, name, options, units, cents)) in &products {
+        expected_csv.push_str(&format!(
+            "{id},{variant},{sku},{name},{options},{units},{cents}\n"
+        ));
     }
 
     let links = get_as(&admin, &format!("/admin/reports/{today}")).await;
