@@ -241,3 +241,29 @@ fn a_variant_edit_refuses_stock_a_stranger_image_and_a_taken_combination() {
         .after;
     assert_eq!(retired.price_cents, 500);
 }
+
+#[test]
+fn a_product_holds_at_most_a_hundred_variants_retired_ones_included() {
+    let mut product = product_item("01JD5X8Y9Z0A1B2C3D4E5F6G7H");
+    let values: Vec<String> = (0..50).map(|i| format!("{i}")).collect();
+    product.options = serde_json::from_value(
+        json!([{"name": "N", "values": values}, {"name": "C", "values": ["a", "b", "c"]}]),
+    )
+    .unwrap();
+    let new = |n: usize, colour: &str| -> NewVariant {
+        serde_json::from_value(json!({"sku": format!("V{n}{colour}"),
+            "options": {"N": format!("{}", n % 50), "C": colour}, "price_cents": 1, "stock": 0}))
+        .unwrap()
+    };
+    for n in 0..100 {
+        let colour = if n < 50 { "a" } else { "b" };
+        product = add_variant(&product, &format!("v{n}"), &new(n, colour), None, 1)
+            .unwrap()
+            .after;
+    }
+    // Retired, the first still counts: a product's history is kept.
+    product.variants.get_mut("v0").unwrap().active = false;
+    let refused = add_variant(&product, "v100", &new(7, "c"), None, 2).unwrap_err();
+    assert_eq!(refused.status(), 409);
+    assert!(refused.detail().contains("100 variants"), "{}", refused.detail());
+}
