@@ -265,5 +265,9 @@ fn a_product_holds_at_most_a_hundred_variants_retired_ones_included() {
     product.variants.get_mut("v0").unwrap().active = false;
     let refused = add_variant(&product, "v100", &new(7, "c"), None, 2).unwrap_err();
     assert_eq!(refused.status(), 409);
-    assert!(refused.detail().contains("100 variants"), "{}", refused.detail());
+    assert!(
+        refused.detail().contains("100 variants"),
+        "{}",
+        refused.detail()
+    );
 }
