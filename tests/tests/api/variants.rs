@@ -552,3 +552,80 @@ async fn options_declared_on_a_simple_product_retire_its_default_variant_only_wh
     assert_eq!(reasons, ["cancel", "sale", "count"]);
     assert_ledger_adds_up(&movements, 4);
 }
+
+#[tokio::test]
+async fn a_variant_edit_moves_the_products_price_and_frees_its_old_sku() {
+    let admin = admin_token().await;
+    let product = tee(&admin, 3).await;
+    let pid = id(&product);
+    let small = variant(&product, "S");
+    let old_sku = product["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == small.as_str())
+        .and_then(|v| v["sku"].as_str())
+        .unwrap()
+        .to_owned();
+    let new_sku = unique("TEE-NEW");
+    let edited = authorized(
+        Method::PATCH,
+        &format!("/products/{pid}/variants/{small}"),
+        &admin,
+        Some(json!({"sku": new_sku, "price_cents": 900, "weight_grams": 150})),
+        &[],
+    )
+    .await
+    .expect(200);
+    let variant_now = &edited["variant"];
+    assert_eq!(variant_now["sku"], new_sku.to_uppercase());
+    assert_eq!(
+        (
+            variant_now["price_cents"].as_i64(),
+            variant_now["stock"].as_i64()
+        ),
+        (Some(900), Some(3))
+    );
+    // The product's price is its lowest active variant's.
+    assert_eq!(product_json(&admin, &pid).await["price_cents"], 900);
+    // Retired, its price no longer counts, and the public no longer sees it.
+    authorized(
+        Method::PATCH,
+        &format!("/products/{pid}/variants/{small}"),
+        &admin,
+        Some(json!({"active": false})),
+        &[],
+    )
+    .await
+    .expect(200);
+    let public = crate::helpers::api()
+        .get(&format!("/products/{pid}"))
+        .await
+        .expect(200);
+    assert_eq!(public["product"]["price_cents"], 1600);
+    assert_eq!(public["product"]["variants"].as_array().unwrap().len(), 2);
+    // Its old SKU is free for another variant; its new one is taken.
+    let reuse = authorized(
+        Method::POST,
+        &format!("/products/{pid}/variants"),
+        &admin,
+        Some(json!({"sku": old_sku, "options": {"Size": "XL", "Colour": "Navy"}, "price_cents": 1800, "stock": 0})),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        reuse.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&reuse.body)
+    );
+    let taken = authorized(
+        Method::POST,
+        "/products",
+        &admin,
+        Some(json!({"sku": new_sku, "name": "Copy", "category": "mugs", "price_cents": 1, "stock": 0})),
+        &[],
+    )
+    .await;
+    assert_problem(&taken, 409, "sku_taken");
+}
