@@ -29,10 +29,14 @@ impl Shop {
         let admin = format!("Bearer {}", self.admin_token);
         match subject.prepare {
             Prepare::Nothing => {}
-            Prepare::Register => body(
-                &mut event,
-                json!({"email": format!("bench-{n}@example.com"), "password": PASSWORD, "name": "Bench"}),
-            ),
+            Prepare::Register => {
+                // Ten accounts an hour per client network: each from its own.
+                from_client(&mut event, n);
+                body(
+                    &mut event,
+                    json!({"email": format!("bench-{n}@example.com"), "password": PASSWORD, "name": "Bench"}),
+                );
+            }
             Prepare::Login => body(
                 &mut event,
                 json!({"email": self.customer.email, "password": PASSWORD}),
@@ -209,13 +213,17 @@ impl Shop {
                 header(&mut event, "authorization", &admin);
                 path(&mut event, "date", REPORT_DAY);
             }
-            Prepare::Contact => {
-                let ip = format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255);
-                event["requestContext"]["http"]["sourceIp"] = Value::from(ip);
-            }
+            Prepare::Contact => from_client(&mut event, n),
         }
         Ok(Bytes::from(event.to_string()))
     }
+}
+
+/// The event as sent from a client address of its own (the `n`th), for the routes limited per
+/// client.
+fn from_client(event: &mut Value, n: usize) {
+    let ip = format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255);
+    event["requestContext"]["http"]["sourceIp"] = Value::from(ip);
 }
 
 fn header(event: &mut Value, name: &str, value: &str) {
