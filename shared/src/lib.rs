@@ -27,6 +27,7 @@ pub mod mail;
 pub mod orders;
 pub mod payments;
 pub mod percent;
+pub mod pricing;
 pub mod rate_limit;
 pub mod reports;
 pub mod routes;
