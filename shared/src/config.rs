@@ -64,6 +64,9 @@ pub struct Config {
     /// payment at once. Each holds its stock until it expires; the cap keeps one buyer from
     /// holding the whole inventory.
     pub max_unpaid_orders: i64,
+    /// `SETTINGS_CACHE_SECONDS` (default 10): how long a function keeps the shop's settings
+    /// (shipping zones, tax rates) it read before it reads them again.
+    pub settings_cache_secs: i64,
     /// `STRIPE_API_BASE` (default `https://api.stripe.com`): a local stand-in's URL instead.
     pub stripe_api_base: String,
     /// `STRIPE_KEY_SECRET_ARN`: the secret `{"secret_key": "sk_..."}`.
@@ -141,6 +144,7 @@ impl Config {
             reset_url: or("PASSWORD_RESET_URL", "http://localhost:5173/reset-password"),
             order_payment_timeout_secs: whole("ORDER_PAYMENT_TIMEOUT_SECONDS", 1800)?,
             max_unpaid_orders: whole("MAX_UNPAID_ORDERS", 3)?,
+            settings_cache_secs: whole("SETTINGS_CACHE_SECONDS", 10)?,
             stripe_api_base: or("STRIPE_API_BASE", "https://api.stripe.com"),
             stripe_key_secret_arn: text("STRIPE_KEY_SECRET_ARN"),
             stripe_webhook_secret_arn: text("STRIPE_WEBHOOK_SECRET_ARN"),

@@ -232,6 +232,7 @@ use crate::payments::stripe::Stripe;
 use crate::payments::webhook::WebhookSecrets;
 use crate::reports::Reports;
 use crate::secrets::{Keys, LazyKeys};
+use crate::shop::Shop;
 
 impl FromEnv for Accounts {
     async fn from_env(env: &Env) -> Result<Self, StartError> {
@@ -240,6 +241,12 @@ impl FromEnv for Accounts {
 }
 
 impl FromEnv for Orders {
+    async fn from_env(env: &Env) -> Result<Self, StartError> {
+        Ok(Self::new(env.table().await?, &env.config))
+    }
+}
+
+impl FromEnv for Shop {
     async fn from_env(env: &Env) -> Result<Self, StartError> {
         Ok(Self::new(env.table().await?, &env.config))
     }

@@ -39,6 +39,9 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     RateLimited,
     AmountTooSmall,
+    DiscountInvalid,
+    ShippingUnavailable,
+    PriceChanged,
     Internal,
     PaymentProviderError,
     ServiceUnavailable,
@@ -68,6 +71,9 @@ impl ErrorCode {
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::RateLimited => "rate_limited",
             Self::AmountTooSmall => "amount_too_small",
+            Self::DiscountInvalid => "discount_invalid",
+            Self::ShippingUnavailable => "shipping_unavailable",
+            Self::PriceChanged => "price_changed",
             Self::PaymentProviderError => "payment_provider_error",
             Self::Internal => "internal",
             Self::ServiceUnavailable => "service_unavailable",
@@ -89,11 +95,15 @@ impl ErrorCode {
             | Self::SkuTaken
             | Self::OutOfStock
             | Self::InvalidTransition
-            | Self::IdempotencyInProgress => 409,
+            | Self::IdempotencyInProgress
+            | Self::PriceChanged => 409,
             Self::PreconditionFailed => 412,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::IdempotencyKeyReused | Self::AmountTooSmall => 422,
+            Self::IdempotencyKeyReused
+            | Self::AmountTooSmall
+            | Self::DiscountInvalid
+            | Self::ShippingUnavailable => 422,
             Self::RateLimited => 429,
             Self::Internal => 500,
             Self::PaymentProviderError => 502,
@@ -125,6 +135,9 @@ impl ErrorCode {
             Self::IdempotencyKeyReused => "Idempotency key reused",
             Self::RateLimited => "Rate limited",
             Self::AmountTooSmall => "Amount too small",
+            Self::DiscountInvalid => "Discount code cannot apply",
+            Self::ShippingUnavailable => "Shipping unavailable",
+            Self::PriceChanged => "Price changed",
             Self::PaymentProviderError => "Payment provider error",
             Self::Internal => "Internal error",
             Self::ServiceUnavailable => "Service unavailable",
@@ -191,6 +204,10 @@ pub enum ApiError {
     /// A 409 with a specific code (`email_taken`, `out_of_stock`, ...) and a message for the user.
     #[error("conflict ({}): {detail}", code.as_str())]
     Conflict { code: ErrorCode, detail: String },
+    /// The order would cost other than the client expected (`expected_total_cents`): the
+    /// problem carries the new quote.
+    #[error("price changed")]
+    PriceChanged { quote: Box<serde_json::Value> },
     #[error("precondition failed")]
     PreconditionFailed,
     #[error("payload too large")]
@@ -249,6 +266,7 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
             Self::Conflict { code, .. } => *code,
             Self::PreconditionFailed => ErrorCode::PreconditionFailed,
+            Self::PriceChanged { .. } => ErrorCode::PriceChanged,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
@@ -306,6 +324,9 @@ impl ApiError {
             Self::PreconditionFailed => {
                 "The resource has changed since you read it (If-Match).".to_owned()
             }
+            Self::PriceChanged { .. } => {
+                "The order's total is not the one expected; the new quote is attached.".to_owned()
+            }
             Self::PayloadTooLarge { limit } => {
                 format!("The body is larger than {limit} bytes.")
             }
@@ -336,6 +357,10 @@ impl ApiError {
                 | Self::OutOfStock(errors) => Some(errors.clone()),
                 _ => None,
             },
+            quote: match self {
+                Self::PriceChanged { quote } => Some(quote.clone()),
+                _ => None,
+            },
         }
     }
 
@@ -363,6 +388,9 @@ pub struct Problem {
     pub code: ErrorCode,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// `price_changed`: what the order costs now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quote: Option<Box<serde_json::Value>>,
 }
 
 /// An AWS SDK failure, by its kind: what a retry may cure (throttling, a timeout, a connection

@@ -32,6 +32,7 @@ pub mod rate_limit;
 pub mod reports;
 pub mod routes;
 pub mod secrets;
+pub mod shop;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

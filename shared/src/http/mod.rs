@@ -27,7 +27,7 @@ use crate::error::{ApiError, cause_chain};
 
 pub use request::{
     Input, MAX_BODY_BYTES, PageRequest, body, body_bytes, header_str, json_body, path_id,
-    query_param, source_ip,
+    path_value, query_param, source_ip,
 };
 
 /// What a handler returns.

@@ -314,6 +314,21 @@ pub fn path_id(request: &Request, name: &str) -> Result<Id, ApiError> {
         .ok_or(ApiError::NotFound)
 }
 
+/// The path parameter `name` as a `T` (a region, a zone's id): one that cannot be is `400`
+/// naming it.
+pub fn path_value<T>(request: &Request, name: &str) -> Result<T, ApiError>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    let raw = request
+        .path_parameters_ref()
+        .and_then(|params| params.first(name))
+        .ok_or(ApiError::NotFound)?;
+    raw.parse()
+        .map_err(|err| ApiError::validation(name, format!("{err}")))
+}
+
 /// A typed query parameter: absent is `None`, unparsable is `400 validation_failed`.
 pub fn query_param<T>(request: &Request, name: &str) -> Result<Option<T>, ApiError>
 where

@@ -1,0 +1,9 @@
+//! `PUT /admin/tax-rates/{region}`: an admin sets a region's tax rate (basis points).
+
+mod handler;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_http::Error> {
+    let (config, state) = shared::start::<handler::State>().await?;
+    shared::http::run(config, state, handler::put).await
+}
