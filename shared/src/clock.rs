@@ -21,6 +21,21 @@ pub fn rfc3339(seconds: i64) -> String {
         .unwrap_or_default()
 }
 
+/// An instant a client sent (RFC 3339, any offset), as Unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Instant(pub i64);
+
+impl<'de> serde::Deserialize<'de> for Instant {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+        OffsetDateTime::parse(&text, &Rfc3339)
+            .map(|t| Self(t.unix_timestamp()))
+            .map_err(|_| {
+                serde::de::Error::custom("must be an RFC 3339 time (2026-11-21T10:15:00Z)")
+            })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -246,6 +246,12 @@ impl FromEnv for Orders {
     }
 }
 
+impl FromEnv for crate::discounts::Discounts {
+    async fn from_env(env: &Env) -> Result<Self, StartError> {
+        Ok(Self::new(env.table().await?))
+    }
+}
+
 impl FromEnv for Shop {
     async fn from_env(env: &Env) -> Result<Self, StartError> {
         Ok(Self::new(env.table().await?, &env.config))

@@ -14,6 +14,7 @@ pub mod config;
 pub mod contact;
 pub mod cursor;
 pub mod db;
+pub mod discounts;
 pub mod emf;
 pub mod env;
 pub mod error;

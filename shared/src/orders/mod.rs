@@ -6,6 +6,7 @@ pub mod emails;
 mod events;
 pub mod keys;
 pub mod model;
+pub mod quote;
 pub mod refunds;
 pub mod repo;
 pub mod rules;

@@ -5,7 +5,10 @@ use serde::{Deserialize, Serialize};
 use super::keys;
 use super::state::OrderStatus;
 use crate::clock::rfc3339;
+use crate::discounts::model::Code;
 use crate::ids::Id;
+use crate::shop::model::Slug;
+use crate::shop::regions::Region;
 use crate::values::{parsed_from_text, whole_number_in};
 
 /// The most lines one order may have. Its transaction holds at most 100 writes: the order, the
@@ -66,14 +69,48 @@ pub struct Country(String);
 impl Country {
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
         let code = raw.trim().to_ascii_uppercase();
-        if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+        if crate::shop::regions::is_country(&code) {
             Ok(Self(code))
         } else {
-            Err("must be a two-letter country code (ISO 3166-1 alpha-2)")
+            Err("must be a country's ISO 3166-1 alpha-2 code")
         }
     }
 }
 parsed_from_text!(Country);
+
+/// An address's subdivision: its ISO 3166-2 code without the country (`CA` in the US), 1–3
+/// letters or digits, upper-cased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Subdivision(String);
+
+impl Subdivision {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let code = raw.trim().to_ascii_uppercase();
+        if crate::shop::regions::is_subdivision(&code) {
+            Ok(Self(code))
+        } else {
+            Err("must be an ISO 3166-2 subdivision code without the country (CA, BY)")
+        }
+    }
+}
+parsed_from_text!(Subdivision);
+
+/// Where a quote ships to: a country, and the subdivision where it matters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Destination {
+    pub country: Country,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<Subdivision>,
+}
+
+impl Destination {
+    /// The most specific region the shop's zones and rates may name.
+    pub fn region(&self) -> Region {
+        Region::of(&self.country.0, self.region.as_ref().map(|r| r.0.as_str()))
+    }
+}
 
 /// Where an order goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,9 +121,26 @@ pub struct ShippingAddress {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line2: Option<AddressLine>,
     pub city: AddressLine,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<Subdivision>,
     pub postal_code: PostalCode,
     pub country: Country,
 }
+
+impl ShippingAddress {
+    pub fn destination(&self) -> Destination {
+        Destination {
+            country: self.country.clone(),
+            region: self.region.clone(),
+        }
+    }
+}
+
+/// An order's total as a client expects it: 0 to 10^12 cents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpectedTotal(i64);
+
+whole_number_in!(ExpectedTotal, 0, 1_000_000_000_000);
 
 /// `POST /orders`'s body.
 #[derive(Debug, Clone, Deserialize)]
@@ -94,6 +148,88 @@ pub struct ShippingAddress {
 pub struct NewOrder {
     pub items: Vec<NewLine>,
     pub shipping_address: ShippingAddress,
+    #[serde(default)]
+    pub shipping_method_id: Option<Slug>,
+    #[serde(default)]
+    pub discount_code: Option<Code>,
+    #[serde(default)]
+    pub expected_total_cents: Option<ExpectedTotal>,
+}
+
+/// `POST /checkout/quote`'s body.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteRequest {
+    pub items: Vec<NewLine>,
+    pub shipping_address: Destination,
+    #[serde(default)]
+    pub shipping_method_id: Option<Slug>,
+    #[serde(default)]
+    pub discount_code: Option<Code>,
+}
+
+impl crate::http::Input for QuoteRequest {
+    const REQUIRED: &'static [&'static str] = &["items", "shipping_address"];
+}
+
+/// A shipping method as an order names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MethodRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// Everything an order costs beyond its lines' own figures, as the pricing function made it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Charges {
+    #[serde(default)]
+    pub shipping_cents: i64,
+    /// The part of the tax that is shipping's (the lines hold the rest).
+    #[serde(default)]
+    pub shipping_tax_cents: i64,
+    #[serde(default)]
+    pub prices_include_tax: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_code: Option<String>,
+    /// Whose redemption of the code the order holds (see `discounts::keys::customer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_customer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_method: Option<MethodRef>,
+    pub total_cents: i64,
+}
+
+/// The money fields an order and a quote show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub subtotal_cents: i64,
+    pub discount_cents: i64,
+    pub shipping_cents: i64,
+    pub tax_cents: i64,
+    pub total_cents: i64,
+    pub currency: String,
+    pub prices_include_tax: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_method: Option<MethodRef>,
+}
+
+impl Totals {
+    /// The totals of `lines` with `charges`: every sum taken from the lines themselves.
+    pub fn of(lines: &[Line], charges: &Charges, currency: &str) -> Self {
+        Self {
+            subtotal_cents: lines.iter().map(|l| l.line_total_cents).sum(),
+            discount_cents: lines.iter().map(|l| l.discount_cents).sum(),
+            shipping_cents: charges.shipping_cents,
+            tax_cents: lines.iter().map(|l| l.tax_cents).sum::<i64>() + charges.shipping_tax_cents,
+            total_cents: charges.total_cents,
+            currency: currency.to_owned(),
+            prices_include_tax: charges.prices_include_tax,
+            discount_code: charges.discount_code.clone(),
+            shipping_method: charges.shipping_method.clone(),
+        }
+    }
 }
 
 impl crate::http::Input for NewOrder {
@@ -126,6 +262,12 @@ pub struct Line {
     pub unit_price_cents: i64,
     pub quantity: i64,
     pub line_total_cents: i64,
+    /// The line's share of the order's discount.
+    #[serde(default)]
+    pub discount_cents: i64,
+    /// The tax of the line after its discount (added, or held in its price).
+    #[serde(default)]
+    pub tax_cents: i64,
 }
 
 impl Line {
@@ -196,6 +338,18 @@ pub struct OrderItem {
     pub lines: Vec<Line>,
     pub total_cents: i64,
     pub currency: String,
+    #[serde(default)]
+    pub shipping_cents: i64,
+    #[serde(default)]
+    pub shipping_tax_cents: i64,
+    #[serde(default)]
+    pub prices_include_tax: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_customer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_method: Option<MethodRef>,
     pub shipping_address: ShippingAddress,
     pub payment: Payment,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -218,6 +372,7 @@ impl OrderItem {
         id: &Id,
         user_id: &str,
         lines: Vec<Line>,
+        charges: Charges,
         currency: &str,
         shipping_address: ShippingAddress,
         payment: Payment,
@@ -237,9 +392,15 @@ impl OrderItem {
             id: id.to_owned(),
             user_id: user_id.to_owned(),
             status: OrderStatus::PendingPayment,
-            total_cents: lines.iter().map(|l| l.line_total_cents).sum(),
+            total_cents: charges.total_cents,
             lines,
             currency: currency.to_owned(),
+            shipping_cents: charges.shipping_cents,
+            shipping_tax_cents: charges.shipping_tax_cents,
+            prices_include_tax: charges.prices_include_tax,
+            discount_code: charges.discount_code,
+            discount_customer: charges.discount_customer,
+            shipping_method: charges.shipping_method,
             shipping_address,
             payment,
             refund_status: None,
@@ -249,6 +410,19 @@ impl OrderItem {
             created_at: now,
             updated_at: now,
             expires_at,
+        }
+    }
+
+    /// What the order costs beyond its lines, as priced.
+    pub fn charges(&self) -> Charges {
+        Charges {
+            shipping_cents: self.shipping_cents,
+            shipping_tax_cents: self.shipping_tax_cents,
+            prices_include_tax: self.prices_include_tax,
+            discount_code: self.discount_code.clone(),
+            discount_customer: self.discount_customer.clone(),
+            shipping_method: self.shipping_method.clone(),
+            total_cents: self.total_cents,
         }
     }
 
@@ -267,8 +441,7 @@ impl OrderItem {
                     ..line.clone()
                 })
                 .collect(),
-            total_cents: self.total_cents,
-            currency: self.currency.clone(),
+            totals: Totals::of(&self.lines, &self.charges(), &self.currency),
             shipping_address: self.shipping_address.clone(),
             payment: PaymentView {
                 provider: self.payment.provider.clone(),
@@ -292,8 +465,8 @@ pub struct Order {
     pub user_id: String,
     pub status: OrderStatus,
     pub items: Vec<Line>,
-    pub total_cents: i64,
-    pub currency: String,
+    #[serde(flatten)]
+    pub totals: Totals,
     pub shipping_address: ShippingAddress,
     pub payment: PaymentView,
     #[serde(skip_serializing_if = "Option::is_none")]

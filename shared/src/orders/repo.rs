@@ -29,15 +29,20 @@ pub enum CheckoutRefused {
     TooManyUnpaid,
     /// An order with this id exists: an earlier attempt at the same checkout placed it.
     Exists,
+    /// The discount code's redemption was refused: the customer's own count when `mine`, else
+    /// the code's (used up, or edited since it was read).
+    Discount { mine: bool },
 }
 
 /// Writes a new order, counts it among its customer's unpaid orders (at most `max_unpaid`) and
 /// takes the stock of every line (`stock`: the products' updates and the lines' movements, as
-/// planned from the products read), all or nothing. `attempt` tells this try from the others
+/// planned from the products read), and counts its discount code's redemption (`redeem`: the
+/// code's count and its customer's), all or nothing. `attempt` tells this try from the others
 /// at the same checkout.
 pub async fn place(
     table: &Table,
     order: &OrderItem,
+    redeem: Vec<TransactWriteItem>,
     stock: Vec<TransactWriteItem>,
     max_unpaid: i64,
     attempt: u32,
@@ -64,6 +69,8 @@ pub async fn place(
             .build(),
         TransactWriteItem::builder().update(hold).build(),
     ];
+    let redemptions = redeem.len();
+    writes.extend(redeem);
     writes.extend(stock);
     let token = format!("checkout {} {attempt}", order.id);
     match transact(table, writes, Some(&token)).await {
@@ -75,6 +82,14 @@ pub async fn place(
             }
             if reasons.get(1).is_some_and(|r| r.failed) {
                 return Ok(Err(CheckoutRefused::TooManyUnpaid));
+            }
+            if redemptions > 0 {
+                if reasons.get(2).is_some_and(|r| r.failed) {
+                    return Ok(Err(CheckoutRefused::Discount { mine: false }));
+                }
+                if reasons.get(3).is_some_and(|r| r.failed) {
+                    return Ok(Err(CheckoutRefused::Discount { mine: true }));
+                }
             }
             if reasons.iter().any(|r| r.failed) {
                 return Ok(Err(CheckoutRefused::Raced(found_products(reasons))));
@@ -203,6 +218,12 @@ pub async fn apply(
             .build()
             .map_err(ApiError::internal)?;
         writes.push(TransactWriteItem::builder().update(release).build());
+    }
+    if transition.returns_stock
+        && let (Some(code), Some(customer)) = (&order.discount_code, &order.discount_customer)
+    {
+        // The redemption comes back with the stock: once, as the move is.
+        writes.extend(crate::discounts::repo::give_back(table, code, customer)?);
     }
     // The stock that comes back, planned from the products as read: a movement per line. A
     // sale or a count of one of them meanwhile cancels it; then it is planned again.

@@ -90,6 +90,8 @@ pub fn price_lines(
                     unit_price_cents: variant.price_cents,
                     quantity,
                     line_total_cents: variant.price_cents * quantity,
+                    discount_cents: 0,
+                    tax_cents: 0,
                 });
             }
             _ => unavailable.push(FieldError::new(

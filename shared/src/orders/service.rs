@@ -4,7 +4,11 @@
 
 use std::collections::HashMap;
 
-use super::model::{Line, NewLine, NewOrder, Order, OrderItem, Payment, RefundStatus, Shipment};
+use super::model::{
+    Destination, Line, NewLine, NewOrder, Order, OrderItem, Payment, QuoteRequest, RefundStatus,
+    Shipment,
+};
+use super::quote::{self, Applied, Quote, QuoteEnvelope};
 use super::refunds::{self, Outcome, RefundItem, RefundReason};
 use super::repo::{self, Changes, CheckoutRefused, Listing};
 use super::rules;
@@ -15,17 +19,23 @@ use crate::catalog::stock::{self, Change, PlanRefused, Requires};
 use crate::config::Config;
 use crate::cursor::{Page, PageRequest};
 use crate::db::Table;
+use crate::discounts::Discounts;
+use crate::discounts::model::Code;
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::Id;
 use crate::mail::{MailJob, MailQueue};
 use crate::payments::PaymentProvider;
 use crate::secrets::Keys;
+use crate::shop::Shop;
+use crate::shop::model::Slug;
 
 /// The orders service. What takes or gives back money is handed the payment provider, and what
 /// sends email the mail queue, by the function that needs them: reading orders needs neither.
 #[derive(Debug, Clone)]
 pub struct Orders {
     pub(super) table: Table,
+    shop: Shop,
+    discounts: Discounts,
     currency: String,
     payment_timeout_secs: i64,
     max_unpaid_orders: i64,
@@ -43,6 +53,8 @@ enum Placed {
 
 enum Refusal {
     TooManyUnpaid,
+    /// The discount code's redemption was refused: why.
+    Discount(ApiError),
     OutOfStock(Vec<(usize, i64)>),
     Changed(Vec<usize>),
 }
@@ -56,6 +68,8 @@ pub struct OrderEnvelope {
 impl Orders {
     pub fn new(table: Table, config: &Config) -> Self {
         Self {
+            shop: Shop::new(table.clone(), config),
+            discounts: Discounts::new(table.clone()),
             table,
             currency: config.currency.clone(),
             payment_timeout_secs: config.order_payment_timeout_secs,
@@ -87,7 +101,26 @@ impl Orders {
             return Err(rules::out_of_stock(&request.items, &lines, &short));
         }
 
-        let total = rules::total(&lines);
+        let email = self.email_of(principal).await?;
+        let customer = crate::discounts::keys::customer(&email);
+        let priced = self
+            .price(
+                lines,
+                &products,
+                &request.shipping_address.destination(),
+                request.shipping_method_id.as_ref(),
+                request.discount_code.as_ref(),
+                Some(customer),
+                now,
+            )
+            .await?;
+        let (quote, code) = priced;
+        if let Some(expected) = request.expected_total_cents
+            && expected.get() != quote.charges.total_cents
+        {
+            return Err(quote.changed(&self.currency));
+        }
+        let total = quote.charges.total_cents;
         rules::check_chargeable(total, &self.currency)?;
         if let Some(placed) = self.placed_before(principal, &id).await? {
             return Ok(placed);
@@ -101,7 +134,8 @@ impl Orders {
         let order = OrderItem::new(
             &id,
             &principal.user_id,
-            lines,
+            quote.lines,
+            quote.charges,
             &self.currency,
             request.shipping_address,
             Payment {
@@ -113,7 +147,9 @@ impl Orders {
             now,
             now + self.payment_timeout_secs,
         );
-        let refused = self.place(&order, &sales, &mut products, now).await;
+        let refused = self
+            .place(&order, &sales, &mut products, code.as_ref(), now)
+            .await;
         let refused = match refused {
             Ok(Placed::Written) => {
                 crate::emf::order_placed(order.id.as_str());
@@ -136,6 +172,7 @@ impl Orders {
         }
         Err(match refused {
             Ok(Refusal::TooManyUnpaid) => self.too_many_unpaid(),
+            Ok(Refusal::Discount(err)) => err,
             Ok(Refusal::OutOfStock(short)) => {
                 rules::out_of_stock(&request.items, &order.lines, &short)
             }
@@ -152,6 +189,109 @@ impl Orders {
             },
             Err(err) => err,
         })
+    }
+
+    /// `POST /checkout/quote`: what the order would cost, priced as a checkout prices it;
+    /// nothing is written. A signed-in customer's own uses of the code count.
+    pub async fn quote(
+        &self,
+        principal: Option<&Principal>,
+        request: QuoteRequest,
+        now: i64,
+    ) -> Result<QuoteEnvelope, ApiError> {
+        rules::check_lines(&request.items)?;
+        let (lines, products) = self.priced(&request.items).await?;
+        let customer = match (principal, &request.discount_code) {
+            (Some(principal), Some(_)) => Some(crate::discounts::keys::customer(
+                &self.email_of(principal).await?,
+            )),
+            _ => None,
+        };
+        let (quote, _) = self
+            .price(
+                lines,
+                &products,
+                &request.shipping_address,
+                request.shipping_method_id.as_ref(),
+                request.discount_code.as_ref(),
+                customer,
+                now,
+            )
+            .await?;
+        Ok(QuoteEnvelope {
+            quote: quote.view(&self.currency),
+        })
+    }
+
+    /// `lines` priced to `destination` by the shop's settings and the discount code (if it
+    /// applies, for `customer`), and the code as read: what the order's redemption is
+    /// conditional on.
+    #[allow(clippy::too_many_arguments)]
+    async fn price(
+        &self,
+        lines: Vec<Line>,
+        products: &HashMap<String, ProductItem>,
+        destination: &Destination,
+        method: Option<&Slug>,
+        code: Option<&Code>,
+        customer: Option<String>,
+        now: i64,
+    ) -> Result<(Quote, Option<crate::discounts::model::DiscountItem>), ApiError> {
+        let shop = self.shop.snapshot().await?;
+        let weights = quote::weights(&lines, products);
+        let (applied, item) = match code {
+            Some(code) => {
+                let subtotal = rules::total(&lines);
+                let (item, discount) = self
+                    .discounts
+                    .applicable(code, subtotal, customer.as_deref(), now)
+                    .await?;
+                let applied = Applied {
+                    code: item.code.clone(),
+                    discount,
+                    customer,
+                };
+                (Some(applied), Some(item))
+            }
+            None => (None, None),
+        };
+        let method = method.map(Slug::as_str);
+        let quote = quote::price(lines, &weights, &shop, destination, method, applied)?;
+        Ok((quote, item))
+    }
+
+    /// The email of the principal's account: whose the order is, and whom a redemption counts.
+    async fn email_of(&self, principal: &Principal) -> Result<String, ApiError> {
+        crate::accounts::repo::user_by_id(&self.table, &principal.user_id)
+            .await?
+            .map(|user| user.email)
+            .ok_or(ApiError::Unauthorized)
+    }
+
+    /// Why the order's redemption of its code was refused, as the code is now: used up (by
+    /// everyone, or by this customer when `mine`), or changed since it was priced.
+    async fn redemption_refused(&self, order: &OrderItem, mine: bool, now: i64) -> ApiError {
+        let code = order.discount_code.clone().unwrap_or_default();
+        if mine {
+            return crate::discounts::service::invalid(format!(
+                "The code {code} is used up by this customer."
+            ));
+        }
+        match crate::discounts::repo::get(&self.table, &code).await {
+            Ok(Some(item)) => match item.applies(rules::total(&order.lines), now, 0) {
+                Err(why) => crate::discounts::service::invalid(why),
+                Ok(_) => ApiError::Conflict {
+                    code: ErrorCode::Conflict,
+                    detail: format!(
+                        "The code {code} changed while the order was placed; quote again."
+                    ),
+                },
+            },
+            Ok(None) => {
+                crate::discounts::service::invalid(format!("The code {code} does not exist."))
+            }
+            Err(err) => err,
+        }
     }
 
     /// The order's lines priced from their variants, and the products read (strongly
@@ -185,8 +325,15 @@ impl Orders {
         order: &OrderItem,
         sales: &[(Change, Requires)],
         products: &mut HashMap<String, ProductItem>,
+        code: Option<&crate::discounts::model::DiscountItem>,
         now: i64,
     ) -> Result<Placed, ApiError> {
+        let redeem = match (code, &order.discount_customer) {
+            (Some(code), Some(customer)) => {
+                crate::discounts::repo::redeem(&self.table, code, customer)?.to_vec()
+            }
+            _ => Vec::new(),
+        };
         let mut tries = crate::db::Contention::for_orders();
         loop {
             let changed = rules::changed(&order.lines, products);
@@ -204,9 +351,22 @@ impl Orders {
             };
             let writes = stock::writes(&self.table, &planned)?;
             let attempt = tries.attempt();
-            match repo::place(&self.table, order, writes, self.max_unpaid_orders, attempt).await? {
+            let placed = repo::place(
+                &self.table,
+                order,
+                redeem.clone(),
+                writes,
+                self.max_unpaid_orders,
+                attempt,
+            );
+            match placed.await? {
                 Ok(()) => return Ok(Placed::Written),
                 Err(CheckoutRefused::Exists) => return Ok(Placed::Exists),
+                Err(CheckoutRefused::Discount { mine }) => {
+                    return Ok(Placed::Refused(Refusal::Discount(
+                        self.redemption_refused(order, mine, now).await,
+                    )));
+                }
                 Err(CheckoutRefused::TooManyUnpaid) => {
                     return Ok(Placed::Refused(Refusal::TooManyUnpaid));
                 }

@@ -14,12 +14,15 @@ use crate::config::Config;
 use crate::db::Table;
 use crate::error::{ApiError, ErrorCode};
 
+/// A snapshot and when it was read.
+type Cached = Option<(Instant, Arc<Snapshot>)>;
+
 /// The settings service.
 #[derive(Debug, Clone)]
 pub struct Shop {
     table: Table,
     fresh_for: Duration,
-    cached: Arc<Mutex<Option<(Instant, Arc<Snapshot>)>>>,
+    cached: Arc<Mutex<Cached>>,
 }
 
 /// Whether a `PUT` made its resource or replaced it.

@@ -198,6 +198,8 @@ async fn black_box(
                     // jobs run when a test invokes them, never on their schedules.
                     ("OrderPaymentTimeoutSeconds".to_owned(), "2".to_owned()),
                     ("SchedulesState".to_owned(), "DISABLED".to_owned()),
+                    // Settings a test changes reach the next checkout within a second.
+                    ("SettingsCacheSeconds".to_owned(), "1".to_owned()),
                     (
                         crate::local::standins::STRIPE_BASE_PARAMETER.to_owned(),
                         stripe_door.url.clone(),

@@ -304,6 +304,8 @@ impl Shop {
                     unit_price_cents: 1490,
                     quantity,
                     line_total_cents: 1490 * quantity,
+                    discount_cents: 0,
+                    tax_cents: 0,
                 }
             })
             .collect()
@@ -355,10 +357,17 @@ impl Shop {
             "name": "Bench", "line1": "1 Main Street", "city": "Berlin",
             "postal_code": "10115", "country": "DE"
         }))?;
+        let lines = self.lines(n);
+        // Priced as a shop with no shipping zones and no tax prices it: the lines' sum.
+        let charges = shared::orders::model::Charges {
+            total_cents: lines.iter().map(|l| l.line_total_cents).sum(),
+            ..Default::default()
+        };
         let mut order = OrderItem::new(
             id,
             customer,
-            self.lines(n),
+            lines,
+            charges,
             "EUR",
             address,
             Payment {
