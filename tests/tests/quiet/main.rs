@@ -7,6 +7,7 @@
 
 mod faults;
 mod money;
+mod pricing;
 
 #[path = "../api/helpers.rs"]
 #[allow(dead_code)]
