@@ -19,13 +19,21 @@ const SETTLE: Duration = Duration::from_millis(1100);
 
 async fn put(admin: &str, path: &str, body: Value) -> Value {
     let reply = authorized(Method::PUT, path, admin, Some(body), &[]).await;
-    assert!(matches!(reply.status, 200 | 201), "{path}: {}", reply.json());
+    assert!(
+        matches!(reply.status, 200 | 201),
+        "{path}: {}",
+        reply.json()
+    );
     reply.json()
 }
 
 async fn delete(admin: &str, path: &str) {
     let reply = authorized(Method::DELETE, path, admin, None, &[]).await;
-    assert!(matches!(reply.status, 204 | 404), "{path}: {}", reply.status);
+    assert!(
+        matches!(reply.status, 204 | 404),
+        "{path}: {}",
+        reply.status
+    );
 }
 
 /// The shop these tests price in: the US (ground, 5.00 plus 1.00 a started kg, free from
@@ -49,7 +57,12 @@ async fn set_up(admin: &str) {
     .await;
     put(admin, "/admin/tax-rates/US-CA", json!({"rate_bps": 725})).await;
     put(admin, "/admin/tax-rates/DE", json!({"rate_bps": 1900})).await;
-    put(admin, "/admin/settings", json!({"prices_include_tax": false})).await;
+    put(
+        admin,
+        "/admin/settings",
+        json!({"prices_include_tax": false}),
+    )
+    .await;
     tokio::time::sleep(SETTLE).await;
 }
 
@@ -58,7 +71,12 @@ async fn tear_down(admin: &str) {
     delete(admin, "/admin/shipping-zones/de").await;
     delete(admin, "/admin/tax-rates/US-CA").await;
     delete(admin, "/admin/tax-rates/DE").await;
-    put(admin, "/admin/settings", json!({"prices_include_tax": false})).await;
+    put(
+        admin,
+        "/admin/settings",
+        json!({"prices_include_tax": false}),
+    )
+    .await;
     tokio::time::sleep(SETTLE).await;
 }
 
@@ -125,7 +143,11 @@ async fn quote_then_order(token: &str, items: Value, address: Value, extra: Valu
     )
     .await;
     let order = reply.expect(201)["order"].clone();
-    assert_eq!(money(&order), money(&quote), "the order is priced as quoted");
+    assert_eq!(
+        money(&order),
+        money(&quote),
+        "the order is priced as quoted"
+    );
     let intent = localstripe::get(
         &env("STRIPE_URL"),
         &format!(
@@ -135,7 +157,10 @@ async fn quote_then_order(token: &str, items: Value, address: Value, extra: Valu
     )
     .await
     .unwrap();
-    assert_eq!(intent["amount"], order["total_cents"], "Stripe is asked the total");
+    assert_eq!(
+        intent["amount"], order["total_cents"],
+        "Stripe is asked the total"
+    );
     quote
 }
 
@@ -150,12 +175,11 @@ async fn a_quote_and_its_order_agree_to_the_cent_in_every_tax_mode_and_with_ever
     // California adds its tax: 3998 + 500 + 100 (0.8 kg is one started kg); 7.25 % of 3998
     // and of 600.
     let ca = quote_then_order(&customer, two.clone(), address("US", Some("CA")), json!({})).await;
+    assert_eq!(money(&ca)["lines"], json!([[3998, 0, 290]]), "{ca}");
     assert_eq!(
-        money(&ca)["lines"],
-        json!([[3998, 0, 290]]),
-        "{ca}"
+        (ca["shipping_cents"].as_i64(), ca["tax_cents"].as_i64()),
+        (Some(600), Some(290 + 44))
     );
-    assert_eq!((ca["shipping_cents"].as_i64(), ca["tax_cents"].as_i64()), (Some(600), Some(290 + 44)));
     assert_eq!(ca["total_cents"], 3998 + 600 + 334);
     assert_eq!(ca["shipping_methods"].as_array().map(Vec::len), Some(2));
     // New York has no rate; overnight when asked for.
@@ -166,7 +190,10 @@ async fn a_quote_and_its_order_agree_to_the_cent_in_every_tax_mode_and_with_ever
         json!({"shipping_method_id": "overnight"}),
     )
     .await;
-    assert_eq!((ny["tax_cents"].as_i64(), ny["total_cents"].as_i64()), (Some(0), Some(3998 + 2500)));
+    assert_eq!(
+        (ny["tax_cents"].as_i64(), ny["total_cents"].as_i64()),
+        (Some(0), Some(3998 + 2500))
+    );
     // Free shipping from 100.00: six mugs are 119.94.
     let six = json!([{"product_id": mug, "quantity": 6}]);
     let free = quote_then_order(&customer, six, address("US", Some("TX")), json!({})).await;
@@ -175,7 +202,11 @@ async fn a_quote_and_its_order_agree_to_the_cent_in_every_tax_mode_and_with_ever
 
     // Codes: 10 % (400 of 3998, rounded), 5.00 off, and 100.00 off a 39.98 order (capped: what
     // is left to pay is shipping and its tax).
-    for (code, kind, value) in [("TEN-PC", "percent", 10), ("FIVE-OFF", "fixed", 500), ("HUNDRED", "fixed", 10000)] {
+    for (code, kind, value) in [
+        ("TEN-PC", "percent", 10),
+        ("FIVE-OFF", "fixed", 500),
+        ("HUNDRED", "fixed", 10000),
+    ] {
         let made = post_as(
             &admin,
             "/admin/discounts",
@@ -201,16 +232,28 @@ async fn a_quote_and_its_order_agree_to_the_cent_in_every_tax_mode_and_with_ever
         assert_eq!(quote["discount_code"], code.as_str());
         let line_tax = shared::pricing::tax_of(3998 - discount, 725, false);
         assert_eq!(quote["tax_cents"], line_tax + 44, "{code}");
-        assert_eq!(quote["total_cents"], 3998 - discount + 600 + line_tax + 44, "{code}");
+        assert_eq!(
+            quote["total_cents"],
+            3998 - discount + 600 + line_tax + 44,
+            "{code}"
+        );
     }
 
     // Germany holds its tax inside the prices once the shop says so.
-    put(&admin, "/admin/settings", json!({"prices_include_tax": true})).await;
+    put(
+        &admin,
+        "/admin/settings",
+        json!({"prices_include_tax": true}),
+    )
+    .await;
     tokio::time::sleep(SETTLE).await;
     let de = quote_then_order(&customer, two.clone(), address("DE", None), json!({})).await;
     // 19 % inside 3998 (638.3) and inside 490 (78.2); the total is what the prices say.
     assert_eq!(de["prices_include_tax"], true);
-    assert_eq!((de["tax_cents"].as_i64(), de["total_cents"].as_i64()), (Some(638 + 78), Some(3998 + 490)));
+    assert_eq!(
+        (de["tax_cents"].as_i64(), de["total_cents"].as_i64()),
+        (Some(638 + 78), Some(3998 + 490))
+    );
 
     // A total the client did not expect is 409 with the new quote; nowhere is 422.
     let mut stale = json!({"items": two, "shipping_address": address("DE", None),
@@ -226,7 +269,10 @@ async fn a_quote_and_its_order_agree_to_the_cent_in_every_tax_mode_and_with_ever
     let problem = assert_problem(&reply, 409, "price_changed");
     assert_eq!(problem["quote"]["total_cents"], 3998 + 490);
     stale["shipping_address"] = address("FR", None);
-    stale.as_object_mut().unwrap().remove("expected_total_cents");
+    stale
+        .as_object_mut()
+        .unwrap()
+        .remove("expected_total_cents");
     let reply = authorized(
         Method::POST,
         "/orders",
@@ -240,7 +286,12 @@ async fn a_quote_and_its_order_agree_to_the_cent_in_every_tax_mode_and_with_ever
 }
 
 /// `count` customers each try `per_customer` checkouts with `code` at once; the orders made.
-async fn race(code: &str, product: &str, count: usize, per_customer: usize) -> Vec<(String, Value)> {
+async fn race(
+    code: &str,
+    product: &str,
+    count: usize,
+    per_customer: usize,
+) -> Vec<(String, Value)> {
     let mut customers = Vec::new();
     for _ in 0..count {
         customers.push(customer_token().await);
@@ -277,7 +328,9 @@ async fn race(code: &str, product: &str, count: usize, per_customer: usize) -> V
 }
 
 async fn redemptions(admin: &str, code: &str) -> i64 {
-    let listed = get_as(admin, "/admin/discounts?limit=100").await.expect(200);
+    let listed = get_as(admin, "/admin/discounts?limit=100")
+        .await
+        .expect(200);
     listed["items"]
         .as_array()
         .unwrap()
@@ -302,11 +355,20 @@ async fn a_codes_limits_hold_exactly_under_racing_checkouts_and_a_cancel_gives_o
     // 20 checkouts of 10 customers at once: exactly 5 carry the code.
     let placed = race(&code, &product, 10, 2).await;
     assert_eq!(placed.len(), 5, "{placed:?}");
-    assert!(placed.iter().all(|(_, o)| o["discount_code"] == code.as_str() && o["discount_cents"] == 500));
+    assert!(
+        placed
+            .iter()
+            .all(|(_, o)| o["discount_code"] == code.as_str() && o["discount_cents"] == 500)
+    );
     assert_eq!(redemptions(&admin, &code).await, 5);
     // Cancelling one gives its redemption back: the next customer gets it, and then nobody.
     let (owner, order) = &placed[0];
-    let cancelled = post_as(owner, &format!("/orders/{}/cancel", order["id"].as_str().unwrap()), json!({})).await;
+    let cancelled = post_as(
+        owner,
+        &format!("/orders/{}/cancel", order["id"].as_str().unwrap()),
+        json!({}),
+    )
+    .await;
     cancelled.expect(200);
     assert_eq!(redemptions(&admin, &code).await, 4);
     assert_eq!(race(&code, &product, 2, 1).await.len(), 1);
@@ -325,11 +387,138 @@ async fn a_codes_limits_hold_exactly_under_racing_checkouts_and_a_cancel_gives_o
     assert_eq!(redemptions(&admin, &once).await, 1);
     // An inactive code says so, and a quote says why before anyone orders.
     let path = format!("/admin/discounts/{once}");
-    let reply = authorized(Method::PATCH, &path, &admin, Some(json!({"active": false})), &[]).await;
+    let reply = authorized(
+        Method::PATCH,
+        &path,
+        &admin,
+        Some(json!({"active": false})),
+        &[],
+    )
+    .await;
     assert_eq!(reply.expect(200)["discount"]["redemptions"], 1);
     let asked = json!({"items": [{"product_id": product, "quantity": 1}],
         "shipping_address": {"country": "DE"}, "discount_code": once});
-    let reply = crate::helpers::api().post_json("/checkout/quote", &asked).await;
+    let reply = crate::helpers::api()
+        .post_json("/checkout/quote", &asked)
+        .await;
     let problem = assert_problem(&reply, 422, "discount_invalid");
-    assert!(problem["detail"].as_str().unwrap().contains("not active"), "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("not active"),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn settings_and_codes_refuse_what_cannot_be_and_a_region_ships_from_one_zone() {
+    let admin = admin_token().await;
+    let zone = |regions: Value| {
+        json!({"name": "Zone", "regions": regions,
+               "methods": [{"id": "std", "name": "Standard", "price_cents": 490}]})
+    };
+    let put_reply = |path: String, body: Value| {
+        let admin = admin.clone();
+        async move { authorized(Method::PUT, &path, &admin, Some(body), &[]).await }
+    };
+    let made = put_reply(
+        "/admin/shipping-zones/alps".into(),
+        zone(json!(["AT", "CH"])),
+    )
+    .await;
+    assert_eq!(made.expect(201)["zone"]["regions"], json!(["AT", "CH"]));
+    // Another zone may not ship to Austria; the zone itself may drop it and take Liechtenstein.
+    let taken = put_reply(
+        "/admin/shipping-zones/dach".into(),
+        zone(json!(["DE", "AT"])),
+    )
+    .await;
+    let problem = assert_problem(&taken, 409, "conflict");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("alps"),
+        "{problem}"
+    );
+    let replaced = put_reply(
+        "/admin/shipping-zones/alps".into(),
+        zone(json!(["CH", "LI"])),
+    )
+    .await;
+    assert_eq!(replaced.expect(200)["zone"]["regions"], json!(["CH", "LI"]));
+    put_reply(
+        "/admin/shipping-zones/dach".into(),
+        zone(json!(["DE", "AT"])),
+    )
+    .await
+    .expect(201);
+    let listed = get_as(&admin, "/admin/shipping-zones").await.expect(200);
+    let ids: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["alps", "dach"]);
+    // Bad regions, rates and zones are 400 naming the field; nothing is written.
+    let bad = put_reply(
+        "/admin/shipping-zones/bad".into(),
+        zone(json!(["XX", "US-CALI"])),
+    )
+    .await;
+    assert_eq!(
+        crate::helpers::error_fields(&bad.expect(400)),
+        ["regions[0]"]
+    );
+    let twice = json!({"name": "Twice", "regions": ["FR", "fr"], "methods": [
+        {"id": "a", "name": "A", "price_cents": 1}, {"id": "a", "name": "B", "price_cents": -1}]});
+    let bad = put_reply("/admin/shipping-zones/twice".into(), twice).await;
+    assert_eq!(
+        crate::helpers::error_fields(&bad.expect(400)),
+        ["methods[1].price_cents"]
+    );
+    let rate = put_reply("/admin/tax-rates/XX".into(), json!({"rate_bps": 100})).await;
+    assert_eq!(crate::helpers::error_fields(&rate.expect(400)), ["region"]);
+    let rate = put_reply("/admin/tax-rates/FR".into(), json!({"rate_bps": 10001})).await;
+    assert_eq!(
+        crate::helpers::error_fields(&rate.expect(400)),
+        ["rate_bps"]
+    );
+    let listed = get_as(&admin, "/admin/shipping-zones").await.expect(200);
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        get_as(&admin, "/admin/tax-rates").await.expect(200)["items"],
+        json!([])
+    );
+    for (body, field) in [
+        (json!({"code": "ab", "kind": "fixed", "value": 5}), "code"),
+        (
+            json!({"code": "OK-CODE", "kind": "percent", "value": 101}),
+            "value",
+        ),
+        (
+            json!({"code": "OK-CODE", "kind": "fixed", "value": -5}),
+            "value",
+        ),
+        (
+            json!({"code": "OK-CODE", "kind": "fixed", "value": 5,
+                "starts_at": "2027-01-02T00:00:00Z", "ends_at": "2027-01-01T00:00:00Z"}),
+            "ends_at",
+        ),
+    ] {
+        let reply = post_as(&admin, "/admin/discounts", body.clone()).await;
+        assert_eq!(
+            crate::helpers::error_fields(&reply.expect(400)),
+            [field],
+            "{body}"
+        );
+    }
+    delete(&admin, "/admin/shipping-zones/alps").await;
+    delete(&admin, "/admin/shipping-zones/dach").await;
+    let gone = authorized(
+        Method::DELETE,
+        "/admin/shipping-zones/dach",
+        &admin,
+        None,
+        &[],
+    )
+    .await;
+    assert_problem(&gone, 404, "not_found");
+    tokio::time::sleep(SETTLE).await;
 }

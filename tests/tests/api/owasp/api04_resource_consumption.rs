@@ -24,6 +24,7 @@ async fn every_listing_serves_at_most_100_a_page() {
         (&customer, "/orders"),
         (&admin, "/admin/orders"),
         (&admin, "/admin/messages"),
+        (&admin, "/admin/discounts"),
     ] {
         for limit in ["0", "101", "100000000000"] {
             let reply = get_as(token, &format!("{path}?limit={limit}")).await;
@@ -49,6 +50,9 @@ async fn a_body_over_64_kib_is_413_on_every_json_route() {
         (Some(&admin), Method::POST, "/products"),
         (Some(&admin), Method::POST, "/orders"),
         (Some(&admin), Method::PATCH, "/me"),
+        (None, Method::POST, "/checkout/quote"),
+        (Some(&admin), Method::PUT, "/admin/shipping-zones/big"),
+        (Some(&admin), Method::POST, "/admin/discounts"),
     ] {
         let bearer = token.map(|t| format!("Bearer {t}"));
         let mut headers = vec![

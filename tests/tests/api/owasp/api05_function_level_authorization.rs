@@ -31,6 +31,16 @@ const ADMIN_OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/admin/messages"),
     ("GET", "/admin/stats"),
     ("GET", "/admin/reports/{date}"),
+    ("PUT", "/admin/shipping-zones/{zone_id}"),
+    ("GET", "/admin/shipping-zones"),
+    ("DELETE", "/admin/shipping-zones/{zone_id}"),
+    ("PUT", "/admin/tax-rates/{region}"),
+    ("GET", "/admin/tax-rates"),
+    ("DELETE", "/admin/tax-rates/{region}"),
+    ("PUT", "/admin/settings"),
+    ("POST", "/admin/discounts"),
+    ("GET", "/admin/discounts"),
+    ("PATCH", "/admin/discounts/{code}"),
 ];
 
 #[tokio::test]
@@ -57,10 +67,7 @@ async fn every_admin_operation_is_403_to_a_customer_and_401_signed_out() {
     for (method, path) in ADMIN_OPERATIONS {
         let method: Method = method.parse().unwrap();
         for id in [existing.clone(), super::no_such_id()] {
-            let path = path
-                .replace("{id}", &id)
-                .replace("{variant_id}", &id)
-                .replace("{date}", "2026-01-01");
+            let path = super::fill(path, &id);
             let body = Some(serde_json::json!({}));
             let reply = authorized(method.clone(), &path, &customer, body, &[]).await;
             assert_problem(&reply, 403, "forbidden");

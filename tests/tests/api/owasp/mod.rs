@@ -40,19 +40,28 @@ struct Operation {
 }
 
 impl Operation {
-    /// The path with each `{parameter}` replaced: ids by `id`, a date by a real date.
+    /// The path with each `{parameter}` replaced: ids by `id`, the rest by values of their
+    /// kind (a date, a zone, a region, a discount code).
     fn path_with(&self, id: &str) -> String {
-        self.path
-            .replace("{id}", id)
-            .replace("{date}", "2026-01-01")
+        fill(&self.path, id)
     }
+}
+
+/// `path` with each `{parameter}` replaced: ids by `id`, the others by values of their kind.
+fn fill(path: &str, id: &str) -> String {
+    path.replace("{id}", id)
+        .replace("{variant_id}", id)
+        .replace("{date}", "2026-01-01")
+        .replace("{zone_id}", "owasp-zone")
+        .replace("{region}", "US-OR")
+        .replace("{code}", "OWASP-CODE")
 }
 
 fn operations() -> Vec<Operation> {
     let document = yaml("openapi.yaml");
     let mut found = Vec::new();
     for (path, item) in document["paths"].as_mapping().unwrap() {
-        for method in ["get", "post", "patch", "delete"] {
+        for method in ["get", "post", "put", "patch", "delete"] {
             let Some(operation) = item.get(method) else {
                 continue;
             };
