@@ -50,6 +50,12 @@ pub struct Report {
     pub orders: u64,
     /// What the day's paid, shipped and delivered orders brought in.
     pub revenue_cents: i64,
+    /// Those orders' money, as each was priced: Σ of the lines, the discounts taken off, the
+    /// shipping charged and the tax (added, or held in the prices).
+    pub subtotal_cents: i64,
+    pub discount_cents: i64,
+    pub shipping_cents: i64,
+    pub tax_cents: i64,
     pub products: Vec<ProductSales>,
     pub totals_by_status: BTreeMap<&'static str, StatusTotal>,
 }
@@ -160,6 +166,7 @@ impl Reports {
             .map(|s| (s.as_str(), StatusTotal::default()))
             .collect();
         let (mut orders, mut revenue) = (0u64, 0i64);
+        let mut money = [0i64; 4];
         repo::created_between(&self.table, from_ms, to_ms, |page| {
             for order in page {
                 orders += 1;
@@ -174,6 +181,19 @@ impl Reports {
                     continue;
                 }
                 revenue += order.total_cents;
+                let priced = crate::orders::model::Totals::of(
+                    &order.lines,
+                    &order.charges(),
+                    &order.currency,
+                );
+                for (sum, amount) in money.iter_mut().zip([
+                    priced.subtotal_cents,
+                    priced.discount_cents,
+                    priced.shipping_cents,
+                    priced.tax_cents,
+                ]) {
+                    *sum += amount;
+                }
                 for line in order.lines {
                     let sales = products.entry(line.variant().to_owned()).or_default();
                     if sales.product_id.is_empty() {
@@ -194,6 +214,10 @@ impl Reports {
             currency: self.currency.clone(),
             orders,
             revenue_cents: revenue,
+            subtotal_cents: money[0],
+            discount_cents: money[1],
+            shipping_cents: money[2],
+            tax_cents: money[3],
             products: products.into_values().collect(),
             totals_by_status: totals,
         })

@@ -23,6 +23,9 @@ pub async fn stats(s: &State, request: Request) -> HandlerResult {
         &serde_json::json!({
             "orders_today": figures.orders_today,
             "revenue_today_cents": figures.revenue_today_cents,
+            "discount_today_cents": figures.discount_today_cents,
+            "shipping_today_cents": figures.shipping_today_cents,
+            "tax_today_cents": figures.tax_today_cents,
             "orders_by_status": figures.orders_by_status,
             "low_stock": low_stock,
         }),

@@ -342,6 +342,12 @@ pub struct OrderItem {
     pub shipping_cents: i64,
     #[serde(default)]
     pub shipping_tax_cents: i64,
+    /// Σ of the lines' discounts and the whole tax, kept beside the lines so that the
+    /// dashboard reads them without the lines.
+    #[serde(default)]
+    pub discount_cents: i64,
+    #[serde(default)]
+    pub tax_cents: i64,
     #[serde(default)]
     pub prices_include_tax: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -380,6 +386,7 @@ impl OrderItem {
         expires_at: i64,
     ) -> Self {
         let id = id.as_str();
+        let totals = Totals::of(&lines, &charges, currency);
         Self {
             pk: keys::order(id),
             sk: keys::ORDER_SK.to_owned(),
@@ -397,6 +404,8 @@ impl OrderItem {
             currency: currency.to_owned(),
             shipping_cents: charges.shipping_cents,
             shipping_tax_cents: charges.shipping_tax_cents,
+            discount_cents: totals.discount_cents,
+            tax_cents: totals.tax_cents,
             prices_include_tax: charges.prices_include_tax,
             discount_code: charges.discount_code,
             discount_customer: charges.discount_customer,
@@ -501,6 +510,10 @@ pub struct OrderStats {
     pub orders_today: u64,
     /// What today's orders that are paid, shipped or delivered brought in.
     pub revenue_today_cents: i64,
+    /// Of that: the discounts taken off, the shipping charged, the tax.
+    pub discount_today_cents: i64,
+    pub shipping_today_cents: i64,
+    pub tax_today_cents: i64,
     /// Every order, by status.
     pub orders_by_status: std::collections::BTreeMap<&'static str, u64>,
 }

@@ -491,28 +491,32 @@ pub async fn count(table: &Table, listing: &Listing) -> Result<u64, ApiError> {
     Ok(total)
 }
 
-/// The status and total of every order created at or after `since_ms` (ids are ULIDs, so the
-/// index range of ids from that millisecond on is exactly those orders).
-pub async fn created_since(
-    table: &Table,
-    since_ms: u64,
-) -> Result<Vec<(OrderStatus, i64)>, ApiError> {
-    #[derive(Deserialize)]
-    struct Brief {
-        status: OrderStatus,
-        total_cents: i64,
-    }
+/// An order as the dashboard counts it: its status and its money.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Brief {
+    pub status: OrderStatus,
+    pub total_cents: i64,
+    #[serde(default)]
+    pub discount_cents: i64,
+    #[serde(default)]
+    pub shipping_cents: i64,
+    #[serde(default)]
+    pub tax_cents: i64,
+}
+
+/// Every order created at or after `since_ms`, briefly (ids are ULIDs, so the index range of
+/// ids from that millisecond on is exactly those orders).
+pub async fn created_since(table: &Table, since_ms: u64) -> Result<Vec<Brief>, ApiError> {
     let lower = ulid::Ulid::from_parts(since_ms, 0).to_string();
     let query = table
         .query_partition(Index::Gsi3, keys::ALL, Some(">= :lower"))
         .expression_attribute_values(":lower", string(lower))
-        .projection_expression("#status, total_cents")
+        .projection_expression("#status, total_cents, discount_cents, shipping_cents, tax_cents")
         .expression_attribute_names("#status", "status");
     let mut found = Vec::new();
     for_each_page(query, |page| {
         for item in page.items.unwrap_or_default() {
-            let brief: Brief = from_item(item)?;
-            found.push((brief.status, brief.total_cents));
+            found.push(from_item(item)?);
         }
         Ok(())
     })

@@ -523,16 +523,16 @@ impl Orders {
             u64::try_from(midnight).unwrap_or(0).saturating_mul(1000),
         )
         .await?;
-        let revenue_today_cents = today
+        let sold: Vec<&repo::Brief> = today
             .iter()
-            .filter(|(status, _)| {
+            .filter(|order| {
                 matches!(
-                    status,
+                    order.status,
                     OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Delivered
                 )
             })
-            .map(|(_, total)| total)
-            .sum();
+            .collect();
+        let sum = |amount: fn(&repo::Brief) -> i64| sold.iter().map(|o| amount(o)).sum();
         let mut orders_by_status = std::collections::BTreeMap::new();
         for status in OrderStatus::ALL {
             let count = repo::count(&self.table, &Listing::Status(status)).await?;
@@ -540,7 +540,10 @@ impl Orders {
         }
         Ok(OrderStats {
             orders_today: today.len() as u64,
-            revenue_today_cents,
+            revenue_today_cents: sum(|o| o.total_cents),
+            discount_today_cents: sum(|o| o.discount_cents),
+            shipping_today_cents: sum(|o| o.shipping_cents),
+            tax_today_cents: sum(|o| o.tax_cents),
             orders_by_status,
         })
     }
