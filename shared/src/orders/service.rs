@@ -94,6 +94,11 @@ impl Orders {
         now: i64,
     ) -> Result<OrderEnvelope, ApiError> {
         rules::check_lines(&request.items)?;
+        // First: an attempt whose order was placed is answered with it, though the stock or
+        // the code it took may leave none for another attempt now.
+        if let Some(placed) = self.placed_before(principal, &id).await? {
+            return Ok(placed);
+        }
         let (lines, mut products) = self.priced(&request.items).await?;
         // Known before the transaction, this saves asking for a payment that cannot be kept.
         let sales = rules::sales(id.as_str(), &lines);
@@ -122,9 +127,6 @@ impl Orders {
         }
         let total = quote.charges.total_cents;
         rules::check_chargeable(total, &self.currency)?;
-        if let Some(placed) = self.placed_before(principal, &id).await? {
-            return Ok(placed);
-        }
         if repo::unpaid(&self.table, &principal.user_id).await? >= self.max_unpaid_orders {
             return Err(self.too_many_unpaid());
         }

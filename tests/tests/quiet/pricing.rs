@@ -522,3 +522,40 @@ async fn settings_and_codes_refuse_what_cannot_be_and_a_region_ships_from_one_zo
     assert_problem(&gone, 404, "not_found");
     tokio::time::sleep(SETTLE).await;
 }
+
+#[tokio::test]
+async fn zones_racing_for_one_region_leave_it_in_exactly_one() {
+    let admin = admin_token().await;
+    let mut racing = tokio::task::JoinSet::new();
+    for n in 0..8 {
+        let admin = admin.clone();
+        racing.spawn(async move {
+            let body = json!({"name": format!("Italy {n}"), "regions": ["IT", format!("FR-{n}")],
+                "methods": [{"id": "std", "name": "Standard", "price_cents": 490}]});
+            let path = format!("/admin/shipping-zones/italy-{n}");
+            let reply = authorized(Method::PUT, &path, &admin, Some(body), &[]).await;
+            (n, reply.status)
+        });
+    }
+    let mut won = Vec::new();
+    while let Some(done) = racing.join_next().await {
+        let (n, status) = done.unwrap();
+        match status {
+            201 => won.push(n),
+            409 => {}
+            other => panic!("a racing zone got {other}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "{won:?}");
+    let zones = get_as(&admin, "/admin/shipping-zones").await.expect(200);
+    let holding: Vec<&Value> = zones["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|z| z["regions"].as_array().unwrap().contains(&json!("IT")))
+        .collect();
+    assert_eq!(holding.len(), 1);
+    assert_eq!(holding[0]["id"], format!("italy-{}", won[0]));
+    delete(&admin, &format!("/admin/shipping-zones/italy-{}", won[0])).await;
+    tokio::time::sleep(SETTLE).await;
+}
