@@ -214,9 +214,84 @@ impl Shop {
                 path(&mut event, "date", REPORT_DAY);
             }
             Prepare::Contact => from_client(&mut event, n),
+            Prepare::CheckoutQuote => {
+                let items: Vec<Value> = self
+                    .cart
+                    .iter()
+                    .map(|id| json!({"product_id": id, "quantity": 1 + n % 3}))
+                    .collect();
+                body(
+                    &mut event,
+                    json!({"items": items, "shipping_address": {"country": "DE"}}),
+                );
+            }
+            Prepare::ShippingZonesDelete => {
+                // A zone of its own, shipping to a subdivision no other zone names.
+                let id = format!("bench-gone-{n}");
+                let zone = shared::shop::model::Zone {
+                    id: id.clone(),
+                    name: "Benchmark zone".to_owned(),
+                    regions: vec![format!("US-{}", subdivision(n))],
+                    methods: Vec::new(),
+                };
+                let now = shared::clock::now();
+                shared::shop::repo::put_zone(&self.table, &zone, None, now)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot make a zone: {e}"))?;
+                header(&mut event, "authorization", &admin);
+                path(&mut event, "zone_id", &id);
+            }
+            Prepare::TaxRatesDelete => {
+                let rate = shared::shop::model::TaxRate {
+                    region: "US-CA".to_owned(),
+                    rate_bps: 725,
+                };
+                shared::shop::repo::put_rate(&self.table, &rate)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot set a rate: {e}"))?;
+                header(&mut event, "authorization", &admin);
+            }
+            Prepare::DiscountsCreate => {
+                header(&mut event, "authorization", &admin);
+                body(
+                    &mut event,
+                    json!({"code": format!("BENCH-{n}"), "kind": "percent", "value": 10,
+                        "max_redemptions": 100, "max_per_customer": 1}),
+                );
+            }
+            Prepare::DiscountsUpdate => {
+                let code = format!("BENCH-EDIT-{n}");
+                let new: shared::discounts::model::NewDiscount =
+                    serde_json::from_value(json!({"code": code, "kind": "fixed", "value": 500}))?;
+                let now = shared::clock::now();
+                let id = shared::ids::Id::new().to_string();
+                let item = shared::discounts::model::DiscountItem::new(new, &id, now)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                shared::discounts::repo::create(&self.table, &item)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot make a code: {e}"))?;
+                header(&mut event, "authorization", &admin);
+                path(&mut event, "code", &code);
+            }
         }
         Ok(Bytes::from(event.to_string()))
     }
+}
+
+/// `n` as a subdivision code of its own: up to three base-36 digits.
+fn subdivision(n: usize) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut n = n % (36 * 36 * 36);
+    let mut code = Vec::new();
+    loop {
+        code.push(DIGITS[n % 36]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    code.reverse();
+    String::from_utf8(code).unwrap_or_default()
 }
 
 /// The event as sent from a client address of its own (the `n`th), for the routes limited per

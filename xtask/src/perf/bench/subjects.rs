@@ -63,6 +63,11 @@ pub enum Prepare {
     VariantsCreate,
     VariantsStock,
     VariantsUpdate,
+    CheckoutQuote,
+    ShippingZonesDelete,
+    TaxRatesDelete,
+    DiscountsCreate,
+    DiscountsUpdate,
     Refresh,
     Register,
     Reports,
@@ -364,6 +369,74 @@ pub const SUBJECTS: &[Subject] = &[
         Prepare::AsAdmin,
         "events/admin-messages-list/list.json",
         "a page of messages",
+    ),
+    // Last: the zone, the rate and the setting they make price the orders measured after them
+    // in the callgrind round (the sample zone ships to Germany, where the orders go).
+    light(
+        "CheckoutQuoteFunction",
+        Prepare::CheckoutQuote,
+        "events/checkout-quote/quote.json",
+        "a quote of three lines",
+    ),
+    light(
+        "AdminShippingZonesPutFunction",
+        Prepare::AsAdmin,
+        "events/admin-shipping-zones-put/put.json",
+        "a zone replaced, its regions claimed",
+    ),
+    light(
+        "AdminShippingZonesListFunction",
+        Prepare::AsAdmin,
+        "events/admin-shipping-zones-list/list.json",
+        "the shipping zones",
+    ),
+    light(
+        "AdminShippingZonesDeleteFunction",
+        Prepare::ShippingZonesDelete,
+        "events/admin-shipping-zones-delete/delete.json",
+        "a zone deleted, its region freed",
+    ),
+    light(
+        "AdminTaxRatesPutFunction",
+        Prepare::AsAdmin,
+        "events/admin-tax-rates-put/put.json",
+        "a tax rate set",
+    ),
+    light(
+        "AdminTaxRatesListFunction",
+        Prepare::AsAdmin,
+        "events/admin-tax-rates-list/list.json",
+        "the tax rates",
+    ),
+    light(
+        "AdminTaxRatesDeleteFunction",
+        Prepare::TaxRatesDelete,
+        "events/admin-tax-rates-delete/delete.json",
+        "a tax rate removed",
+    ),
+    light(
+        "AdminSettingsPutFunction",
+        Prepare::AsAdmin,
+        "events/admin-settings-put/put.json",
+        "the settings stored",
+    ),
+    light(
+        "AdminDiscountsCreateFunction",
+        Prepare::DiscountsCreate,
+        "events/admin-discounts-create/create.json",
+        "a discount code made",
+    ),
+    light(
+        "AdminDiscountsListFunction",
+        Prepare::AsAdmin,
+        "events/admin-discounts-list/list.json",
+        "a page of discount codes",
+    ),
+    light(
+        "AdminDiscountsUpdateFunction",
+        Prepare::DiscountsUpdate,
+        "events/admin-discounts-update/update.json",
+        "a discount code edited",
     ),
 ];
 
