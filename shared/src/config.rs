@@ -58,6 +58,9 @@ pub struct Config {
     pub reset_ttl_secs: i64,
     /// `PASSWORD_RESET_URL`: the shop's page that takes `?token=`; the emailed link.
     pub reset_url: String,
+    /// `ORDER_STATUS_URL`: the shop's page that shows a guest's order from `?order=&token=`;
+    /// the confirmation email links to it.
+    pub order_status_url: String,
     /// `ORDER_PAYMENT_TIMEOUT_SECONDS` (default 1800): how long an order waits for its payment.
     pub order_payment_timeout_secs: i64,
     /// `MAX_UNPAID_ORDERS` (default 3): how many orders one account may have waiting for their
@@ -142,6 +145,7 @@ impl Config {
             lockout_window_secs: whole("LOGIN_LOCKOUT_WINDOW_SECONDS", 900)?,
             reset_ttl_secs: whole("PASSWORD_RESET_TTL_SECONDS", 1800)?,
             reset_url: or("PASSWORD_RESET_URL", "http://localhost:5173/reset-password"),
+            order_status_url: or("ORDER_STATUS_URL", "http://localhost:5173/order"),
             order_payment_timeout_secs: whole("ORDER_PAYMENT_TIMEOUT_SECONDS", 1800)?,
             max_unpaid_orders: whole("MAX_UNPAID_ORDERS", 3)?,
             settings_cache_secs: whole("SETTINGS_CACHE_SECONDS", 10)?,

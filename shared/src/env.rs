@@ -272,7 +272,9 @@ impl FromEnv for Contact {
 
 impl FromEnv for OrderMail {
     async fn from_env(env: &Env) -> Result<Self, StartError> {
-        env.table().await.map(Self::new).map_err(Into::into)
+        let table = env.table().await?;
+        let keys = LazyKeys::from_env(env).await?;
+        Ok(Self::new(table, env.config.order_status_url.clone(), keys))
     }
 }
 

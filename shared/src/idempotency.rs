@@ -40,6 +40,9 @@ const NONCE_LEN: usize = 24;
 #[derive(Debug, Clone, Copy)]
 pub enum Caller<'a> {
     User(&'a str),
+    /// A guest's checkout: scoped by the order's email (its key, as discounts count it), so a
+    /// guest's keys are the guest's own.
+    Guest(&'a str),
     /// Requests without an account (register, login, refresh): scoped by the client's network
     /// (its IP, an IPv6 client's /64), so that nobody elsewhere can take a predictable key first
     /// and have a client's request answered with theirs.
@@ -51,6 +54,7 @@ impl Caller<'_> {
     pub fn scope(&self, source_ip: &str) -> String {
         match self {
             Self::User(id) => format!("user:{id}"),
+            Self::Guest(email_key) => format!("guest:{email_key}"),
             Self::Anonymous => {
                 format!("anonymous:{}", crate::rate_limit::client_network(source_ip))
             }
@@ -334,29 +338,41 @@ fn taken_over(old: Item, fingerprint: &Fingerprint) -> Option<crate::ids::Id> {
 }
 
 fn seal(key: &[u8; 32], response: &StoredResponse) -> Result<String, ApiError> {
-    let plain = serde_json::to_vec(response).map_err(ApiError::internal)?;
+    seal_bytes(
+        key,
+        &serde_json::to_vec(response).map_err(ApiError::internal)?,
+    )
+}
+
+fn unseal(key: &[u8; 32], sealed: &str) -> Result<StoredResponse, ApiError> {
+    serde_json::from_slice(&open_bytes(key, sealed)?).map_err(ApiError::internal)
+}
+
+/// `plain` encrypted and authenticated under `key` (XChaCha20-Poly1305, a random nonce in
+/// front), as base64: what the table keeps of a secret it must give back later.
+pub(crate) fn seal_bytes(key: &[u8; 32], plain: &[u8]) -> Result<String, ApiError> {
     let cipher = XChaCha20Poly1305::new(key.into());
     let mut nonce = [0u8; NONCE_LEN];
     getrandom::fill(&mut nonce).map_err(|e| ApiError::internal(e.to_string()))?;
     let sealed = cipher
-        .encrypt(XNonce::from_slice(&nonce), plain.as_slice())
-        .map_err(|_| ApiError::internal("cannot seal a response"))?;
+        .encrypt(XNonce::from_slice(&nonce), plain)
+        .map_err(|_| ApiError::internal("cannot seal"))?;
     let mut bytes = nonce.to_vec();
     bytes.extend(sealed);
     Ok(BASE64.encode(bytes))
 }
 
-fn unseal(key: &[u8; 32], sealed: &str) -> Result<StoredResponse, ApiError> {
+/// What [`seal_bytes`] sealed under `key`.
+pub(crate) fn open_bytes(key: &[u8; 32], sealed: &str) -> Result<Vec<u8>, ApiError> {
     let bytes = BASE64
         .decode(sealed)
-        .map_err(|_| ApiError::internal("a kept response is not base64"))?;
+        .map_err(|_| ApiError::internal("a sealed value is not base64"))?;
     let (nonce, sealed) = bytes
         .split_at_checked(NONCE_LEN)
-        .ok_or_else(|| ApiError::internal("a kept response is too short"))?;
-    let plain = XChaCha20Poly1305::new(key.into())
+        .ok_or_else(|| ApiError::internal("a sealed value is too short"))?;
+    XChaCha20Poly1305::new(key.into())
         .decrypt(XNonce::from_slice(nonce), sealed)
-        .map_err(|_| ApiError::internal("a kept response does not open with its key"))?;
-    serde_json::from_slice(&plain).map_err(ApiError::internal)
+        .map_err(|_| ApiError::internal("a sealed value does not open with its key"))
 }
 
 #[cfg(test)]

@@ -64,6 +64,7 @@ pub struct Keys {
     ttl_secs: i64,
     cursors: CursorCodec,
     idempotency: [u8; 32],
+    order_tokens: [u8; 32],
 }
 
 impl Keys {
@@ -86,11 +87,17 @@ impl Keys {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(json.key.as_bytes())
             .map_err(|_| invalid("unusable key"))?;
         mac.update(b"storefront idempotency key v1");
+        let idempotency = mac.finalize().into_bytes().into();
+        // And one that seals a guest's order token for the confirmation email's link.
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(json.key.as_bytes())
+            .map_err(|_| invalid("unusable key"))?;
+        mac.update(b"storefront order token key v1");
         Ok(Self {
             verifier: TokenVerifier::new(current, previous, settings.issuer, settings.audience),
             ttl_secs: settings.ttl_secs,
             cursors,
-            idempotency: mac.finalize().into_bytes().into(),
+            idempotency,
+            order_tokens: mac.finalize().into_bytes().into(),
         })
     }
 
@@ -99,6 +106,13 @@ impl Keys {
     /// rotation is a new request), so rotate when the shop is quiet.
     pub fn idempotency_key(&self) -> &[u8; 32] {
         &self.idempotency
+    }
+
+    /// The key a guest order's token is sealed with, for the email that links to the order.
+    /// Derived from the current signing key: after a rotation, an order placed before it is
+    /// confirmed by email without the link (its token still opens it).
+    pub fn order_token_key(&self) -> &[u8; 32] {
+        &self.order_tokens
     }
 
     pub fn issuer(&self) -> TokenIssuer {

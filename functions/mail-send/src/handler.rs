@@ -59,14 +59,29 @@ async fn send(s: &State, job: &MailJob) -> Result<(), ApiError> {
     let Some(order) = s.orders.unsent(kind, order_id).await? else {
         return Ok(());
     };
-    let Some(recipient) = s.accounts.recipient(&order.user_id).await? else {
+    let recipient = if order.user_id.is_empty() {
+        // A guest's: to the order's own email, by the name it ships to.
+        Some((
+            order.email.clone(),
+            order.shipping_address.name.as_str().to_owned(),
+        ))
+    } else {
+        s.accounts.recipient(&order.user_id).await?
+    };
+    let Some(recipient) = recipient else {
         tracing::warn!(
             email.kind = job.kind(),
             "the order's customer has no account; nothing sent"
         );
         return Ok(());
     };
-    s.mailer.send(render(kind, &order, recipient)).await?;
+    let link = match kind {
+        OrderEmail::Confirmation => s.orders.guest_link(&order).await?,
+        OrderEmail::ShippingNotice => None,
+    };
+    s.mailer
+        .send(render(kind, &order, recipient, link.as_deref()))
+        .await?;
     // Marked after the send: a failure here sends the email again on the retry, which is
     // better than never sending it.
     s.orders.mark_sent(kind, order_id, now).await?;

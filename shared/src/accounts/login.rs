@@ -94,6 +94,18 @@ impl Accounts {
             .issue_pair(issuer, &user, &family, now_ms(), now)
             .await?;
         tracing::info!(user.id = %user.id, "logged in");
+        // The orders its email placed as a guest join the account now. A failure here costs
+        // nothing: the next sign-in takes them.
+        let email_key = crate::discounts::keys::customer(&user.email);
+        match crate::orders::repo::adopt(&self.table, &email_key, &user.id).await {
+            Ok(0) => {}
+            Ok(taken) => {
+                tracing::info!(user.id = %user.id, orders = taken, "guest orders joined the account")
+            }
+            Err(err) => {
+                tracing::warn!(error = %crate::error::cause_chain(&err), "guest orders not joined yet");
+            }
+        }
         Ok(pair)
     }
 

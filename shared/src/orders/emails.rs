@@ -28,15 +28,43 @@ impl OrderEmail {
     }
 }
 
-/// The order emails' reads and marks.
-#[derive(Debug, Clone)]
+/// The order emails' reads and marks, and the link a guest's confirmation carries.
+#[derive(Clone)]
 pub struct OrderMail {
     table: Table,
+    /// The shop's page of a guest's order (`ORDER_STATUS_URL`).
+    status_url: String,
+    /// The keys whose order-token key opens a guest order's sealed token, read when a guest's
+    /// confirmation first needs them.
+    keys: std::sync::Arc<crate::secrets::LazyKeys>,
+}
+
+impl std::fmt::Debug for OrderMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrderMail")
+            .field("table", &self.table)
+            .finish_non_exhaustive()
+    }
 }
 
 impl OrderMail {
-    pub fn new(table: Table) -> Self {
-        Self { table }
+    pub fn new(table: Table, status_url: String, keys: crate::secrets::LazyKeys) -> Self {
+        Self {
+            table,
+            status_url,
+            keys: std::sync::Arc::new(keys),
+        }
+    }
+
+    /// The link to a guest's order with its token (`?order=&token=`), for its confirmation;
+    /// `None` for a customer's order, or one whose token was sealed under a rotated key.
+    pub async fn guest_link(&self, order: &OrderItem) -> Result<Option<String>, ApiError> {
+        let Some(sealed) = &order.token_sealed else {
+            return Ok(None);
+        };
+        let keys = self.keys.get().await?;
+        Ok(super::guest::open(keys.order_token_key(), sealed)
+            .map(|token| format!("{}?order={}&token={token}", self.status_url, order.id)))
     }
 
     /// The order the email is about, unless that email was already sent.
@@ -92,8 +120,14 @@ fn described(options: &std::collections::BTreeMap<String, String>) -> String {
     }
 }
 
-/// The email of `kind` about `order`, to `to` (address, name).
-pub fn render(kind: OrderEmail, order: &OrderItem, to: (String, String)) -> Email {
+/// The email of `kind` about `order`, to `to` (address, name), with `link` to the order
+/// (a guest's, whose token is in it) if there is one.
+pub fn render(
+    kind: OrderEmail,
+    order: &OrderItem,
+    to: (String, String),
+    link: Option<&str>,
+) -> Email {
     let (address, name) = to;
     let money = |cents: i64| format!("{}.{:02} {}", cents / 100, cents % 100, order.currency);
     let lines_text: Vec<String> = order
@@ -128,8 +162,15 @@ pub fn render(kind: OrderEmail, order: &OrderItem, to: (String, String)) -> Emai
         OrderEmail::Confirmation => (
             format!("Order {} confirmed", order.id),
             "thank you: your payment arrived and your order is confirmed.".to_owned(),
-            String::new(),
-            String::new(),
+            link.map_or_else(String::new, |link| {
+                format!("Your order, whenever you want to see it: {link}\n\n")
+            }),
+            link.map_or_else(String::new, |link| {
+                format!(
+                    "<p><a href=\"{}\">Your order</a>, whenever you want to see it.</p>",
+                    html_escape(link)
+                )
+            }),
         ),
         OrderEmail::ShippingNotice => {
             let tracking = order.tracking_number.clone().unwrap_or_default();

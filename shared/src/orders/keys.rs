@@ -2,9 +2,9 @@
 //!
 //! | item | pk | sk | indexes |
 //! |---|---|---|---|
-//! | order | `ORDER#<id>` | `ORDER` | gsi1 `CUSTOMER#<user id>`/id, gsi2 `ORDERS#<status>`/[status sort key](status_sort_key), gsi3 `ORDERS`/id |
+//! | order | `ORDER#<id>` | `ORDER` | gsi1 `CUSTOMER#<user id>`/id (a guest's: `GUEST#<email key>`/id), gsi2 `ORDERS#<status>`/[status sort key](status_sort_key), gsi3 `ORDERS`/id |
 //! | a Stripe event handled | `STRIPE_EVENT#<event id>` | `STRIPE_EVENT` | |
-//! | how many orders of an account wait for their payment | `UNPAID#<user id>` | `UNPAID` | |
+//! | how many orders of an account wait for their payment | `UNPAID#<user id>` (a guest's: `UNPAID#guest-<email key>`) | `UNPAID` | |
 //!
 //! Order ids are ULIDs, so an index sorted by id is sorted by creation time.
 
@@ -18,6 +18,12 @@ pub const ORDER_SK: &str = "ORDER";
 /// The partition of a customer's orders (in gsi1).
 pub fn customer(user_id: &str) -> String {
     format!("CUSTOMER#{user_id}")
+}
+
+/// The partition of a guest's orders (in gsi1), by the key of their email, until the account
+/// of that email signs in and takes them.
+pub fn guest(email_key: &str) -> String {
+    format!("GUEST#{email_key}")
 }
 
 /// The partition of the orders in one status (in gsi2).

@@ -2,8 +2,10 @@
 //! effects on orders (`events`), and the refunds owed (`refunds`, each a record of its own until
 //! Stripe settles it).
 
+mod checkout;
 pub mod emails;
 mod events;
+pub mod guest;
 pub mod keys;
 pub mod model;
 pub mod quote;

@@ -154,6 +154,9 @@ pub struct NewOrder {
     pub discount_code: Option<Code>,
     #[serde(default)]
     pub expected_total_cents: Option<ExpectedTotal>,
+    /// A guest's email (no account): whom the order is for and where its emails go.
+    #[serde(default)]
+    pub email: Option<crate::accounts::model::Email>,
 }
 
 /// `POST /checkout/quote`'s body.
@@ -333,7 +336,19 @@ pub struct OrderItem {
     pub gsi3pk: String,
     pub gsi3sk: String,
     pub id: String,
+    /// Empty for a guest's order (until the account of its email signs in).
     pub user_id: String,
+    /// The buyer's email: the account's, or the guest's.
+    #[serde(default)]
+    pub email: String,
+    /// Whose count of unpaid orders the order holds (a guest's email's); the user's if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
+    /// A guest order's token: its SHA-256, and a copy sealed for the confirmation email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_sealed: Option<String>,
     pub status: OrderStatus,
     pub lines: Vec<Line>,
     pub total_cents: i64,
@@ -398,6 +413,10 @@ impl OrderItem {
             gsi3sk: id.to_owned(),
             id: id.to_owned(),
             user_id: user_id.to_owned(),
+            email: String::new(),
+            holder: None,
+            token_hash: None,
+            token_sealed: None,
             status: OrderStatus::PendingPayment,
             total_cents: charges.total_cents,
             lines,
@@ -422,6 +441,22 @@ impl OrderItem {
         }
     }
 
+    /// Whose count of unpaid orders this order holds.
+    pub fn holder(&self) -> &str {
+        self.holder.as_deref().unwrap_or(&self.user_id)
+    }
+
+    /// Makes this a guest's order: counted by `email`, listed under it until its account
+    /// signs in, opened by the token whose hash and sealed copy are given.
+    pub fn for_guest(&mut self, email: &str, email_key: &str, hash: String, sealed: String) {
+        self.user_id = String::new();
+        self.email = email.to_owned();
+        self.holder = Some(super::guest::holder(email_key));
+        self.gsi1pk = keys::guest(email_key);
+        self.token_hash = Some(hash);
+        self.token_sealed = Some(sealed);
+    }
+
     /// What the order costs beyond its lines, as priced.
     pub fn charges(&self) -> Charges {
         Charges {
@@ -438,9 +473,20 @@ impl OrderItem {
     /// The public view, as `viewer` (a user id) sees it: the payment's client secret is its
     /// owner's only, not shown to an admin reading someone else's order.
     pub fn view(&self, viewer: &str) -> Order {
+        self.shown(!self.user_id.is_empty() && viewer == self.user_id)
+    }
+
+    /// The view its guest sees, with the token: the client secret included.
+    pub fn guest_view(&self) -> Order {
+        self.shown(true)
+    }
+
+    fn shown(&self, owner: bool) -> Order {
         Order {
             id: self.id.clone(),
-            user_id: self.user_id.clone(),
+            user_id: (!self.user_id.is_empty()).then(|| self.user_id.clone()),
+            email: (!self.email.is_empty()).then(|| self.email.clone()),
+            order_token: None,
             status: self.status,
             items: self
                 .lines
@@ -455,7 +501,7 @@ impl OrderItem {
             payment: PaymentView {
                 provider: self.payment.provider.clone(),
                 payment_intent_id: self.payment.payment_intent_id.clone(),
-                client_secret: (viewer == self.user_id).then(|| self.payment.client_secret.clone()),
+                client_secret: owner.then(|| self.payment.client_secret.clone()),
                 status: self.payment.status.clone(),
             },
             refund_status: self.refund_status,
@@ -471,7 +517,13 @@ impl OrderItem {
 #[derive(Debug, Clone, Serialize)]
 pub struct Order {
     pub id: String,
-    pub user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// A guest's order's token, in the checkout's answer only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_token: Option<String>,
     pub status: OrderStatus,
     pub items: Vec<Line>,
     #[serde(flatten)]

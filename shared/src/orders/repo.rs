@@ -48,7 +48,7 @@ pub async fn place(
     attempt: u32,
 ) -> Result<Result<(), CheckoutRefused>, ApiError> {
     let hold = table
-        .update_of(keys::unpaid(&order.user_id), keys::UNPAID_SK)
+        .update_of(keys::unpaid(order.holder()), keys::UNPAID_SK)
         .update_expression("ADD #count :one")
         .condition_expression("attribute_not_exists(#count) OR #count < :max")
         .expression_attribute_names("#count", "count")
@@ -97,6 +97,49 @@ pub async fn place(
             Err(crate::db::transaction_failed(err))
         }
     }
+}
+
+/// Gives the guest orders of `email_key` to the account `user_id` (its email's), each on the
+/// condition that it is still a guest's; how many it took.
+pub async fn adopt(table: &Table, email_key: &str, user_id: &str) -> Result<usize, ApiError> {
+    let query = table
+        .query_partition(Index::Gsi1, keys::guest(email_key), None)
+        .projection_expression("pk");
+    let mut ids = Vec::new();
+    for_each_page(query, |page| {
+        for item in page.items.unwrap_or_default() {
+            if let Some(pk) = item.get("pk").and_then(|v| v.as_s().ok()) {
+                ids.push(pk.clone());
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    let mut taken = 0;
+    for pk in ids {
+        let updated = table
+            .client
+            .update_item()
+            .table_name(&table.name)
+            .key("pk", string(&pk))
+            .key("sk", string(keys::ORDER_SK))
+            .update_expression("SET user_id = :user, gsi1pk = :customer")
+            .condition_expression("gsi1pk = :guest")
+            .expression_attribute_values(":user", string(user_id))
+            .expression_attribute_values(":customer", string(keys::customer(user_id)))
+            .expression_attribute_values(":guest", string(keys::guest(email_key)))
+            .send()
+            .await;
+        match updated {
+            Ok(_) => taken += 1,
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Ok(taken)
 }
 
 /// How many orders of `user_id` wait for their payment (strongly consistent). The checkout's
@@ -211,7 +254,7 @@ pub async fn apply(
     if transition.from == OrderStatus::PendingPayment {
         // No longer waiting for its payment: its customer may place another.
         let release = table
-            .update_of(keys::unpaid(&order.user_id), keys::UNPAID_SK)
+            .update_of(keys::unpaid(order.holder()), keys::UNPAID_SK)
             .update_expression("ADD #count :minus_one")
             .expression_attribute_names("#count", "count")
             .expression_attribute_values(":minus_one", number(-1))

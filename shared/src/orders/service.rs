@@ -2,62 +2,37 @@
 //! owe (what a payment provider's events do is in `events`). Services take a [`Principal`] and
 //! domain values; the HTTP layer turns requests into these calls.
 
-use std::collections::HashMap;
-
-use super::model::{
-    Destination, Line, NewLine, NewOrder, Order, OrderItem, Payment, QuoteRequest, RefundStatus,
-    Shipment,
-};
-use super::quote::{self, Applied, Quote, QuoteEnvelope};
+use super::guest;
+use super::model::{Order, OrderItem, RefundStatus, Shipment};
 use super::refunds::{self, Outcome, RefundItem, RefundReason};
-use super::repo::{self, Changes, CheckoutRefused, Listing};
+use super::repo::{self, Changes, Listing};
 use super::rules;
 use super::state::{self, Action, Actor, OrderStatus};
 use crate::auth::Principal;
-use crate::catalog::model::ProductItem;
-use crate::catalog::stock::{self, Change, PlanRefused, Requires};
 use crate::config::Config;
 use crate::cursor::{Page, PageRequest};
 use crate::db::Table;
 use crate::discounts::Discounts;
-use crate::discounts::model::Code;
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::Id;
 use crate::mail::{MailJob, MailQueue};
 use crate::payments::PaymentProvider;
 use crate::secrets::Keys;
 use crate::shop::Shop;
-use crate::shop::model::Slug;
 
 /// The orders service. What takes or gives back money is handed the payment provider, and what
 /// sends email the mail queue, by the function that needs them: reading orders needs neither.
 #[derive(Debug, Clone)]
 pub struct Orders {
     pub(super) table: Table,
-    shop: Shop,
-    discounts: Discounts,
-    currency: String,
-    payment_timeout_secs: i64,
-    max_unpaid_orders: i64,
+    pub(super) shop: Shop,
+    pub(super) discounts: Discounts,
+    pub(super) currency: String,
+    pub(super) payment_timeout_secs: i64,
+    pub(super) max_unpaid_orders: i64,
 }
 
 pub use super::model::{ExpiryRun, OrderStats};
-
-/// How a checkout's transaction ended.
-enum Placed {
-    Written,
-    /// An earlier attempt at this checkout placed it.
-    Exists,
-    Refused(Refusal),
-}
-
-enum Refusal {
-    TooManyUnpaid,
-    /// The discount code's redemption was refused: why.
-    Discount(ApiError),
-    OutOfStock(Vec<(usize, i64)>),
-    Changed(Vec<usize>),
-}
 
 /// `{"order": ...}`, as every route that returns one order answers.
 #[derive(Debug, serde::Serialize)]
@@ -77,338 +52,9 @@ impl Orders {
         }
     }
 
-    /// `POST /orders`: prices copied from the products, a payment asked of the provider, then
-    /// the order written and the stock of every line taken in one transaction. The payment comes
-    /// first so that a provider that cannot be reached takes no stock (503); a payment left
-    /// behind by a refused checkout is withdrawn.
-    ///
-    /// `id` is the order's: the same for every attempt at one request (it follows from the
-    /// Idempotency-Key), so an attempt after one that placed the order but could not say so
-    /// answers that order, and Stripe (whose key is the order id) the same PaymentIntent.
-    pub async fn checkout(
-        &self,
-        principal: &Principal,
-        id: Id,
-        request: NewOrder,
-        payments: &impl PaymentProvider,
-        now: i64,
-    ) -> Result<OrderEnvelope, ApiError> {
-        rules::check_lines(&request.items)?;
-        // First: an attempt whose order was placed is answered with it, though the stock or
-        // the code it took may leave none for another attempt now.
-        if let Some(placed) = self.placed_before(principal, &id).await? {
-            return Ok(placed);
-        }
-        let (lines, mut products) = self.priced(&request.items).await?;
-        // Known before the transaction, this saves asking for a payment that cannot be kept.
-        let sales = rules::sales(id.as_str(), &lines);
-        if let Err(PlanRefused::Short(short)) = stock::plan(&products, &sales, now) {
-            return Err(rules::out_of_stock(&request.items, &lines, &short));
-        }
-
-        let email = self.email_of(principal).await?;
-        let customer = crate::discounts::keys::customer(&email);
-        let priced = self
-            .price(
-                lines,
-                &products,
-                &request.shipping_address.destination(),
-                request.shipping_method_id.as_ref(),
-                request.discount_code.as_ref(),
-                Some(customer),
-                now,
-            )
-            .await?;
-        let (quote, code) = priced;
-        if let Some(expected) = request.expected_total_cents
-            && expected.get() != quote.charges.total_cents
-        {
-            return Err(quote.changed(&self.currency));
-        }
-        let total = quote.charges.total_cents;
-        rules::check_chargeable(total, &self.currency)?;
-        if repo::unpaid(&self.table, &principal.user_id).await? >= self.max_unpaid_orders {
-            return Err(self.too_many_unpaid());
-        }
-        let intent = payments
-            .create_intent(id.as_str(), total, &self.currency)
-            .await?;
-        let order = OrderItem::new(
-            &id,
-            &principal.user_id,
-            quote.lines,
-            quote.charges,
-            &self.currency,
-            request.shipping_address,
-            Payment {
-                provider: payments.name().to_owned(),
-                payment_intent_id: intent.id.clone(),
-                client_secret: intent.client_secret,
-                status: intent.status,
-            },
-            now,
-            now + self.payment_timeout_secs,
-        );
-        let refused = self
-            .place(&order, &sales, &mut products, code.as_ref(), now)
-            .await;
-        let refused = match refused {
-            Ok(Placed::Written) => {
-                crate::emf::order_placed(order.id.as_str());
-                return Ok(OrderEnvelope {
-                    order: order.view(&principal.user_id),
-                });
-            }
-            Ok(Placed::Exists) => {
-                // Written by this very call, whose first answer was lost.
-                if let Some(placed) = self.placed_before(principal, &id).await? {
-                    return Ok(placed);
-                }
-                Err(ApiError::internal("an order id was taken by another order"))
-            }
-            Ok(Placed::Refused(err)) => Ok(err),
-            Err(err) => Err(err),
-        };
-        if let Err(err) = payments.cancel_intent(&intent.id).await {
-            tracing::warn!(error = %crate::error::cause_chain(&err), "payment of a refused checkout not withdrawn");
-        }
-        Err(match refused {
-            Ok(Refusal::TooManyUnpaid) => self.too_many_unpaid(),
-            Ok(Refusal::Discount(err)) => err,
-            Ok(Refusal::OutOfStock(short)) => {
-                rules::out_of_stock(&request.items, &order.lines, &short)
-            }
-            Ok(Refusal::Changed(changed)) => ApiError::Conflict {
-                code: ErrorCode::Conflict,
-                detail: format!(
-                    "{} changed while the order was placed; read the products again.",
-                    changed
-                        .iter()
-                        .map(|i| format!("items[{i}]"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            },
-            Err(err) => err,
-        })
-    }
-
-    /// `POST /checkout/quote`: what the order would cost, priced as a checkout prices it;
-    /// nothing is written. A signed-in customer's own uses of the code count.
-    pub async fn quote(
-        &self,
-        principal: Option<&Principal>,
-        request: QuoteRequest,
-        now: i64,
-    ) -> Result<QuoteEnvelope, ApiError> {
-        rules::check_lines(&request.items)?;
-        let (lines, products) = self.priced(&request.items).await?;
-        let customer = match (principal, &request.discount_code) {
-            (Some(principal), Some(_)) => Some(crate::discounts::keys::customer(
-                &self.email_of(principal).await?,
-            )),
-            _ => None,
-        };
-        let (quote, _) = self
-            .price(
-                lines,
-                &products,
-                &request.shipping_address,
-                request.shipping_method_id.as_ref(),
-                request.discount_code.as_ref(),
-                customer,
-                now,
-            )
-            .await?;
-        Ok(QuoteEnvelope {
-            quote: quote.view(&self.currency),
-        })
-    }
-
-    /// `lines` priced to `destination` by the shop's settings and the discount code (if it
-    /// applies, for `customer`), and the code as read: what the order's redemption is
-    /// conditional on.
-    #[allow(clippy::too_many_arguments)]
-    async fn price(
-        &self,
-        lines: Vec<Line>,
-        products: &HashMap<String, ProductItem>,
-        destination: &Destination,
-        method: Option<&Slug>,
-        code: Option<&Code>,
-        customer: Option<String>,
-        now: i64,
-    ) -> Result<(Quote, Option<crate::discounts::model::DiscountItem>), ApiError> {
-        let shop = self.shop.snapshot().await?;
-        let weights = quote::weights(&lines, products);
-        let (applied, item) = match code {
-            Some(code) => {
-                let subtotal = rules::total(&lines);
-                let (item, discount) = self
-                    .discounts
-                    .applicable(code, subtotal, customer.as_deref(), now)
-                    .await?;
-                let applied = Applied {
-                    code: item.code.clone(),
-                    discount,
-                    customer,
-                };
-                (Some(applied), Some(item))
-            }
-            None => (None, None),
-        };
-        let method = method.map(Slug::as_str);
-        let quote = quote::price(lines, &weights, &shop, destination, method, applied)?;
-        Ok((quote, item))
-    }
-
-    /// The email of the principal's account: whose the order is, and whom a redemption counts.
-    async fn email_of(&self, principal: &Principal) -> Result<String, ApiError> {
-        crate::accounts::repo::user_by_id(&self.table, &principal.user_id)
-            .await?
-            .map(|user| user.email)
-            .ok_or(ApiError::Unauthorized)
-    }
-
-    /// Why the order's redemption of its code was refused, as the code is now: used up (by
-    /// everyone, or by this customer when `mine`), or changed since it was priced.
-    async fn redemption_refused(&self, order: &OrderItem, mine: bool, now: i64) -> ApiError {
-        let code = order.discount_code.clone().unwrap_or_default();
-        if mine {
-            return crate::discounts::service::invalid(format!(
-                "The code {code} is used up by this customer."
-            ));
-        }
-        match crate::discounts::repo::get(&self.table, &code).await {
-            Ok(Some(item)) => match item.applies(rules::total(&order.lines), now, 0) {
-                Err(why) => crate::discounts::service::invalid(why),
-                Ok(_) => ApiError::Conflict {
-                    code: ErrorCode::Conflict,
-                    detail: format!(
-                        "The code {code} changed while the order was placed; quote again."
-                    ),
-                },
-            },
-            Ok(None) => {
-                crate::discounts::service::invalid(format!("The code {code} does not exist."))
-            }
-            Err(err) => err,
-        }
-    }
-
-    /// The order's lines priced from their variants, and the products read (strongly
-    /// consistent): the variants' products looked up first, then every product at once.
-    async fn priced(
-        &self,
-        items: &[NewLine],
-    ) -> Result<(Vec<Line>, HashMap<String, ProductItem>), ApiError> {
-        let variant_ids: Vec<String> = items
-            .iter()
-            .filter_map(|l| l.variant_id.as_ref().map(|v| v.to_string()))
-            .collect();
-        let owners = if variant_ids.is_empty() {
-            HashMap::new()
-        } else {
-            stock::products_of(&self.table, &variant_ids).await?
-        };
-        let product_ids = items
-            .iter()
-            .filter_map(|l| l.product_id.as_ref().map(|p| p.to_string()))
-            .chain(owners.values().cloned());
-        let products = stock::read(&self.table, product_ids).await?;
-        let lines = rules::price_lines(items, &owners, &products)?;
-        Ok((lines, products))
-    }
-
-    /// Places `order`, its stock planned from `products` and planned again from a fresh read
-    /// each time a sale or a count of one of its variants lands first.
-    async fn place(
-        &self,
-        order: &OrderItem,
-        sales: &[(Change, Requires)],
-        products: &mut HashMap<String, ProductItem>,
-        code: Option<&crate::discounts::model::DiscountItem>,
-        now: i64,
-    ) -> Result<Placed, ApiError> {
-        let redeem = match (code, &order.discount_customer) {
-            (Some(code), Some(customer)) => {
-                crate::discounts::repo::redeem(&self.table, code, customer)?.to_vec()
-            }
-            _ => Vec::new(),
-        };
-        let mut tries = crate::db::Contention::for_orders();
-        loop {
-            let changed = rules::changed(&order.lines, products);
-            if !changed.is_empty() {
-                return Ok(Placed::Refused(Refusal::Changed(changed)));
-            }
-            let planned = match stock::plan(products, sales, now) {
-                Ok(planned) => planned,
-                Err(PlanRefused::Short(short)) => {
-                    return Ok(Placed::Refused(Refusal::OutOfStock(short)));
-                }
-                Err(PlanRefused::Missing(lines)) => {
-                    return Ok(Placed::Refused(Refusal::Changed(lines)));
-                }
-            };
-            let writes = stock::writes(&self.table, &planned)?;
-            let attempt = tries.attempt();
-            let placed = repo::place(
-                &self.table,
-                order,
-                redeem.clone(),
-                writes,
-                self.max_unpaid_orders,
-                attempt,
-            );
-            match placed.await? {
-                Ok(()) => return Ok(Placed::Written),
-                Err(CheckoutRefused::Exists) => return Ok(Placed::Exists),
-                Err(CheckoutRefused::Discount { mine }) => {
-                    return Ok(Placed::Refused(Refusal::Discount(
-                        self.redemption_refused(order, mine, now).await,
-                    )));
-                }
-                Err(CheckoutRefused::TooManyUnpaid) => {
-                    return Ok(Placed::Refused(Refusal::TooManyUnpaid));
-                }
-                Err(CheckoutRefused::Raced(found)) if tries.lost().await => {
-                    if found.is_empty() {
-                        let ids = order.lines.iter().map(|l| l.product_id.clone());
-                        *products = stock::read(&self.table, ids).await?;
-                    }
-                    // The products the transaction found changed, as they are now: no read.
-                    for product in found {
-                        products.insert(product.id.clone(), product);
-                    }
-                }
-                Err(CheckoutRefused::Raced(_)) => {
-                    return Err(ApiError::unavailable(
-                        "the stock of the order's variants kept moving; try again",
-                    ));
-                }
-            }
-        }
-    }
-
-    /// The order an earlier attempt at this checkout placed under `id`, if there is one (and it
-    /// is the principal's: an id is never shared between customers).
-    async fn placed_before(
-        &self,
-        principal: &Principal,
-        id: &Id,
-    ) -> Result<Option<OrderEnvelope>, ApiError> {
-        Ok(repo::get(&self.table, id.as_str())
-            .await?
-            .filter(|order| order.user_id == principal.user_id)
-            .map(|order| OrderEnvelope {
-                order: order.view(&principal.user_id),
-            }))
-    }
-
     /// `429`: the customer has as many unpaid orders as they may. The oldest of them is paid or
     /// expires within the payment timeout.
-    fn too_many_unpaid(&self) -> ApiError {
+    pub(super) fn too_many_unpaid(&self) -> ApiError {
         ApiError::RateLimited {
             retry_after: std::time::Duration::from_secs(self.payment_timeout_secs.unsigned_abs()),
         }
@@ -585,7 +231,63 @@ impl Orders {
         now: i64,
     ) -> Result<OrderEnvelope, ApiError> {
         let order = self.visible(principal, id).await?;
-        let cancel = Action::Cancel(rules::actor(principal));
+        let cancelled = self
+            .cancel_order(order, rules::actor(principal), payments, now)
+            .await?;
+        Ok(OrderEnvelope {
+            order: cancelled.view(&principal.user_id),
+        })
+    }
+
+    /// `POST /orders/{id}/cancel` with `Order-Token`: its guest cancels it while it is unpaid.
+    pub async fn cancel_with_token(
+        &self,
+        id: &Id,
+        token: &str,
+        payments: &impl PaymentProvider,
+        now: i64,
+    ) -> Result<OrderEnvelope, ApiError> {
+        let order = self.by_token(id, token).await?;
+        let cancelled = self
+            .cancel_order(order, Actor::Owner, payments, now)
+            .await?;
+        Ok(OrderEnvelope {
+            order: cancelled.guest_view(),
+        })
+    }
+
+    /// `GET /orders/{id}` with `Order-Token`: the order its token opens.
+    pub async fn get_with_token(&self, id: &Id, token: &str) -> Result<OrderEnvelope, ApiError> {
+        Ok(OrderEnvelope {
+            order: self.by_token(id, token).await?.guest_view(),
+        })
+    }
+
+    /// The order `id` if `token` is its own; else `404`, as for an order that does not exist.
+    async fn by_token(&self, id: &Id, token: &str) -> Result<OrderItem, ApiError> {
+        match repo::get(&self.table, id.as_str()).await? {
+            Some(order)
+                if order
+                    .token_hash
+                    .as_deref()
+                    .is_some_and(|hash| guest::matches(hash, token)) =>
+            {
+                Ok(order)
+            }
+            _ => Err(ApiError::NotFound),
+        }
+    }
+
+    /// Cancels `order` as `actor`: its stock (and its code's redemption) back in the same
+    /// transaction; a paid order's refund written with it, then asked of the provider.
+    async fn cancel_order(
+        &self,
+        order: OrderItem,
+        actor: Actor,
+        payments: &impl PaymentProvider,
+        now: i64,
+    ) -> Result<OrderItem, ApiError> {
+        let cancel = Action::Cancel(actor);
         let transition = state::next(order.status, cancel).map_err(invalid)?;
         let refund = transition
             .refunds
@@ -612,9 +314,7 @@ impl Orders {
                 }
             }
         }
-        Ok(OrderEnvelope {
-            order: cancelled.view(&principal.user_id),
-        })
+        Ok(cancelled)
     }
 
     /// Asks the provider for a refund just written; what the order's `refund_status` is now, if

@@ -12,6 +12,7 @@ mod accounts;
 mod catalog;
 mod contact;
 mod errors;
+mod guests;
 mod health;
 mod images;
 mod metrics;

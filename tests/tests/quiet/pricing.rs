@@ -385,6 +385,14 @@ async fn a_codes_limits_hold_exactly_under_racing_checkouts_and_a_cancel_gives_o
     .expect(201);
     assert_eq!(race(&once, &product, 1, 3).await.len(), 1);
     assert_eq!(redemptions(&admin, &once).await, 1);
+    // A signed-in customer who has not used it is quoted it.
+    let asked = json!({"items": [{"product_id": product, "quantity": 1}],
+        "shipping_address": {"country": "DE"}, "discount_code": once});
+    let fresh = customer_token().await;
+    let quote = post_as(&fresh, "/checkout/quote", asked.clone())
+        .await
+        .expect(200);
+    assert_eq!(quote["quote"]["discount_cents"], 300);
     // An inactive code says so, and a quote says why before anyone orders.
     let path = format!("/admin/discounts/{once}");
     let reply = authorized(

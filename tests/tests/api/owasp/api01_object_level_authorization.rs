@@ -78,3 +78,69 @@ async fn an_inactive_product_is_404_to_customers_and_to_anyone_signed_out() {
     let seen = get_as(&admin, &path).await.expect(200);
     assert_eq!(seen["product"]["active"], false);
 }
+
+/// A guest's `Order-Token` opens its own order and no other: not another guest's, not a
+/// customer's, and not an order that does not exist (the same 404 for all).
+#[tokio::test]
+async fn an_order_token_opens_its_own_order_only() {
+    let admin = admin_token().await;
+    let mug = product(&admin, 5, 900).await;
+    let guest = |n: u32| {
+        let mug = mug.clone();
+        async move {
+            let mut body = crate::helpers::order_body(&[(&mug, 1)]);
+            body["email"] = format!(
+                "{}@example.com",
+                crate::helpers::unique(&format!("bola{n}"))
+            )
+            .into();
+            let key = crate::helpers::unique("bola");
+            let headers = [
+                ("content-type", "application/json"),
+                ("idempotency-key", key.as_str()),
+            ];
+            let reply = crate::helpers::api()
+                .send(Method::POST, "/orders", &headers, body.to_string())
+                .await;
+            let order = reply.expect(201)["order"].clone();
+            (
+                id(&order),
+                order["order_token"].as_str().unwrap().to_owned(),
+            )
+        }
+    };
+    let (mine, my_token) = guest(1).await;
+    let (theirs, _) = guest(2).await;
+    let customer = customer_token().await;
+    let customers = id(&placed(&customer, &[(&mug, 1)]).await);
+    let open = |order: String, method: Method, suffix: &'static str| {
+        let token = my_token.clone();
+        async move {
+            let path = format!("/orders/{order}{suffix}");
+            let headers = [
+                ("order-token", token.as_str()),
+                ("content-type", "application/json"),
+            ];
+            crate::helpers::api()
+                .send(method, &path, &headers, "{}")
+                .await
+        }
+    };
+    let nothing = assert_problem(
+        &open(super::no_such_id(), Method::GET, "").await,
+        404,
+        "not_found",
+    );
+    for order in [theirs.clone(), customers.clone()] {
+        for (method, suffix) in [(Method::GET, ""), (Method::POST, "/cancel")] {
+            let reply = open(order.clone(), method, suffix).await;
+            assert_eq!(assert_problem(&reply, 404, "not_found"), nothing);
+        }
+    }
+    assert_eq!(
+        open(mine, Method::GET, "").await.expect(200)["order"]["status"],
+        "pending_payment"
+    );
+    let read = get_as(&customer, &format!("/orders/{customers}")).await;
+    assert_eq!(read.expect(200)["order"]["status"], "pending_payment");
+}
