@@ -75,8 +75,10 @@ impl Orders {
         if let Some(placed) = self.placed_before(buyer, &holder, &id, token_key).await? {
             return Ok(placed);
         }
+        // A customer's email is read only when it counts: for a code's uses, or to check the
+        // one the body names (a guest's is the body's own).
         let email = match (buyer, guest_email) {
-            (Some(principal), _) => {
+            (Some(principal), _) if request.discount_code.is_some() || request.email.is_some() => {
                 let email = self.email_of(principal).await?;
                 if request.email.as_ref().is_some_and(|e| e.as_str() != email) {
                     return Err(ApiError::validation(
@@ -86,6 +88,7 @@ impl Orders {
                 }
                 email
             }
+            (Some(_), _) => String::new(),
             (None, email) => email.unwrap_or_default(),
         };
         let (lines, mut products) = self.priced(&request.items).await?;
@@ -137,7 +140,6 @@ impl Orders {
             now,
             now + self.payment_timeout_secs,
         );
-        order.email = email.clone();
         let token = match buyer {
             Some(_) => None,
             None => {

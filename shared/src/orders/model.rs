@@ -338,7 +338,7 @@ pub struct OrderItem {
     pub id: String,
     /// Empty for a guest's order (until the account of its email signs in).
     pub user_id: String,
-    /// The buyer's email: the account's, or the guest's.
+    /// A guest's email (a customer's is the account's, read where it is needed).
     #[serde(default)]
     pub email: String,
     /// Whose count of unpaid orders the order holds (a guest's email's); the user's if absent.

@@ -385,8 +385,9 @@ async fn a_codes_limits_hold_exactly_under_racing_checkouts_and_a_cancel_gives_o
     .expect(201);
     assert_eq!(race(&once, &product, 1, 3).await.len(), 1);
     assert_eq!(redemptions(&admin, &once).await, 1);
-    // A signed-in customer who has not used it is quoted it.
-    let asked = json!({"items": [{"product_id": product, "quantity": 1}],
+    // A signed-in customer who has not used it is quoted it (a line by its variant: a simple
+    // product's one variant has the product's id).
+    let asked = json!({"items": [{"variant_id": product, "quantity": 1}],
         "shipping_address": {"country": "DE"}, "discount_code": once});
     let fresh = customer_token().await;
     let quote = post_as(&fresh, "/checkout/quote", asked.clone())
@@ -414,6 +415,25 @@ async fn a_codes_limits_hold_exactly_under_racing_checkouts_and_a_cancel_gives_o
         problem["detail"].as_str().unwrap().contains("not active"),
         "{problem}"
     );
+
+    // An order that expires gives its redemption back, as a cancelled one does.
+    let single = unique("ONE").to_uppercase().replace('_', "-");
+    post_as(
+        &admin,
+        "/admin/discounts",
+        json!({"code": single, "kind": "fixed", "value": 100, "max_redemptions": 1}),
+    )
+    .await
+    .expect(201);
+    let taken = race(&single, &product, 1, 1).await;
+    assert_eq!(taken.len(), 1);
+    assert_eq!(redemptions(&admin, &single).await, 1);
+    let expired = crate::expire_at(shared::clock::now() + 3600).await;
+    assert!(expired["expired"].as_u64().unwrap() >= 1, "{expired}");
+    let (owner, order) = &taken[0];
+    let now = get_as(owner, &format!("/orders/{}", order["id"].as_str().unwrap())).await;
+    assert_eq!(now.expect(200)["order"]["status"], "expired");
+    assert_eq!(redemptions(&admin, &single).await, 0);
 }
 
 #[tokio::test]
