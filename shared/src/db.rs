@@ -345,6 +345,24 @@ pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
     serde_dynamo::from_item(item).map_err(ApiError::internal)
 }
 
+/// Whether a single conditional write applied: `false` when its condition failed (nothing
+/// written); any other failure is the caller's error.
+pub fn applied<O, E>(result: Result<O, SdkError<E, HttpResponse>>) -> Result<bool, ApiError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(err)
+            if err.as_service_error().and_then(|e| e.code())
+                == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(false)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
 /// The cancellation code of each item of a cancelled transaction (empty for other failures).
 pub fn cancellation_codes(
     err: &SdkError<TransactWriteItemsError, HttpResponse>,

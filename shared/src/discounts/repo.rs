@@ -21,17 +21,7 @@ pub async fn create(table: &Table, item: &DiscountItem) -> Result<bool, ApiError
         .condition_expression("attribute_not_exists(pk)")
         .send()
         .await;
-    match put {
-        Ok(_) => Ok(true),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-        {
-            Ok(false)
-        }
-        Err(err) => Err(err.into()),
-    }
+    crate::db::applied(put)
 }
 
 /// The code, strongly consistent.
@@ -100,17 +90,7 @@ pub async fn update(table: &Table, next: &DiscountItem, before: i64) -> Result<b
         .set_expression_attribute_values(Some(values))
         .send()
         .await;
-    match updated {
-        Ok(_) => Ok(true),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-        {
-            Ok(false)
-        }
-        Err(err) => Err(err.into()),
-    }
+    crate::db::applied(updated)
 }
 
 fn to_attribute<T: serde::Serialize>(

@@ -130,13 +130,8 @@ pub async fn adopt(table: &Table, email_key: &str, user_id: &str) -> Result<usiz
             .expression_attribute_values(":guest", string(keys::guest(email_key)))
             .send()
             .await;
-        match updated {
-            Ok(_) => taken += 1,
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
-            Err(err) => return Err(err.into()),
+        if crate::db::applied(updated)? {
+            taken += 1;
         }
     }
     Ok(taken)

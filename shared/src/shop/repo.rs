@@ -271,17 +271,7 @@ pub async fn delete_rate(table: &Table, region: &str) -> Result<bool, ApiError> 
         .condition_expression("attribute_exists(pk)")
         .send()
         .await;
-    match deleted {
-        Ok(_) => Ok(true),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-        {
-            Ok(false)
-        }
-        Err(err) => Err(err.into()),
-    }
+    crate::db::applied(deleted)
 }
 
 /// Stores the settings.

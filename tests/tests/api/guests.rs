@@ -108,7 +108,7 @@ async fn a_guest_buys_reads_its_order_only_with_its_token_pays_and_gets_a_link_b
     assert_eq!(order["status"], "paid", "{order}");
     // (The HTML part escapes the link's `&`; the text part has it as it is.)
     let link = format!("order={id}&amp;token={token}");
-    let mailed = async || confirmation_bodies(&email).await;
+    let mailed = async || crate::payments::email_bodies(&email, "confirmed").await;
     let bodies = poll(Duration::from_secs(20), mailed, |b: &Vec<String>| {
         !b.is_empty()
     })
@@ -125,27 +125,6 @@ async fn a_guest_buys_reads_its_order_only_with_its_token_pays_and_gets_a_link_b
         409,
         "invalid_transition",
     );
-}
-
-/// The bodies of the order confirmations sent to `to`.
-async fn confirmation_bodies(to: &str) -> Vec<String> {
-    let data = crate::helpers::Client::new(env("MOTO_URL"))
-        .get("/moto-api/data.json")
-        .await
-        .json();
-    data["ses"]["Message"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .filter(|m| m["destinations"]["ToAddresses"][0] == to)
-        .filter(|m| {
-            m["subject"]
-                .as_str()
-                .is_some_and(|s| s.contains("confirmed"))
-        })
-        .filter_map(|m| m["body"].as_str().map(str::to_owned))
-        .collect()
 }
 
 #[tokio::test]

@@ -51,6 +51,11 @@ async fn mail_queue_drained() {
 }
 
 pub(crate) async fn emails(to: &str, subject: &str) -> usize {
+    email_bodies(to, subject).await.len()
+}
+
+/// The bodies of the emails sent to `to` whose subject holds `subject`.
+pub(crate) async fn email_bodies(to: &str, subject: &str) -> Vec<String> {
     let data = crate::helpers::Client::new(env("MOTO_URL"))
         .get("/moto-api/data.json")
         .await
@@ -62,7 +67,8 @@ pub(crate) async fn emails(to: &str, subject: &str) -> usize {
         .iter()
         .filter(|m| m["destinations"]["ToAddresses"][0] == to)
         .filter(|m| m["subject"].as_str().is_some_and(|s| s.contains(subject)))
-        .count()
+        .map(|m| m["body"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 pub(crate) async fn wait_for_emails(to: &str, subject: &str, count: usize) -> usize {

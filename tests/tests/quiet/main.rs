@@ -1,6 +1,7 @@
 //! Black-box tests that need the stack to themselves: they read figures of the whole shop
-//! (the dashboard), which other tests running at the same time would change, or make DynamoDB
-//! fail under every function (`faults`). `cargo xtask test` runs them after the `api` tests, one
+//! (the dashboard), which other tests running at the same time would change, make DynamoDB
+//! fail under every function (`faults`), change the shop's settings that price every checkout
+//! (`pricing`), or put the stack at full contention (`rush`). `cargo xtask test` runs them after the `api` tests, one
 //! at a time.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -8,6 +9,7 @@
 mod faults;
 mod money;
 mod pricing;
+mod rush;
 
 #[path = "../api/helpers.rs"]
 #[allow(dead_code)]
