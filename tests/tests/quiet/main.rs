@@ -1,8 +1,8 @@
 //! Black-box tests that need the stack to themselves: they read figures of the whole shop
 //! (the dashboard), which other tests running at the same time would change, make DynamoDB
 //! fail under every function (`faults`), change the shop's settings that price every checkout
-//! (`pricing`), or put the stack at full contention (`rush`). `cargo xtask test` runs them after the `api` tests, one
-//! at a time.
+//! (`pricing`), or put the stack at full contention (`rush`). `cargo xtask test` runs them
+//! after the `api` tests, one at a time.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
