@@ -504,6 +504,13 @@ pub async fn batch_get<T: DeserializeOwned>(
     table: &Table,
     keys: &[(String, String)],
 ) -> Result<Vec<T>, ApiError> {
+    // DynamoDB refuses a request that names a key twice (a checkout's two lines of one
+    // variant): each key is asked once.
+    let keys: Vec<&(String, String)> = keys
+        .iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let mut found = Vec::new();
     for chunk in keys.chunks(100) {
         let mut pending: Vec<Item> = chunk
