@@ -143,7 +143,8 @@ async fn dynamodb_stopping_at_any_step_of_a_checkout_writes_all_of_the_order_or_
                 // to wait rather than run twice.
                 assert_problem(&again, 409, "idempotency_in_progress");
                 let wait: u64 = again.header("retry-after").unwrap().parse().unwrap();
-                assert!((1..=20).contains(&wait), "Retry-After: {wait}");
+                // (Within the checkout function's timeout, 28 s.)
+                assert!((1..=28).contains(&wait), "Retry-After: {wait}");
             }
         } else {
             // Stopped after: the order is whole, and the customer has it.
