@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod idempotency;
+mod params;
 pub mod request;
 
 use std::convert::Infallible;

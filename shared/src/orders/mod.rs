@@ -8,6 +8,7 @@ mod events;
 pub mod guest;
 pub mod keys;
 pub mod model;
+mod money;
 pub mod quote;
 pub mod refunds;
 pub mod repo;

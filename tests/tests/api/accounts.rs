@@ -1,5 +1,6 @@
 //! Accounts and authentication, as a shop's front end meets them.
 
+pub use crate::helpers::futures_join_all;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -118,18 +119,6 @@ async fn ten_concurrent_registrations_of_one_email_create_exactly_one_account() 
         replies.iter().map(|r| r.status).collect::<Vec<_>>()
     );
     assert_eq!(login(&email, PASSWORD).await.status, 200);
-}
-
-/// Runs futures concurrently (the tests crate has no futures dependency).
-pub async fn futures_join_all<F: std::future::Future<Output = Reply> + Send + 'static>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<Reply> {
-    let handles: Vec<_> = futures.map(tokio::spawn).collect();
-    let mut out = Vec::new();
-    for handle in handles {
-        out.push(handle.await.unwrap());
-    }
-    out
 }
 
 #[tokio::test]

@@ -484,3 +484,15 @@ pub async fn placed(token: &str, lines: &[(&str, i64)]) -> Value {
     let reply = checkout(token, lines, &unique("key")).await;
     reply.expect(201)["order"].clone()
 }
+
+/// Runs futures concurrently (the tests crate has no futures dependency).
+pub async fn futures_join_all<F: std::future::Future<Output = Reply> + Send + 'static>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<Reply> {
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for handle in handles {
+        out.push(handle.await.unwrap());
+    }
+    out
+}

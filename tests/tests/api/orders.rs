@@ -260,3 +260,36 @@ async fn an_order_under_the_least_stripe_charges_is_422_and_takes_no_stock() {
     assert_eq!(reply.expect(201)["order"]["total_cents"], 98);
     assert_eq!(stock(&admin, &cheap).await, 8);
 }
+
+/// One variant on two lines is the buyer's mistake, named (the quantities belong on one line):
+/// never the 500 of asking DynamoDB for one key twice.
+#[tokio::test]
+async fn a_variant_on_two_lines_is_400_naming_the_second_in_a_checkout_and_a_quote() {
+    let admin = admin_token().await;
+    let mug = crate::helpers::product(&admin, 5, 500).await;
+    let customer = crate::helpers::customer_token().await;
+    let items = json!([{"variant_id": mug, "quantity": 1}, {"variant_id": mug, "quantity": 2}]);
+    let order = json!({"items": items, "shipping_address": {"name": "Ada Lovelace",
+        "line1": "1 Main Street", "city": "Berlin", "postal_code": "10115", "country": "DE"}});
+    let reply = crate::helpers::authorized(
+        Method::POST,
+        "/orders",
+        &customer,
+        Some(order),
+        &[("idempotency-key", &crate::helpers::unique("twice"))],
+    )
+    .await;
+    assert_eq!(
+        crate::helpers::error_fields(&reply.expect(400)),
+        ["items[1].variant_id"]
+    );
+    let quote = json!({"items": items, "shipping_address": {"country": "DE"}});
+    let reply = crate::helpers::api()
+        .post_json("/checkout/quote", &quote)
+        .await;
+    assert_eq!(
+        crate::helpers::error_fields(&reply.expect(400)),
+        ["items[1].variant_id"]
+    );
+    assert_eq!(crate::helpers::stock(&admin, &mug).await, 5);
+}

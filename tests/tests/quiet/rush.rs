@@ -8,8 +8,8 @@ use http::Method;
 use serde_json::Value;
 
 use crate::helpers::{
-    Reply, admin_token, assert_problem, authorized, customer_token, error_fields, order_body,
-    product, stock, unique,
+    Reply, admin_token, assert_problem, authorized, customer_token, error_fields, futures_join_all,
+    order_body, product, stock, unique,
 };
 
 async fn checkout(token: &str, key: &str, body: &Value) -> Reply {
@@ -23,18 +23,6 @@ async fn checkout(token: &str, key: &str, body: &Value) -> Reply {
     .await
 }
 
-/// Every future at once, each on a task of its own; their replies in order.
-async fn join_all<F: std::future::Future<Output = Reply> + Send + 'static>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<Reply> {
-    let handles: Vec<_> = futures.map(tokio::spawn).collect();
-    let mut out = Vec::new();
-    for handle in handles {
-        out.push(handle.await.unwrap());
-    }
-    out
-}
-
 #[tokio::test]
 async fn two_hundred_checkouts_against_fifty_units_make_fifty_orders_and_cancelling_gives_all_back()
 {
@@ -46,7 +34,7 @@ async fn two_hundred_checkouts_against_fifty_units_make_fifty_orders_and_cancell
     for _ in 0..20 {
         customers.push(customer_token().await);
     }
-    let replies = join_all((0..200).map(|i| {
+    let replies = futures_join_all((0..200).map(|i| {
         let token = customers[i % customers.len()].clone();
         let body = order_body(&[(&product, 1)]);
         async move { checkout(&token, &format!("race-{i}-{}", unique("k")), &body).await }
@@ -89,7 +77,7 @@ async fn two_hundred_checkouts_against_fifty_units_make_fifty_orders_and_cancell
             )
         })
         .collect();
-    let cancels = join_all(owners.iter().flat_map(|(token, id)| {
+    let cancels = futures_join_all(owners.iter().flat_map(|(token, id)| {
         [token.clone(), token.clone()]
             .into_iter()
             .map(move |token| {
