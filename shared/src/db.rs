@@ -557,4 +557,6 @@ pub async fn batch_get<T: DeserializeOwned>(
 }
 
 mod contention;
+mod refusals;
 pub use contention::{CONTENTION_BUDGET, Contention};
+pub use refusals::{Refusal, refusals};

@@ -42,6 +42,7 @@ pub enum ErrorCode {
     DiscountInvalid,
     ShippingUnavailable,
     PriceChanged,
+    RefundExceedsPayment,
     Internal,
     PaymentProviderError,
     ServiceUnavailable,
@@ -74,6 +75,7 @@ impl ErrorCode {
             Self::DiscountInvalid => "discount_invalid",
             Self::ShippingUnavailable => "shipping_unavailable",
             Self::PriceChanged => "price_changed",
+            Self::RefundExceedsPayment => "refund_exceeds_payment",
             Self::PaymentProviderError => "payment_provider_error",
             Self::Internal => "internal",
             Self::ServiceUnavailable => "service_unavailable",
@@ -96,7 +98,8 @@ impl ErrorCode {
             | Self::OutOfStock
             | Self::InvalidTransition
             | Self::IdempotencyInProgress
-            | Self::PriceChanged => 409,
+            | Self::PriceChanged
+            | Self::RefundExceedsPayment => 409,
             Self::PreconditionFailed => 412,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
@@ -138,6 +141,7 @@ impl ErrorCode {
             Self::DiscountInvalid => "Discount code cannot apply",
             Self::ShippingUnavailable => "Shipping unavailable",
             Self::PriceChanged => "Price changed",
+            Self::RefundExceedsPayment => "Refund exceeds payment",
             Self::PaymentProviderError => "Payment provider error",
             Self::Internal => "Internal error",
             Self::ServiceUnavailable => "Service unavailable",

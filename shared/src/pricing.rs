@@ -182,6 +182,29 @@ pub fn tax_of(amount: i64, rate_bps: i64, included: bool) -> i64 {
     }
 }
 
+/// What a customer paid for a line: its total less its discount, with its tax when the tax
+/// was added (prices that include tax already hold it).
+pub fn paid_for_line(line_total: i64, discount: i64, tax: i64, prices_include_tax: bool) -> i64 {
+    let discounted = line_total.saturating_sub(discount);
+    if prices_include_tax {
+        discounted
+    } else {
+        discounted.saturating_add(tax)
+    }
+}
+
+/// The share of `paid` (a line's, for `quantity` units) that `units` more units give back
+/// after `before` units were refunded already: `⌊paid × (before + units) / quantity⌋ −
+/// ⌊paid × before / quantity⌋`, so that refunding a line's units in any steps gives back
+/// exactly what was paid for it, and never more.
+pub fn refund_share(paid: i64, quantity: i64, before: i64, units: i64) -> i64 {
+    if quantity <= 0 {
+        return 0;
+    }
+    let upto = |k: i64| floor_div(i128::from(paid) * i128::from(k), i128::from(quantity));
+    upto(before.saturating_add(units).min(quantity)) - upto(before.clamp(0, quantity))
+}
+
 /// `numerator / denominator` (positive) rounded half away from zero.
 fn rounded(numerator: i128, denominator: i128) -> i64 {
     let half = denominator / 2;

@@ -48,6 +48,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PATCH", "/admin/discounts/{code}"),
     ("POST", "/admin/orders/{id}/ship"),
     ("POST", "/admin/orders/{id}/deliver"),
+    ("POST", "/admin/orders/{id}/refunds"),
     ("POST", "/payments/stripe/webhook"),
     ("POST", "/contact"),
     ("GET", "/admin/messages"),

@@ -1,13 +1,15 @@
 //! Property tests of the pricing function that the quote, the order, refunds and reports share:
 //! for any lines and terms, the lines' discounts add up to the order's, the total is the
 //! contract's formula in both tax modes, no amount is negative, and the order of the lines
-//! does not change what the order costs.
+//! does not change what the order costs; a line refunded in any steps gives back what was paid.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
 
-use shared::pricing::{Discount, Item, Shipping, Terms, price, tax_of};
+use shared::pricing::{
+    Discount, Item, Shipping, Terms, paid_for_line, price, refund_share, tax_of,
+};
 
 fn items() -> impl Strategy<Value = Vec<Item>> {
     prop::collection::vec(
@@ -128,5 +130,45 @@ proptest! {
         prop_assert_eq!(again.total_cents, priced.total_cents);
         prop_assert!(tax_of(amount + 1, rate, included) >= tax_of(amount, rate, included));
         prop_assert!(tax_of(amount, rate, included) <= amount);
+    }
+
+    /// Refunding a line's units in any steps gives back exactly what was paid for the line,
+    /// each step its fair part (never more than its units' worth rounded up), and refunding
+    /// every line of an order in full gives back the order's total less its shipping.
+    #[test]
+    fn a_lines_refunds_in_any_steps_add_up_to_what_was_paid(
+        items in items(),
+        terms in terms(),
+        steps in prop::collection::vec(1i64..=5, 1..30),
+    ) {
+        let priced = price(&items, &terms);
+        let mut refunded = 0;
+        for (item, line) in items.iter().zip(&priced.lines) {
+            let paid = paid_for_line(
+                line.line_total_cents,
+                line.discount_cents,
+                line.tax_cents,
+                terms.prices_include_tax,
+            );
+            let quantity = item.quantity;
+            let (mut before, mut back) = (0, 0);
+            for units in steps.iter().cycle() {
+                if before >= quantity {
+                    break;
+                }
+                let units = (*units).min(quantity - before);
+                let share = refund_share(paid, quantity, before, units);
+                prop_assert!(share >= 0);
+                prop_assert!(share <= (paid * units + quantity - 1) / quantity + 1);
+                back += share;
+                before += units;
+            }
+            prop_assert_eq!(back, paid);
+            prop_assert_eq!(refund_share(paid, quantity, quantity, 1), 0, "nothing left to give");
+            refunded += back;
+        }
+        let shipping = priced.shipping_cents
+            + if terms.prices_include_tax { 0 } else { priced.shipping_tax_cents };
+        prop_assert_eq!(refunded + shipping, priced.total_cents);
     }
 }

@@ -296,6 +296,23 @@ pub fn movement_puts(
         .collect()
 }
 
+/// The products a cancelled transaction found changed (those whose condition failed), as
+/// they are now.
+pub fn found_products(refusals: Vec<crate::db::Refusal>) -> Vec<ProductItem> {
+    refusals
+        .into_iter()
+        .filter(|r| r.failed)
+        .filter_map(|r| r.item)
+        .filter(|item| {
+            item.get("sk")
+                .and_then(|sk| sk.as_s().ok())
+                .map(String::as_str)
+                == Some(keys::PRODUCT_SK)
+        })
+        .filter_map(|item| from_item::<ProductItem>(item).ok())
+        .collect()
+}
+
 /// The products of `ids`, as they are now (strongly consistent), by id.
 pub async fn read(
     table: &Table,

@@ -33,6 +33,14 @@ pub fn matches(stored: &str, presented: &str) -> bool {
             == 0
 }
 
+/// Whether `token` opens `order`: a guest's order, and its own token.
+pub fn opens(order: &super::model::OrderItem, token: &str) -> bool {
+    order
+        .token_hash
+        .as_deref()
+        .is_some_and(|hash| matches(hash, token))
+}
+
 /// Whose unpaid-order count a guest's order holds: its email's.
 pub fn holder(email_key: &str) -> String {
     format!("guest-{email_key}")

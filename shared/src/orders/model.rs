@@ -212,6 +212,13 @@ pub struct Line {
     /// The tax of the line after its discount (added, or held in its price).
     #[serde(default)]
     pub tax_cents: i64,
+    /// Units whose paid share a refund gave back (shown once there are any).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refunded_quantity: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 impl Line {
@@ -249,20 +256,14 @@ pub struct PaymentView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RefundStatus {
+    /// A refund is not settled yet.
     Pending,
-    Refunded,
-    /// The provider refused the refund: the money is still owed (an alarm says so).
+    /// Refunds that did not fail give back less than the total.
+    Partial,
+    /// They give back the whole total.
+    Full,
+    /// Every refund failed: the money is still owed (an alarm says so).
     Failed,
-}
-
-impl RefundStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Refunded => "refunded",
-            Self::Failed => "failed",
-        }
-    }
 }
 
 /// An order as stored.
@@ -314,10 +315,14 @@ pub struct OrderItem {
     pub shipping_method: Option<MethodRef>,
     pub shipping_address: ShippingAddress,
     pub payment: Payment,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refund_status: Option<RefundStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refund_id: Option<String>,
+    /// What the refunds that did not fail give back, pending ones included: never more than
+    /// was paid (see `refunds`).
+    #[serde(default)]
+    pub refunded_cents: i64,
+    #[serde(default)]
+    pub refunds_pending: i64,
+    #[serde(default)]
+    pub refunds_failed: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_number: Option<String>,
     /// The id of the last move applied (see `repo::apply`).
@@ -372,8 +377,9 @@ impl OrderItem {
             shipping_method: charges.shipping_method,
             shipping_address,
             payment,
-            refund_status: None,
-            refund_id: None,
+            refunded_cents: 0,
+            refunds_pending: 0,
+            refunds_failed: 0,
             tracking_number: None,
             last_move: None,
             created_at: now,
@@ -445,12 +451,22 @@ impl OrderItem {
                 client_secret: owner.then(|| self.payment.client_secret.clone()),
                 status: self.payment.status.clone(),
             },
-            refund_status: self.refund_status,
+            refunded_cents: self.refunded_cents,
+            refund_status: super::refunds::status_of(self),
+            refunds: None,
             tracking_number: self.tracking_number.clone(),
             created_at: rfc3339(self.created_at),
             updated_at: rfc3339(self.updated_at),
             expires_at: rfc3339(self.expires_at),
         }
+    }
+}
+
+impl Order {
+    /// The view with the order's refunds, as the answers about one order show it.
+    pub fn with_refunds(mut self, refunds: &[super::refunds::RefundItem]) -> Self {
+        self.refunds = Some(refunds.iter().map(|r| r.view()).collect());
+        self
     }
 }
 
@@ -471,8 +487,12 @@ pub struct Order {
     pub totals: Totals,
     pub shipping_address: ShippingAddress,
     pub payment: PaymentView,
+    pub refunded_cents: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refund_status: Option<RefundStatus>,
+    /// Every refund of the order, oldest first: in the answers about one order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refunds: Option<Vec<super::refunds::Refund>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tracking_number: Option<String>,
     pub created_at: String,

@@ -156,6 +156,7 @@ mod tests {
             line_total_cents: unit * quantity,
             discount_cents: 0,
             tax_cents: 0,
+            refunded_quantity: 0,
         }
     }
 

@@ -4,14 +4,11 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::config::http::HttpResponse;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 use serde::Deserialize;
 
 use super::keys;
-use super::model::{OrderItem, RefundStatus};
+use super::model::OrderItem;
 use super::state::{OrderStatus, Transition};
 use crate::catalog::model::ProductItem;
 use crate::catalog::stock::{self, Change, Reason as StockReason, Requires};
@@ -76,7 +73,7 @@ pub async fn place(
     match transact(table, writes, Some(&token)).await {
         Ok(()) => Ok(Ok(())),
         Err(err) => {
-            let reasons = cancellation(&err);
+            let reasons = crate::db::refusals(&err);
             if reasons.first().is_some_and(|r| r.failed) {
                 return Ok(Err(CheckoutRefused::Exists));
             }
@@ -92,7 +89,7 @@ pub async fn place(
                 }
             }
             if reasons.iter().any(|r| r.failed) {
-                return Ok(Err(CheckoutRefused::Raced(found_products(reasons))));
+                return Ok(Err(CheckoutRefused::Raced(stock::found_products(reasons))));
             }
             Err(crate::db::transaction_failed(err))
         }
@@ -157,8 +154,9 @@ pub async fn get(table: &Table, id: &str) -> Result<Option<OrderItem>, ApiError>
 /// What a move writes besides the new status.
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
-    pub refund_status: Option<RefundStatus>,
-    pub refund_id: Option<String>,
+    /// A refund the move owes (its record among `also`): its amount, counted on the order on
+    /// the condition that what its refunds owe is still what was read.
+    pub refund_cents: Option<i64>,
     pub tracking_number: Option<String>,
     pub payment_status: Option<String>,
     /// Written in the same transaction: a refund the move owes, the mark of the event that
@@ -211,15 +209,16 @@ pub async fn apply(
     after.gsi2sk = keys::status_sort_key(transition.to, &order.id, order.expires_at);
     after.updated_at = now;
     after.last_move = Some(move_id.clone());
-    if let Some(refund) = changes.refund_status {
-        set.push("refund_status = :refund");
-        values.insert(":refund".to_owned(), string(refund.as_str()));
-        after.refund_status = Some(refund);
-    }
-    if let Some(refund_id) = &changes.refund_id {
-        set.push("refund_id = :refund_id");
-        values.insert(":refund_id".to_owned(), string(refund_id));
-        after.refund_id = Some(refund_id.clone());
+    let mut condition = "#status = :from AND payment.payment_intent_id = :intent".to_owned();
+    let mut add = "";
+    if let Some(amount) = changes.refund_cents {
+        add = " ADD refunded_cents :refund, refunds_pending :one_refund";
+        condition
+            .push_str(" AND (attribute_not_exists(refunded_cents) OR refunded_cents = :refunded)");
+        values.insert(":refund".to_owned(), number(amount));
+        values.insert(":one_refund".to_owned(), number(1));
+        values.insert(":refunded".to_owned(), number(order.refunded_cents));
+        super::refunds::Tally::owed(amount).apply_to(&mut after);
     }
     if let Some(tracking) = &changes.tracking_number {
         set.push("tracking_number = :tracking");
@@ -237,8 +236,8 @@ pub async fn apply(
     }
     let update = table
         .update_of(keys::order(&order.id), keys::ORDER_SK)
-        .update_expression(format!("SET {}", set.join(", ")))
-        .condition_expression("#status = :from AND payment.payment_intent_id = :intent")
+        .update_expression(format!("SET {}{add}", set.join(", ")))
+        .condition_expression(condition)
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .set_expression_attribute_names(Some(names))
         .set_expression_attribute_values(Some(values))
@@ -283,12 +282,12 @@ pub async fn apply(
             Ok(()) => return Ok(Some(after)),
             Err(err) => err,
         };
-        let reasons = cancellation(&err);
+        let reasons = crate::db::refusals(&err);
         let order_failed = reasons.first().is_some_and(|r| r.failed);
         if !order_failed && reasons.iter().skip(stock_from).any(|r| r.failed) {
             if tries.lost().await {
                 // Planned again from the products as the transaction found them.
-                for product in found_products(reasons) {
+                for product in stock::found_products(reasons) {
                     products.insert(product.id.clone(), product);
                 }
                 continue;
@@ -384,9 +383,9 @@ pub async fn record_payment_status(
 }
 
 /// A refund owed on an order that keeps its status (money that came late, or for the wrong
-/// amount): the order says a refund is pending, the refund is written, and `mark` (the event's)
-/// with them. `Ok(false)`: nothing written, as the order is no longer `status`, already owes a
-/// refund, or the event was handled.
+/// amount): the order counts it, the refund is written, and `mark` (the event's) with them.
+/// `Ok(false)`: nothing written, as the order is no longer `status`, already owes a refund, or
+/// the event was handled.
 pub async fn owe_refund(
     table: &Table,
     order: &OrderItem,
@@ -397,13 +396,16 @@ pub async fn owe_refund(
 ) -> Result<bool, ApiError> {
     let update = table
         .update_of(keys::order(&order.id), keys::ORDER_SK)
-        .update_expression("SET refund_status = :pending, refund_id = :refund, updated_at = :now")
+        .update_expression(
+            "SET updated_at = :now ADD refunded_cents :amount, refunds_pending :one",
+        )
         .condition_expression(
-            "#status = :status AND payment.payment_intent_id = :intent AND attribute_not_exists(refund_status)",
+            "#status = :status AND payment.payment_intent_id = :intent AND (attribute_not_exists(refunded_cents) OR refunded_cents = :zero) AND (attribute_not_exists(refunds_pending) OR refunds_pending = :zero)",
         )
         .expression_attribute_names("#status", "status")
-        .expression_attribute_values(":pending", string(RefundStatus::Pending.as_str()))
-        .expression_attribute_values(":refund", string(&refund.id))
+        .expression_attribute_values(":amount", number(refund.amount_cents))
+        .expression_attribute_values(":one", number(1))
+        .expression_attribute_values(":zero", number(0))
         .expression_attribute_values(":now", number(now))
         .expression_attribute_values(":status", string(status.as_str()))
         .expression_attribute_values(":intent", string(&order.payment.payment_intent_id))
@@ -560,40 +562,4 @@ pub async fn created_since(table: &Table, since_ms: u64) -> Result<Vec<Brief>, A
     })
     .await?;
     Ok(found)
-}
-
-/// The products a cancelled transaction found changed, as they are now.
-fn found_products(reasons: Vec<Reason>) -> Vec<ProductItem> {
-    reasons
-        .into_iter()
-        .filter(|r| r.failed)
-        .filter_map(|r| r.item)
-        .filter(|item| {
-            item.get("sk")
-                .and_then(|sk| sk.as_s().ok())
-                .map(String::as_str)
-                == Some(crate::catalog::keys::PRODUCT_SK)
-        })
-        .filter_map(|item| from_item::<ProductItem>(item).ok())
-        .collect()
-}
-
-/// One item's part in a cancelled transaction.
-struct Reason {
-    failed: bool,
-    item: Option<Item>,
-}
-
-fn cancellation(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> Vec<Reason> {
-    match err.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
-            .cancellation_reasons()
-            .iter()
-            .map(|reason| Reason {
-                failed: reason.code() == Some("ConditionalCheckFailed"),
-                item: reason.item().cloned(),
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
 }

@@ -92,6 +92,7 @@ pub fn price_lines(
                     line_total_cents: variant.price_cents * quantity,
                     discount_cents: 0,
                     tax_cents: 0,
+                    refunded_quantity: 0,
                 });
             }
             _ => unavailable.push(FieldError::new(

@@ -3,7 +3,7 @@
 //! domain values; the HTTP layer turns requests into these calls.
 
 use super::guest;
-use super::model::{Order, OrderItem, RefundStatus, Shipment};
+use super::model::{Order, OrderItem, Shipment};
 use super::refunds::{self, Outcome, RefundItem, RefundReason};
 use super::repo::{self, Changes, Listing};
 use super::rules;
@@ -68,11 +68,17 @@ impl Orders {
         }
     }
 
-    /// `GET /orders/{id}`.
+    /// `GET /orders/{id}`: the order with its refunds, if `principal` may see it (its owner,
+    /// or an admin); else `404`.
     pub async fn get(&self, principal: &Principal, id: &Id) -> Result<OrderEnvelope, ApiError> {
-        Ok(OrderEnvelope {
-            order: self.visible(principal, id).await?.view(&principal.user_id),
-        })
+        match refunds::order_with_refunds(&self.table, id.as_str()).await? {
+            Some((order, refunds)) if rules::may_see(principal, &order.user_id) => {
+                Ok(OrderEnvelope {
+                    order: order.view(&principal.user_id).with_refunds(&refunds),
+                })
+            }
+            _ => Err(ApiError::NotFound),
+        }
     }
 
     /// `GET /orders`: the caller's own orders, newest first.
@@ -256,24 +262,20 @@ impl Orders {
         })
     }
 
-    /// `GET /orders/{id}` with `Order-Token`: the order its token opens.
+    /// `GET /orders/{id}` with `Order-Token`: the order its token opens, with its refunds.
     pub async fn get_with_token(&self, id: &Id, token: &str) -> Result<OrderEnvelope, ApiError> {
-        Ok(OrderEnvelope {
-            order: self.by_token(id, token).await?.guest_view(),
-        })
+        match refunds::order_with_refunds(&self.table, id.as_str()).await? {
+            Some((order, refunds)) if guest::opens(&order, token) => Ok(OrderEnvelope {
+                order: order.guest_view().with_refunds(&refunds),
+            }),
+            _ => Err(ApiError::NotFound),
+        }
     }
 
     /// The order `id` if `token` is its own; else `404`, as for an order that does not exist.
     async fn by_token(&self, id: &Id, token: &str) -> Result<OrderItem, ApiError> {
         match repo::get(&self.table, id.as_str()).await? {
-            Some(order)
-                if order
-                    .token_hash
-                    .as_deref()
-                    .is_some_and(|hash| guest::matches(hash, token)) =>
-            {
-                Ok(order)
-            }
+            Some(order) if guest::opens(&order, token) => Ok(order),
             _ => Err(ApiError::NotFound),
         }
     }
@@ -289,13 +291,13 @@ impl Orders {
     ) -> Result<OrderItem, ApiError> {
         let cancel = Action::Cancel(actor);
         let transition = state::next(order.status, cancel).map_err(invalid)?;
-        let refund = transition
-            .refunds
-            .then(|| RefundItem::new(&order, order.total_cents, RefundReason::Cancelled, now));
+        // What earlier refunds of the order have not given back yet.
+        let owed = order.total_cents - order.refunded_cents;
+        let refund = (transition.refunds && owed > 0)
+            .then(|| RefundItem::new(&order, owed, RefundReason::Cancelled, now));
         let changes = match &refund {
             Some(refund) => Changes {
-                refund_status: Some(RefundStatus::Pending),
-                refund_id: Some(refund.id.clone()),
+                refund_cents: Some(refund.amount_cents),
                 also: vec![refund.put(&self.table)?],
                 ..Changes::default()
             },
@@ -303,35 +305,33 @@ impl Orders {
         };
         let mut cancelled = self.moved(&order, transition, &changes, now).await?;
         match refund {
+            None if transition.refunds => {}
             None => {
                 // Nobody can pay it any more. If the withdrawal fails and money still arrives,
                 // the webhook refunds it (money for a cancelled order goes back).
                 withdraw(payments, &order).await;
             }
             Some(refund) => {
-                if let Some(status) = self.ask_refund(&refund, payments, now).await {
-                    cancelled.refund_status = Some(status);
-                }
+                let outcome = self.ask_refund(&refund, payments, now).await;
+                settled_tally(&refund, &outcome).apply_to(&mut cancelled);
             }
         }
         Ok(cancelled)
     }
 
-    /// Asks the provider for a refund just written; what the order's `refund_status` is now, if
-    /// the attempt settled it. A failure here leaves the refund due: the refunds job asks again.
+    /// Asks the provider for a refund just written; what the attempt recorded (`Retry` when it
+    /// recorded nothing). A failure here leaves the refund due: the refunds job asks again.
     pub(super) async fn ask_refund(
         &self,
         refund: &RefundItem,
         payments: &impl PaymentProvider,
         now: i64,
-    ) -> Option<RefundStatus> {
+    ) -> Outcome {
         match refunds::attempt(&self.table, refund, payments, now).await {
-            Ok(Outcome::Succeeded(_)) => Some(RefundStatus::Refunded),
-            Ok(Outcome::Failed) => Some(RefundStatus::Failed),
-            Ok(Outcome::Settling(_) | Outcome::Retry) => None,
+            Ok(outcome) => outcome,
             Err(err) => {
                 tracing::error!(error = %crate::error::cause_chain(&err), refund.id = %refund.id, "refund attempt not recorded; the refunds job asks again");
-                None
+                Outcome::Retry
             }
         }
     }
@@ -407,6 +407,16 @@ impl Orders {
             }
         }
     }
+}
+
+/// What an attempt's outcome did to the counts of the refund's order.
+pub(super) fn settled_tally(refund: &RefundItem, outcome: &Outcome) -> refunds::Tally {
+    let state = match outcome {
+        Outcome::Succeeded(_) => refunds::RefundState::Succeeded,
+        Outcome::Failed => refunds::RefundState::Failed,
+        Outcome::Settling(_) | Outcome::Retry => refunds::RefundState::Pending,
+    };
+    refunds::Tally::settling(state, refund.amount_cents)
 }
 
 /// Withdraws an order's payment that nobody may make any more; a failure is logged (money

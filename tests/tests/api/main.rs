@@ -21,6 +21,7 @@ mod owasp;
 mod passwords;
 mod payments;
 mod prices;
+mod refunds;
 mod roles;
 mod runner;
 mod variants;

@@ -186,7 +186,7 @@ async fn a_payment_racing_the_expiry_job_has_exactly_one_outcome_and_the_stock_f
     let run = expire_at(after_the_window()).await;
     assert_eq!(paid.unwrap(), "succeeded", "{run}");
     let settled = wait_for(&customer, &id, |o| {
-        o["status"] == "paid" || (o["status"] == "expired" && o["refund_status"] == "refunded")
+        o["status"] == "paid" || (o["status"] == "expired" && o["refund_status"] == "full")
     })
     .await;
     match settled["status"].as_str() {

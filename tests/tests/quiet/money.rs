@@ -118,7 +118,7 @@ async fn a_refund_stripe_cannot_take_stays_owed_and_the_refunds_job_makes_it_exa
     assert_eq!(order(&admin, &id).await["refund_status"], "pending");
     let run = refunds_at(now + 61 + 121).await;
     assert!(run["succeeded"].as_u64().unwrap() >= 1, "{run}");
-    assert_eq!(order(&admin, &id).await["refund_status"], "refunded");
+    assert_eq!(order(&admin, &id).await["refund_status"], "full");
     let made = stripe_refunds(&intent).await;
     assert_eq!(made.len(), 1, "{made:?}");
     assert_eq!(made[0]["amount"], 3000);
@@ -127,7 +127,54 @@ async fn a_refund_stripe_cannot_take_stays_owed_and_the_refunds_job_makes_it_exa
     let later = now + 86_400;
     let (a, b) = tokio::join!(refunds_at(later), refunds_at(later));
     assert_eq!(stripe_refunds(&intent).await.len(), 1, "{a} {b}");
-    assert_eq!(order(&admin, &id).await["refund_status"], "refunded");
+    assert_eq!(order(&admin, &id).await["refund_status"], "full");
+}
+
+#[tokio::test]
+async fn an_admins_partial_refund_while_stripe_is_down_is_owed_and_settles_once_it_is_back() {
+    let (unpaid, id, intent) = paid_order(6, 1500, 2).await;
+    let admin = unpaid.admin.clone();
+
+    set(
+        stripe_door(),
+        "/stripe",
+        json!({"mode": "closed", "app": "AdminOrdersRefundFunction"}),
+    )
+    .await;
+    let body = json!({"amount_cents": 700, "reason": "late delivery"});
+    let reply = authorized(
+        Method::POST,
+        &format!("/admin/orders/{id}/refunds"),
+        &admin,
+        Some(body),
+        &[("idempotency-key", &unique("down"))],
+    )
+    .await;
+    set(stripe_door(), "/stripe", json!({"mode": "open"})).await;
+    let made = reply.expect(201)["refund"].clone();
+    assert_eq!(
+        (made["status"].clone(), made["amount_cents"].clone()),
+        (json!("pending"), json!(700))
+    );
+    let owed = order(&admin, &id).await;
+    assert_eq!(owed["refund_status"], "pending");
+    assert_eq!(
+        owed["refunded_cents"], 700,
+        "a pending refund counts against the payment"
+    );
+    assert!(stripe_refunds(&intent).await.is_empty());
+
+    // Stripe is back: the job makes it, once, and the order is partly refunded.
+    let now = shared::clock::now();
+    let run = refunds_at(now + 61).await;
+    assert!(run["succeeded"].as_u64().unwrap() >= 1, "{run}");
+    let settled = order(&admin, &id).await;
+    assert_eq!(settled["refund_status"], "partial");
+    assert_eq!(settled["refunds"][0]["status"], "succeeded");
+    refunds_at(now + 86_400).await;
+    let at_stripe: Vec<Value> = stripe_refunds(&intent).await;
+    assert_eq!(at_stripe.len(), 1, "{at_stripe:?}");
+    assert_eq!(at_stripe[0]["amount"], 700);
 }
 
 #[tokio::test]
@@ -193,7 +240,7 @@ async fn a_cancel_whose_transaction_answer_is_lost_cancels_once_and_refunds_once
     let made = stripe_refunds(&intent).await;
     assert_eq!(made.len(), 1, "refunded once: {made:?}");
     assert_eq!(made[0]["amount"], 2200);
-    assert_eq!(order(&admin, &id).await["refund_status"], "refunded");
+    assert_eq!(order(&admin, &id).await["refund_status"], "full");
     // Placing again works: the unpaid count was not disturbed by the lost answer.
     placed(&unpaid.customer, &[(&unpaid.product, 1)]).await;
 }

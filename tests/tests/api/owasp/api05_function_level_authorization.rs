@@ -24,6 +24,7 @@ const ADMIN_OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/admin/orders"),
     ("POST", "/admin/orders/{id}/ship"),
     ("POST", "/admin/orders/{id}/deliver"),
+    ("POST", "/admin/orders/{id}/refunds"),
     ("POST", "/products/{id}/variants"),
     ("PATCH", "/products/{id}/variants/{variant_id}"),
     ("POST", "/products/{id}/variants/{variant_id}/stock"),

@@ -186,6 +186,30 @@ impl Shop {
                 header(&mut event, "authorization", &admin);
                 path(&mut event, "id", &id);
             }
+            Prepare::OrdersRefund => {
+                let id = shared::ids::Id::new().to_string();
+                let intent = self
+                    .stripe
+                    .create_intent(&id, self.total(), "EUR")
+                    .await
+                    .map_err(|e| anyhow::anyhow!("localstripe: {e}"))?;
+                shared::testing::localstripe::pay(
+                    &self.stripe_url,
+                    &intent.id,
+                    shared::testing::localstripe::CARD_OK,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("localstripe: {e}"))?;
+                self.put_order(&id, OrderStatus::Paid, Some(&intent.id))
+                    .await?;
+                header(&mut event, "authorization", &admin);
+                path(&mut event, "id", &id);
+                let line = json!({"variant_id": self.cart[0], "quantity": 1});
+                body(
+                    &mut event,
+                    json!({"lines": [line], "restock": true, "reason": "benchmark"}),
+                );
+            }
             Prepare::AdminOrdersDeliver => {
                 let id = self.order(OrderStatus::Shipped, None).await?;
                 header(&mut event, "authorization", &admin);

@@ -45,6 +45,8 @@ pub struct Shop {
     pub(super) order_id: String,
     pub(super) webhook_secret: String,
     pub(super) stripe: Stripe,
+    /// localstripe itself, where the benchmark pays the orders it refunds.
+    pub(super) stripe_url: String,
     pub(super) uploads_bucket: String,
     pub(super) jpeg: Vec<u8>,
     /// Tells each request its own email, SKU, key or address.
@@ -159,6 +161,7 @@ impl Shop {
             order_id: String::new(),
             webhook_secret,
             stripe,
+            stripe_url: stripe_url.to_owned(),
             uploads_bucket,
             jpeg: jpeg(800, 600)?,
             serial: 0,
@@ -310,6 +313,7 @@ impl Shop {
                     line_total_cents: 1490 * quantity,
                     discount_cents: 0,
                     tax_cents: 0,
+                    refunded_quantity: 0,
                 }
             })
             .collect()

@@ -68,6 +68,7 @@ pub enum Prepare {
     TaxRatesDelete,
     DiscountsCreate,
     DiscountsUpdate,
+    OrdersRefund,
     Refresh,
     Register,
     Reports,
@@ -306,6 +307,12 @@ pub const SUBJECTS: &[Subject] = &[
         Prepare::AdminOrdersShip,
         "events/admin-orders-ship/ship.json",
         "a paid order shipped, mail queued",
+    ),
+    light(
+        "AdminOrdersRefundFunction",
+        Prepare::OrdersRefund,
+        "events/admin-orders-refund/refund.json",
+        "a paid order's line refunded and restocked",
     ),
     light(
         "AdminOrdersDeliverFunction",
