@@ -6,54 +6,57 @@
 
 use std::collections::BTreeMap;
 
+use crate::auth::Access::{self, Admin, Anyone, SignedIn, Staff};
 use crate::percent::{self, Plus};
 
-/// `(method, path template)` of every route, in API Gateway's syntax (`/products/{id}`).
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/health"),
-    ("POST", "/auth/register"),
-    ("POST", "/auth/login"),
-    ("POST", "/auth/refresh"),
-    ("POST", "/auth/logout"),
-    ("POST", "/auth/password-reset"),
-    ("POST", "/auth/password-reset/confirm"),
-    ("GET", "/me"),
-    ("PATCH", "/me"),
-    ("POST", "/admin/users/{id}/role"),
-    ("GET", "/products"),
-    ("POST", "/products"),
-    ("GET", "/products/{id}"),
-    ("PATCH", "/products/{id}"),
-    ("DELETE", "/products/{id}"),
-    ("POST", "/products/{id}/images"),
-    ("POST", "/products/{id}/variants"),
-    ("PATCH", "/products/{id}/variants/{variant_id}"),
-    ("POST", "/products/{id}/variants/{variant_id}/stock"),
-    ("GET", "/admin/inventory/{variant_id}/movements"),
-    ("POST", "/checkout/quote"),
-    ("POST", "/orders"),
-    ("GET", "/orders"),
-    ("GET", "/orders/{id}"),
-    ("POST", "/orders/{id}/cancel"),
-    ("GET", "/admin/orders"),
-    ("PUT", "/admin/shipping-zones/{zone_id}"),
-    ("GET", "/admin/shipping-zones"),
-    ("DELETE", "/admin/shipping-zones/{zone_id}"),
-    ("PUT", "/admin/tax-rates/{region}"),
-    ("GET", "/admin/tax-rates"),
-    ("DELETE", "/admin/tax-rates/{region}"),
-    ("PUT", "/admin/settings"),
-    ("POST", "/admin/discounts"),
-    ("GET", "/admin/discounts"),
-    ("PATCH", "/admin/discounts/{code}"),
-    ("POST", "/admin/orders/{id}/ship"),
-    ("POST", "/admin/orders/{id}/deliver"),
-    ("POST", "/admin/orders/{id}/refunds"),
-    ("POST", "/payments/stripe/webhook"),
-    ("POST", "/contact"),
-    ("GET", "/admin/messages"),
-    ("GET", "/admin/stats"),
-    ("GET", "/admin/reports/{date}"),
+/// Every route, in API Gateway's syntax (`/products/{id}`), and who may use it: the one table
+/// of which role may call which operation. A gated function's gate reads its route's row
+/// (`http::auth::Gate::allowed`), and the black-box suite checks every row against every role.
+pub const ROUTES: &[(&str, &str, Access)] = &[
+    ("GET", "/health", Anyone),
+    ("POST", "/auth/register", Anyone),
+    ("POST", "/auth/login", Anyone),
+    ("POST", "/auth/refresh", Anyone),
+    ("POST", "/auth/logout", SignedIn),
+    ("POST", "/auth/password-reset", Anyone),
+    ("POST", "/auth/password-reset/confirm", Anyone),
+    ("GET", "/me", SignedIn),
+    ("PATCH", "/me", SignedIn),
+    ("POST", "/admin/users/{id}/role", Admin),
+    ("GET", "/products", Anyone),
+    ("POST", "/products", Staff),
+    ("GET", "/products/{id}", Anyone),
+    ("PATCH", "/products/{id}", Staff),
+    ("DELETE", "/products/{id}", Staff),
+    ("POST", "/products/{id}/images", Staff),
+    ("POST", "/products/{id}/variants", Staff),
+    ("PATCH", "/products/{id}/variants/{variant_id}", Staff),
+    ("POST", "/products/{id}/variants/{variant_id}/stock", Staff),
+    ("GET", "/admin/inventory/{variant_id}/movements", Staff),
+    ("POST", "/checkout/quote", Anyone),
+    ("POST", "/orders", Anyone),
+    ("GET", "/orders", SignedIn),
+    ("GET", "/orders/{id}", Anyone),
+    ("POST", "/orders/{id}/cancel", Anyone),
+    ("GET", "/admin/orders", Staff),
+    ("PUT", "/admin/shipping-zones/{zone_id}", Admin),
+    ("GET", "/admin/shipping-zones", Admin),
+    ("DELETE", "/admin/shipping-zones/{zone_id}", Admin),
+    ("PUT", "/admin/tax-rates/{region}", Admin),
+    ("GET", "/admin/tax-rates", Admin),
+    ("DELETE", "/admin/tax-rates/{region}", Admin),
+    ("PUT", "/admin/settings", Admin),
+    ("POST", "/admin/discounts", Admin),
+    ("GET", "/admin/discounts", Admin),
+    ("PATCH", "/admin/discounts/{code}", Admin),
+    ("POST", "/admin/orders/{id}/ship", Staff),
+    ("POST", "/admin/orders/{id}/deliver", Staff),
+    ("POST", "/admin/orders/{id}/refunds", Admin),
+    ("POST", "/payments/stripe/webhook", Anyone),
+    ("POST", "/contact", Anyone),
+    ("GET", "/admin/messages", Staff),
+    ("GET", "/admin/stats", Admin),
+    ("GET", "/admin/reports/{date}", Admin),
 ];
 
 /// The path parameters a concrete path gives a route's path template, decoded, or `None` when
@@ -96,12 +99,22 @@ pub fn path_matches(template: &str, path: &str) -> bool {
     path_parameters(template, path).is_some()
 }
 
+/// Who may use the route of API Gateway's `route_key` (`"POST /admin/orders/{id}/ship"`);
+/// `None` for a route the table does not hold.
+pub fn access(route_key: &str) -> Option<Access> {
+    let (method, template) = route_key.split_once(' ')?;
+    ROUTES
+        .iter()
+        .find(|(m, t, _)| *m == method && *t == template)
+        .map(|(_, _, access)| *access)
+}
+
 /// The methods the routes allow on `path`; empty when no route has that path.
 pub fn allowed_methods(path: &str) -> Vec<&'static str> {
     let mut methods: Vec<&'static str> = ROUTES
         .iter()
-        .filter(|(_, template)| path_matches(template, path))
-        .map(|(method, _)| *method)
+        .filter(|(_, template, _)| path_matches(template, path))
+        .map(|(method, _, _)| *method)
         .collect();
     methods.sort_unstable();
     methods.dedup();
@@ -142,6 +155,23 @@ mod tests {
     fn the_health_route_allows_get_only() {
         assert_eq!(allowed_methods("/health"), vec!["GET"]);
         assert!(allowed_methods("/nothing-here").is_empty());
+    }
+
+    #[test]
+    fn every_admin_path_is_for_the_shop_and_money_is_for_admins() {
+        for (method, path, access) in ROUTES {
+            if path.starts_with("/admin/") {
+                assert!(matches!(access, Staff | Admin), "{method} {path}");
+            }
+            if path.contains("refunds") || path.contains("role") || path.contains("discounts") {
+                assert_eq!(*access, Admin, "{method} {path}");
+            }
+        }
+        assert_eq!(access("POST /admin/orders/{id}/ship"), Some(Staff));
+        assert_eq!(access("POST /admin/orders/{id}/refunds"), Some(Admin));
+        assert_eq!(access("GET /products"), Some(Anyone));
+        assert_eq!(access("GET /nowhere"), None);
+        assert_eq!(access("$default"), None);
     }
 
     #[test]

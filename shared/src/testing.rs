@@ -199,21 +199,33 @@ where
     reply(&crate::http::respond(&config, request(event), |r| handler(&state, r)).await)
 }
 
-/// What every admin route does before its own work: `401` for the sample's placeholder token
-/// (no token of these keys), `403` for a customer's, and an admin's confirmed against the
-/// account (unreachable here, so `503`).
-pub async fn assert_admin_gate<S, H>(sample: &str, handler: H)
+/// What every route of the shop does before its own work, as its row of `routes::ROUTES`
+/// says: `401` for the sample's placeholder token (no token of these keys), `403` for a
+/// customer's, and for staff's on an admin route; a token the row admits is confirmed against
+/// the account (unreachable here, so `503`).
+pub async fn assert_shop_gate<S, H>(sample: &str, handler: H)
 where
     S: FromEnv + Sync + 'static,
     H: for<'s> Handler<'s, S>,
 {
+    let event: Value =
+        serde_json::from_str(sample).unwrap_or_else(|e| panic!("a sample event is JSON: {e}"));
+    let route = event["routeKey"].as_str().unwrap_or_default();
+    let access = crate::routes::access(route)
+        .unwrap_or_else(|| panic!("the sample's route {route} is in the route table"));
+    let staff = if access == crate::auth::Access::Staff {
+        503
+    } else {
+        403
+    };
     let cases = [
         (sample.to_owned(), 401, "the placeholder token"),
         (as_customer(sample), 403, "a customer"),
+        (as_role(sample, Role::Staff), staff, "staff"),
         (as_role(sample, Role::Admin), 503, "an admin"),
     ];
     for (event, status, who) in cases {
-        assert_eq!(call(&event, &handler).await.0, status, "{who}");
+        assert_eq!(call(&event, &handler).await.0, status, "{who} on {route}");
     }
 }
 

@@ -9,12 +9,12 @@ use shared::http::idempotency::Idempotent;
 use shared::http::{HandlerResult, json};
 
 shared::state! {
-    /// The discount codes, the admin gate and the idempotency keys.
+    /// The discount codes, the gate of the admins' routes and the idempotency keys.
     pub struct State { discounts: Discounts, gate: Gate, idempotent: Idempotent }
 }
 
 pub async fn create(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let admin = s.gate.allowed(&request).await?;
     let create = async |new: NewDiscount, now| {
         let made = s.discounts.create(&admin, new, now).await?;
         json(StatusCode::CREATED, &made)

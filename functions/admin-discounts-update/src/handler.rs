@@ -8,12 +8,12 @@ use shared::http::auth::Gate;
 use shared::http::{HandlerResult, body, json, path_value};
 
 shared::state! {
-    /// The discount codes and the admin gate.
+    /// The discount codes and the gate of the admins' routes.
     pub struct State { discounts: Discounts, gate: Gate }
 }
 
 pub async fn update(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let admin = s.gate.allowed(&request).await?;
     let code: Code = path_value(&request, "code")?;
     let patch: DiscountPatch = body(&request)?;
     let now = shared::clock::now();

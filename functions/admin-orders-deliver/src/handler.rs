@@ -8,15 +8,15 @@ use shared::http::{HandlerResult, json, path_id};
 use shared::orders::service::Orders;
 
 shared::state! {
-    /// The orders, the admin gate and the idempotency keys.
+    /// The orders, the gate of the shop's routes and the idempotency keys.
     pub struct State { orders: Orders, gate: Gate, idempotent: Idempotent }
 }
 
 pub async fn deliver(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let staff = s.gate.allowed(&request).await?;
     let id = path_id(&request, "id")?;
     let deliver = async |now| json(StatusCode::OK, &s.orders.deliver(&id, now).await?);
-    s.idempotent.act(request, (&admin).into(), deliver).await
+    s.idempotent.act(request, (&staff).into(), deliver).await
 }
 
 #[cfg(test)]

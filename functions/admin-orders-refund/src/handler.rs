@@ -11,13 +11,13 @@ use shared::orders::service::Orders;
 use shared::payments::stripe::Stripe;
 
 shared::state! {
-    /// The orders, Stripe, the admin gate and the idempotency keys (a key is required: a
+    /// The orders, Stripe, the gate of the admins' routes and the idempotency keys (a key is required: a
     /// refund sent twice must give the money back once).
     pub struct State { orders: Orders, stripe: Stripe, gate: Gate, idempotent: Idempotent }
 }
 
 pub async fn refund(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let admin = s.gate.allowed(&request).await?;
     let id = path_id(&request, "id")?;
     let refund = async |ask: RefundAsk, now| {
         let refunded = s.orders.refund(&admin, &id, ask, &s.stripe, now);

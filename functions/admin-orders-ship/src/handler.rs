@@ -10,12 +10,12 @@ use shared::orders::model::Shipment;
 use shared::orders::service::Orders;
 
 shared::state! {
-    /// The orders, the mail queue for the notice, the admin gate and the idempotency keys.
+    /// The orders, the mail queue for the notice, the gate of the shop's routes and the idempotency keys.
     pub struct State { orders: Orders, mail: MailQueue, gate: Gate, idempotent: Idempotent }
 }
 
 pub async fn ship(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let staff = s.gate.allowed(&request).await?;
     let id = path_id(&request, "id")?;
     let ship = async |shipment: Shipment, now| {
         json(
@@ -23,7 +23,7 @@ pub async fn ship(s: &State, request: Request) -> HandlerResult {
             &s.orders.ship(&id, shipment, &s.mail, now).await?,
         )
     };
-    s.idempotent.post(request, (&admin).into(), ship).await
+    s.idempotent.post(request, (&staff).into(), ship).await
 }
 
 #[cfg(test)]

@@ -7,12 +7,12 @@ use shared::http::{HandlerResult, json};
 use shared::reports::Reports;
 
 shared::state! {
-    /// The reports bucket and the admin gate.
+    /// The reports bucket and the gate of the admins' routes.
     pub struct State { reports: Reports, gate: Gate }
 }
 
 pub async fn get(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let admin = s.gate.allowed(&request).await?;
     let date = request
         .path_parameters_ref()
         .and_then(|p| p.first("date"))

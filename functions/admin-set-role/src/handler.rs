@@ -14,7 +14,7 @@ shared::state! {
 }
 
 pub async fn set_role(s: &State, request: Request) -> HandlerResult {
-    let admin = &s.gate.admin(&request).await?;
+    let admin = &s.gate.allowed(&request).await?;
     let user_id = path_id(&request, "id")?;
     let set = async |change: SetRole, now| {
         let user = s

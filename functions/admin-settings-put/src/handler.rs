@@ -8,12 +8,12 @@ use shared::shop::Shop;
 use shared::shop::model::Settings;
 
 shared::state! {
-    /// The shop's settings and the admin gate.
+    /// The shop's settings and the gate of the admins' routes.
     pub struct State { shop: Shop, gate: Gate }
 }
 
 pub async fn put(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let admin = s.gate.allowed(&request).await?;
     let settings: Settings = body(&request)?;
     let settings = s.shop.put_settings(&admin, settings).await?;
     json(StatusCode::OK, &serde_json::json!({ "settings": settings }))

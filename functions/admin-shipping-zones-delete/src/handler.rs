@@ -7,12 +7,12 @@ use shared::shop::Shop;
 use shared::shop::model::Slug;
 
 shared::state! {
-    /// The shop's settings and the admin gate.
+    /// The shop's settings and the gate of the admins' routes.
     pub struct State { shop: Shop, gate: Gate }
 }
 
 pub async fn delete(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let admin = s.gate.allowed(&request).await?;
     let id: Slug = path_value(&request, "zone_id")?;
     s.shop.delete_zone(&admin, &id).await?;
     no_content()

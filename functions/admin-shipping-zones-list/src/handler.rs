@@ -7,12 +7,12 @@ use shared::http::{HandlerResult, json};
 use shared::shop::Shop;
 
 shared::state! {
-    /// The shop's settings and the admin gate.
+    /// The shop's settings and the gate of the admins' routes.
     pub struct State { shop: Shop, gate: Gate }
 }
 
 pub async fn list(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let admin = s.gate.allowed(&request).await?;
     json(StatusCode::OK, &s.shop.zones(&admin).await?)
 }
 

@@ -9,12 +9,12 @@ use shared::shop::model::{NewZone, Slug};
 use shared::shop::service::Put;
 
 shared::state! {
-    /// The shop's settings and the admin gate.
+    /// The shop's settings and the gate of the admins' routes.
     pub struct State { shop: Shop, gate: Gate }
 }
 
 pub async fn put(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let admin = s.gate.allowed(&request).await?;
     let id: Slug = path_value(&request, "zone_id")?;
     let zone: NewZone = body(&request)?;
     let now = shared::clock::now();

@@ -8,12 +8,12 @@ use shared::http::{HandlerResult, json};
 use shared::orders::service::Orders;
 
 shared::state! {
-    /// The orders and the catalog it counts, and the admin gate.
+    /// The orders and the catalog it counts, and the gate of the admins' routes.
     pub struct State { orders: Orders, catalog: Catalog, gate: Gate }
 }
 
 pub async fn stats(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let admin = s.gate.allowed(&request).await?;
     let (figures, low_stock) = tokio::try_join!(
         s.orders.stats(&admin, shared::clock::now()),
         s.catalog.low_stock(&admin)

@@ -7,12 +7,12 @@ use shared::shop::Shop;
 use shared::shop::regions::Region;
 
 shared::state! {
-    /// The shop's settings and the admin gate.
+    /// The shop's settings and the gate of the admins' routes.
     pub struct State { shop: Shop, gate: Gate }
 }
 
 pub async fn delete(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let admin = s.gate.allowed(&request).await?;
     let region: Region = path_value(&request, "region")?;
     s.shop.delete_rate(&admin, &region).await?;
     no_content()

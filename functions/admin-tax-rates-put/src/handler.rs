@@ -9,12 +9,12 @@ use shared::shop::model::NewTaxRate;
 use shared::shop::regions::Region;
 
 shared::state! {
-    /// The shop's settings and the admin gate.
+    /// The shop's settings and the gate of the admins' routes.
     pub struct State { shop: Shop, gate: Gate }
 }
 
 pub async fn put(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let admin = s.gate.allowed(&request).await?;
     let region: Region = path_value(&request, "region")?;
     let rate: NewTaxRate = body(&request)?;
     let rate = s.shop.put_rate(&admin, &region, rate).await?;

@@ -7,18 +7,18 @@ use shared::http::auth::Gate;
 use shared::http::{HandlerResult, PageRequest, json, path_id};
 
 shared::state! {
-    /// The catalog, and the gate that lets only admins read the ledger.
+    /// The catalog, and the gate that lets only staff and admins read the ledger.
     pub struct State { catalog: Catalog, gate: Gate }
 }
 
 pub async fn list(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let staff = s.gate.allowed(&request).await?;
     let variant = path_id(&request, "variant_id")?;
     let page = PageRequest::from_request(&request)?;
     let now = shared::clock::now();
     let found = s
         .catalog
-        .movements(&admin, &variant, page, s.gate.keys(), now)
+        .movements(&staff, &variant, page, s.gate.keys(), now)
         .await?;
     json(StatusCode::OK, &found)
 }

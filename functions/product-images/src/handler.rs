@@ -1,4 +1,4 @@
-//! A presigned upload for a new product image, for an admin.
+//! A presigned upload for a new product image, for staff.
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
@@ -9,12 +9,12 @@ use shared::http::idempotency::Idempotent;
 use shared::http::{HandlerResult, json, path_id};
 
 shared::state! {
-    /// The catalog, the uploads bucket it presigns for, the admin gate and the keys.
+    /// The catalog, the uploads bucket it presigns for, the gate of the shop's routes and the keys.
     pub struct State { catalog: Catalog, uploads: Uploads, gate: Gate, idempotent: Idempotent }
 }
 
 pub async fn add_image(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let staff = s.gate.allowed(&request).await?;
     let product_id = path_id(&request, "id")?;
     let presign = async |image: NewImage, now| {
         json(
@@ -24,7 +24,7 @@ pub async fn add_image(s: &State, request: Request) -> HandlerResult {
                 .await?,
         )
     };
-    s.idempotent.post(request, (&admin).into(), presign).await
+    s.idempotent.post(request, (&staff).into(), presign).await
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! A new product, from an admin.
+//! A new product, from staff.
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
@@ -9,19 +9,19 @@ use shared::http::idempotency::Idempotent;
 use shared::http::{HandlerResult, json_with_etag};
 
 shared::state! {
-    /// The catalog, the admin gate and the idempotency keys.
+    /// The catalog, the gate of the shop's routes and the idempotency keys.
     pub struct State { catalog: Catalog, gate: Gate, idempotent: Idempotent }
 }
 
 pub async fn create(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let staff = s.gate.allowed(&request).await?;
     let create = async |fields: ProductFields, now| {
         json_with_etag(
             StatusCode::CREATED,
-            s.catalog.create(&admin, fields, now).await?.tagged()?,
+            s.catalog.create(&staff, fields, now).await?.tagged()?,
         )
     };
-    s.idempotent.post(request, (&admin).into(), create).await
+    s.idempotent.post(request, (&staff).into(), create).await
 }
 
 #[cfg(test)]

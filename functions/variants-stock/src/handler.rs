@@ -9,24 +9,24 @@ use shared::http::idempotency::Idempotent;
 use shared::http::{HandlerResult, json, path_id};
 
 shared::state! {
-    /// The catalog, the admin gate and the idempotency keys (a key is required: an
+    /// The catalog, the gate of the shop's routes and the idempotency keys (a key is required: an
     /// adjustment sent twice must move the stock once).
     pub struct State { catalog: Catalog, gate: Gate, idempotent: Idempotent }
 }
 
 pub async fn adjust(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let staff = s.gate.allowed(&request).await?;
     let product = path_id(&request, "id")?;
     let variant = path_id(&request, "variant_id")?;
     let adjust = async |adjustment: Adjustment, now| {
         let adjusted = s
             .catalog
-            .adjust(&admin, &product, &variant, adjustment, now);
+            .adjust(&staff, &product, &variant, adjustment, now);
         json(StatusCode::OK, &adjusted.await?)
     };
     s.idempotent
         .requiring_key()
-        .post(request, (&admin).into(), adjust)
+        .post(request, (&staff).into(), adjust)
         .await
 }
 

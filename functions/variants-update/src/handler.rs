@@ -8,19 +8,19 @@ use shared::http::auth::Gate;
 use shared::http::{HandlerResult, body, json, path_id};
 
 shared::state! {
-    /// The catalog and the admin gate.
+    /// The catalog and the gate of the shop's routes.
     pub struct State { catalog: Catalog, gate: Gate }
 }
 
 pub async fn update(s: &State, request: Request) -> HandlerResult {
-    let admin = s.gate.admin(&request).await?;
+    let staff = s.gate.allowed(&request).await?;
     let product = path_id(&request, "id")?;
     let variant = path_id(&request, "variant_id")?;
     let fields: VariantFields = body(&request)?;
     let now = shared::clock::now();
     let updated = s
         .catalog
-        .update_variant(&admin, &product, &variant, fields, now)
+        .update_variant(&staff, &product, &variant, fields, now)
         .await?;
     json(StatusCode::OK, &updated)
 }

@@ -150,7 +150,7 @@ fn admins_update(table: &Table, user_id: &str, role: Role) -> Result<TransactWri
         .expression_attribute_values(":id", string_set(user_id));
     let update = match role {
         Role::Admin => update.update_expression("ADD ids :id"),
-        Role::Customer => update
+        Role::Customer | Role::Staff => update
             .update_expression("DELETE ids :id")
             .condition_expression("contains(ids, :member) AND size(ids) > :one")
             .expression_attribute_values(":member", string(user_id))
@@ -190,13 +190,15 @@ pub async fn change_role(
         .expression_attribute_values(":revoke", number(now_ms))
         .build()
         .map_err(ApiError::internal)?;
-    let result = table
+    let mut transaction = table
         .client
         .transact_write_items()
-        .transact_items(TransactWriteItem::builder().update(update).build())
-        .transact_items(admins_update(table, &user.id, role)?)
-        .send()
-        .await;
+        .transact_items(TransactWriteItem::builder().update(update).build());
+    // The set of admins changes only when an admin is made or unmade.
+    if role == Role::Admin || user.role == Role::Admin {
+        transaction = transaction.transact_items(admins_update(table, &user.id, role)?);
+    }
+    let result = transaction.send().await;
     match result {
         Ok(_) => {
             let mut changed = user.clone();

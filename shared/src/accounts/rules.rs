@@ -79,14 +79,19 @@ pub fn refresh_verdict(token: &RefreshItem, now: i64, family_max_secs: i64) -> R
     }
 }
 
-/// Whether a token issued at `issued_at` (whole Unix seconds) still speaks for an admin whose
-/// account has `role` and whose tokens were revoked at `tokens_valid_after_ms`: one issued in
-/// the same second as the revocation is refused too (its holder refreshes, and the new token is
-/// later).
-pub fn admin_token_holds(role: Role, tokens_valid_after_ms: i64, issued_at: i64) -> bool {
+/// Whether a token of `token_role` issued at `issued_at` (whole Unix seconds) still speaks for
+/// a staff member or an admin whose account has `role` and whose tokens were revoked at
+/// `tokens_valid_after_ms`: the roles must be the same, and one issued in the same second as
+/// the revocation is refused too (its holder refreshes, and the new token is later).
+pub fn shop_token_holds(
+    token_role: Role,
+    role: Role,
+    tokens_valid_after_ms: i64,
+    issued_at: i64,
+) -> bool {
     let valid_from = tokens_valid_after_ms.div_euclid(1000)
         + i64::from(tokens_valid_after_ms.rem_euclid(1000) != 0);
-    role == Role::Admin && issued_at >= valid_from
+    token_role.is_shop() && token_role == role && issued_at >= valid_from
 }
 
 #[cfg(test)]
@@ -175,12 +180,23 @@ mod tests {
     }
 
     #[test]
-    fn an_admin_token_holds_only_from_the_second_after_a_revocation() {
+    fn a_shop_token_holds_for_its_own_role_only_from_the_second_after_a_revocation() {
         // Revoked at 1000.250 s: a token of second 1000 is refused, one of 1001 holds.
-        assert!(!admin_token_holds(Role::Admin, 1_000_250, 1_000));
-        assert!(admin_token_holds(Role::Admin, 1_000_250, 1_001));
+        assert!(!shop_token_holds(
+            Role::Admin,
+            Role::Admin,
+            1_000_250,
+            1_000
+        ));
+        assert!(shop_token_holds(Role::Admin, Role::Admin, 1_000_250, 1_001));
         // Revoked at 1000.000 s exactly: second 1000 holds.
-        assert!(admin_token_holds(Role::Admin, 1_000_000, 1_000));
-        assert!(!admin_token_holds(Role::Customer, 0, 5_000));
+        assert!(shop_token_holds(Role::Admin, Role::Admin, 1_000_000, 1_000));
+        assert!(shop_token_holds(Role::Staff, Role::Staff, 0, 5_000));
+        assert!(!shop_token_holds(Role::Customer, Role::Customer, 0, 5_000));
+        assert!(
+            !shop_token_holds(Role::Admin, Role::Staff, 0, 5_000),
+            "demoted to staff"
+        );
+        assert!(!shop_token_holds(Role::Staff, Role::Admin, 0, 5_000));
     }
 }

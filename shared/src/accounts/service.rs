@@ -394,16 +394,20 @@ impl Accounts {
         Ok(user.view())
     }
 
-    /// Confirms that a token saying "admin" still speaks for an admin: the account exists, is
-    /// an admin now, and the token was issued after its last credential reset. `401` otherwise:
-    /// the token no longer stands for what it says.
-    pub async fn confirm_admin(&self, principal: Principal) -> Result<Principal, ApiError> {
-        principal.require_admin()?;
+    /// Confirms that a token saying "staff" or "admin" still speaks for one: the account
+    /// exists, has that role now, and the token was issued after its last credential reset.
+    /// `401` otherwise: the token no longer stands for what it says.
+    pub async fn confirm_role(&self, principal: Principal) -> Result<Principal, ApiError> {
         let Some(user) = repo::user_by_id(&self.table, &principal.user_id).await? else {
             return Err(ApiError::Unauthorized);
         };
-        if !rules::admin_token_holds(user.role, user.tokens_valid_after, principal.issued_at) {
-            tracing::info!(user.id = %principal.user_id, "an admin token that no longer holds");
+        if !rules::shop_token_holds(
+            principal.role,
+            user.role,
+            user.tokens_valid_after,
+            principal.issued_at,
+        ) {
+            tracing::info!(user.id = %principal.user_id, role = principal.role.as_str(), "a staff or admin token that no longer holds");
             return Err(ApiError::Unauthorized);
         }
         Ok(principal)

@@ -53,7 +53,7 @@ impl Catalog {
         new: NewVariant,
         now: i64,
     ) -> Result<VariantEnvelope, ApiError> {
-        principal.require_admin()?;
+        principal.require_staff()?;
         let mut current = self.product(product_id).await?;
         let id = id.to_string();
         let actor = Some(principal.user_id.as_str());
@@ -88,7 +88,7 @@ impl Catalog {
         fields: VariantFields,
         now: i64,
     ) -> Result<VariantEnvelope, ApiError> {
-        principal.require_admin()?;
+        principal.require_staff()?;
         let mut current = self.product(product_id).await?;
         let written = self
             .write(
@@ -115,7 +115,7 @@ impl Catalog {
         adjustment: Adjustment,
         now: i64,
     ) -> Result<Adjusted, ApiError> {
-        principal.require_admin()?;
+        principal.require_staff()?;
         let (Some(delta), Some(reason)) = (adjustment.delta, adjustment.reason) else {
             return Err(ApiError::Validation(FieldError::each(
                 &[
@@ -184,7 +184,7 @@ impl Catalog {
         keys: &Keys,
         now: i64,
     ) -> Result<Page<Movement>, ApiError> {
-        principal.require_admin()?;
+        principal.require_staff()?;
         let scope = format!("movements|{variant_id}");
         let limit = page.limit as usize;
         let found = keys

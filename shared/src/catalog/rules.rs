@@ -9,12 +9,13 @@ use super::service::ListParams;
 use crate::auth::Principal;
 use crate::error::{ApiError, FieldError};
 
-/// Inactive products are listed for admins only: `401` without a token, `403` for a customer.
+/// Inactive products are listed for staff and admins only: `401` without a token, `403` for a
+/// customer.
 pub fn may_list(principal: Option<&Principal>, params: &ListParams) -> Result<(), ApiError> {
     match (params.include_inactive, principal) {
         (false, _) => Ok(()),
         (true, None) => Err(ApiError::Unauthorized),
-        (true, Some(p)) => p.require_admin(),
+        (true, Some(p)) => p.require_staff(),
     }
 }
 

@@ -185,7 +185,7 @@ impl Catalog {
 
     /// The products `GET /admin/stats` warns about: active, five units or fewer; admins only.
     pub async fn low_stock(&self, principal: &Principal) -> Result<Vec<repo::LowStock>, ApiError> {
-        principal.require_admin()?;
+        principal.require_staff()?;
         repo::low_stock(&self.table, LOW_STOCK).await
     }
 
@@ -210,7 +210,7 @@ impl Catalog {
         fields: ProductFields,
         now: i64,
     ) -> Result<ProductEnvelope, ApiError> {
-        principal.require_admin()?;
+        principal.require_staff()?;
         let id = Id::new();
         let edit = edit::new_product(
             &id,
@@ -239,7 +239,7 @@ impl Catalog {
         if_match: Option<&str>,
         now: i64,
     ) -> Result<ProductEnvelope, ApiError> {
-        principal.require_admin()?;
+        principal.require_staff()?;
         let current = repo::get(&self.table, id.as_str())
             .await?
             .ok_or(ApiError::NotFound)?;
@@ -339,7 +339,7 @@ impl Catalog {
         id: &Id,
         now: i64,
     ) -> Result<(), ApiError> {
-        principal.require_admin()?;
+        principal.require_staff()?;
         let mut current = repo::get(&self.table, id.as_str())
             .await?
             .ok_or(ApiError::NotFound)?;

@@ -151,7 +151,7 @@ impl Contact {
         keys: &Keys,
         now: i64,
     ) -> Result<Page<Message>, ApiError> {
-        principal.require_admin()?;
+        principal.require_staff()?;
         const SCOPE: &str = "messages";
         let limit = page.limit as usize;
         let found = keys

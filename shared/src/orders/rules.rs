@@ -207,8 +207,13 @@ pub fn payment_matches(amount: Option<i64>, currency: Option<&str>, order: &Orde
         && currency.is_some_and(|c| c.eq_ignore_ascii_case(&order.currency))
 }
 
-/// Whether `principal` may see an order of `owner`: its owner, or an admin.
+/// Whether `principal` may see an order of `owner`: its owner, or the shop's staff and admins.
 pub fn may_see(principal: &Principal, owner: &str) -> bool {
+    principal.user_id == owner || principal.is_shop()
+}
+
+/// Whether `principal` may cancel an order of `owner`: its owner, or an admin.
+pub fn may_cancel(principal: &Principal, owner: &str) -> bool {
     principal.user_id == owner || principal.is_admin()
 }
 
@@ -405,11 +410,14 @@ mod tests {
     }
 
     #[test]
-    fn an_order_is_seen_by_its_owner_and_admins_and_moved_by_the_shop_for_admins() {
+    fn an_order_is_seen_by_its_owner_and_the_shop_and_cancelled_by_its_owner_and_admins() {
         let customer = Principal::with_role("u1", Role::Customer);
+        let staff = Principal::with_role("s1", Role::Staff);
         let admin = Principal::with_role("a1", Role::Admin);
         assert!(may_see(&customer, "u1") && !may_see(&customer, "u2"));
-        assert!(may_see(&admin, "u2"));
+        assert!(may_see(&admin, "u2") && may_see(&staff, "u2"));
+        assert!(may_cancel(&customer, "u1") && may_cancel(&admin, "u2"));
+        assert!(!may_cancel(&customer, "u2") && !may_cancel(&staff, "u2"));
         assert_eq!(
             (actor(&customer), actor(&admin)),
             (Actor::Owner, Actor::Shop)

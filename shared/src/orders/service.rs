@@ -60,7 +60,8 @@ impl Orders {
         }
     }
 
-    /// The order `id` if `principal` may see it (its owner, or an admin); else `404`.
+    /// The order `id` if `principal` may see it (its owner, or the shop's staff and admins);
+    /// else `404`.
     async fn visible(&self, principal: &Principal, id: &Id) -> Result<OrderItem, ApiError> {
         match repo::get(&self.table, id.as_str()).await? {
             Some(order) if rules::may_see(principal, &order.user_id) => Ok(order),
@@ -69,7 +70,7 @@ impl Orders {
     }
 
     /// `GET /orders/{id}`: the order with its refunds, if `principal` may see it (its owner,
-    /// or an admin); else `404`.
+    /// or the shop's staff and admins); else `404`.
     pub async fn get(&self, principal: &Principal, id: &Id) -> Result<OrderEnvelope, ApiError> {
         match refunds::order_with_refunds(&self.table, id.as_str()).await? {
             Some((order, refunds)) if rules::may_see(principal, &order.user_id) => {
@@ -94,7 +95,7 @@ impl Orders {
             .await
     }
 
-    /// `GET /admin/orders`: every order, or those in `status`, newest first; admins only.
+    /// `GET /admin/orders`: every order, or those in `status`, newest first; staff and admins.
     pub async fn list_all(
         &self,
         principal: &Principal,
@@ -103,7 +104,7 @@ impl Orders {
         keys: &Keys,
         now: i64,
     ) -> Result<Page<Order>, ApiError> {
-        principal.require_admin()?;
+        principal.require_staff()?;
         let listing = status.map_or(Listing::All, Listing::Status);
         self.page(&principal.user_id, listing, page, keys, now)
             .await
@@ -226,9 +227,10 @@ impl Orders {
         Ok(found.map(|order| order.view(viewer)))
     }
 
-    /// `POST /orders/{id}/cancel`: by its owner while unpaid, by an admin until it ships. The
-    /// stock comes back in the same transaction; a paid order's refund is written with it, then
-    /// asked of the provider (and by the refunds job again until the provider settles it).
+    /// `POST /orders/{id}/cancel`: by its owner while unpaid, by an admin until it ships (staff
+    /// read orders but do not cancel them: `403`). The stock comes back in the same
+    /// transaction; a paid order's refund is written with it, then asked of the provider (and
+    /// by the refunds job again until the provider settles it).
     pub async fn cancel(
         &self,
         principal: &Principal,
@@ -237,6 +239,9 @@ impl Orders {
         now: i64,
     ) -> Result<OrderEnvelope, ApiError> {
         let order = self.visible(principal, id).await?;
+        if !rules::may_cancel(principal, &order.user_id) {
+            return Err(ApiError::Forbidden);
+        }
         let cancelled = self
             .cancel_order(order, rules::actor(principal), payments, now)
             .await?;

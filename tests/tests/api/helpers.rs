@@ -422,6 +422,34 @@ pub async fn customer_token() -> String {
     token(&email, "correct horse battery").await
 }
 
+/// A new account an admin made staff, signed in again since (the role change ended its first
+/// login; a token opens the shop's routes from the second after the change).
+pub async fn staff_token() -> String {
+    let email = format!("{}@example.com", unique("staff"));
+    let made = register(&email, "correct horse battery").await;
+    let id = made.expect(201)["user"]["id"].as_str().unwrap().to_owned();
+    let admin = admin_token().await;
+    let path = format!("/admin/users/{id}/role");
+    let promoted = authorized(
+        Method::POST,
+        &path,
+        &admin,
+        Some(json!({"role": "staff"})),
+        &[],
+    );
+    assert_eq!(promoted.await.expect(200)["user"]["role"], "staff");
+    let signed_in = async || {
+        let token = token(&email, "correct horse battery").await;
+        let status = authorized(Method::GET, "/admin/orders?limit=1", &token, None, &[])
+            .await
+            .status;
+        (token, status)
+    };
+    let (token, status) = poll(Duration::from_secs(5), signed_in, |(_, s)| *s == 200).await;
+    assert_eq!(status, 200, "a staff login opens the shop's routes");
+    token
+}
+
 /// `POST /products` as `admin`; the product.
 pub async fn create(admin: &str, body: Value) -> Value {
     let reply = authorized(Method::POST, "/products", admin, Some(body), &[]).await;

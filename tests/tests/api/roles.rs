@@ -134,3 +134,35 @@ async fn the_last_admin_cannot_be_demoted_even_by_two_racing_demotions() {
         "exactly one of two racing demotions wins: {a:?} {b:?}"
     );
 }
+
+#[tokio::test]
+async fn staff_ship_and_deliver_but_neither_refund_nor_cancel_nor_change_roles() {
+    use crate::helpers::{customer_token, paid_order, staff_token};
+    let staff = staff_token().await;
+    let (unpaid, id, _) = paid_order(3, 900, 1).await;
+    let seen = get_as(&staff, &format!("/orders/{id}")).await;
+    assert_eq!(seen.expect(200)["order"]["status"], "paid");
+    let refund = crate::refunds::refund(
+        &staff,
+        &id,
+        json!({"amount_cents": 100, "reason": "not staff's"}),
+        &unique("staff"),
+    )
+    .await;
+    assert_problem(&refund, 403, "forbidden");
+    let cancel = post_as(&staff, &format!("/orders/{id}/cancel"), json!({})).await;
+    assert_problem(&cancel, 403, "forbidden");
+    let other = customer_token().await;
+    let me = get_as(&other, "/me").await.expect(200);
+    let path = format!("/admin/users/{}/role", s(&me["user"]["id"]));
+    let promote = post_as(&staff, &path, json!({"role": "admin"})).await;
+    assert_problem(&promote, 403, "forbidden");
+
+    let ship = json!({"tracking_number": "TRACK-1"});
+    let shipped = post_as(&staff, &format!("/admin/orders/{id}/ship"), ship).await;
+    assert_eq!(shipped.expect(200)["order"]["status"], "shipped");
+    let delivered = post_as(&staff, &format!("/admin/orders/{id}/deliver"), json!({})).await;
+    assert_eq!(delivered.expect(200)["order"]["status"], "delivered");
+    let owner = get_as(&unpaid.customer, &format!("/orders/{id}")).await;
+    assert_eq!(owner.expect(200)["order"]["status"], "delivered");
+}

@@ -3,9 +3,9 @@
 use super::*;
 
 #[tokio::test]
-async fn only_an_admin_confirmed_by_the_table_gets_past_the_gate() {
+async fn only_the_roles_its_route_admits_confirmed_by_the_table_get_past_the_gate() {
     let sample = include_str!("../../../../events/admin-reports-get/get.json");
-    shared::testing::assert_admin_gate(sample, get).await;
+    shared::testing::assert_shop_gate(sample, get).await;
 }
 
 #[test]

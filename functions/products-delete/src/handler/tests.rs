@@ -3,7 +3,7 @@
 use super::*;
 
 #[tokio::test]
-async fn only_an_admin_confirmed_by_the_table_gets_past_the_gate() {
+async fn only_the_roles_its_route_admits_confirmed_by_the_table_get_past_the_gate() {
     let sample = include_str!("../../../../events/products-delete/delete.json");
-    shared::testing::assert_admin_gate(sample, delete).await;
+    shared::testing::assert_shop_gate(sample, delete).await;
 }

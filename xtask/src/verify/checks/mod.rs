@@ -58,7 +58,7 @@ pub fn check_project(root: &Path) -> Result<()> {
         .collect();
     let table: BTreeSet<(String, String)> = shared::routes::ROUTES
         .iter()
-        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned()))
         .collect();
     for missing in declared.difference(&table) {
         problems.push(format!(
