@@ -22,6 +22,8 @@ pub enum MailJob {
     ShippingNotice { order_id: String },
     /// `email`'s account is being guessed at: if it has an account, its owner is told.
     LoginWarning { email: String },
+    /// A return was asked for, received or rejected (`status`): its customer is told.
+    ReturnUpdate { return_id: String, status: String },
 }
 
 impl MailJob {
@@ -32,6 +34,7 @@ impl MailJob {
             Self::OrderConfirmation { .. } => "order_confirmation",
             Self::ShippingNotice { .. } => "shipping_notice",
             Self::LoginWarning { .. } => "login_warning",
+            Self::ReturnUpdate { .. } => "return_update",
         }
     }
 }

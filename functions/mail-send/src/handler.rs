@@ -8,7 +8,9 @@ use shared::accounts::Accounts;
 use shared::error::cause_chain;
 use shared::events::Error;
 use shared::mail::{MailJob, Mailer};
-use shared::orders::emails::{OrderEmail, OrderMail, render};
+use shared::orders::emails::{OrderEmail, OrderMail, render, render_return};
+use shared::orders::model::OrderItem;
+use shared::orders::returns::ReturnStatus;
 
 shared::state! {
     /// The accounts (recipients, reset tokens), the orders' emails and the SES sender.
@@ -55,20 +57,14 @@ async fn send(s: &State, job: &MailJob) -> Result<(), ApiError> {
         }
         MailJob::OrderConfirmation { order_id } => (OrderEmail::Confirmation, order_id),
         MailJob::ShippingNotice { order_id } => (OrderEmail::ShippingNotice, order_id),
+        MailJob::ReturnUpdate { return_id, status } => {
+            return send_return(s, job, return_id, status, now).await;
+        }
     };
     let Some(order) = s.orders.unsent(kind, order_id).await? else {
         return Ok(());
     };
-    let recipient = if order.user_id.is_empty() {
-        // A guest's: to the order's own email, by the name it ships to.
-        Some((
-            order.email.clone(),
-            order.shipping_address.name.as_str().to_owned(),
-        ))
-    } else {
-        s.accounts.recipient(&order.user_id).await?
-    };
-    let Some(recipient) = recipient else {
+    let Some(recipient) = recipient(s, &order).await? else {
         tracing::warn!(
             email.kind = job.kind(),
             "the order's customer has no account; nothing sent"
@@ -87,6 +83,51 @@ async fn send(s: &State, job: &MailJob) -> Result<(), ApiError> {
     s.orders.mark_sent(kind, order_id, now).await?;
     tracing::info!(email.kind = job.kind(), "email sent");
     Ok(())
+}
+
+/// Tells a return's customer where it stands, once per step.
+async fn send_return(
+    s: &State,
+    job: &MailJob,
+    return_id: &str,
+    status: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    let Some(status) = ReturnStatus::parse(status) else {
+        tracing::error!(
+            email.kind = job.kind(),
+            "a return email of no known step; dropped"
+        );
+        return Ok(());
+    };
+    let Some((item, order)) = s.orders.unsent_return(return_id, status).await? else {
+        return Ok(());
+    };
+    let Some(to) = recipient(s, &order).await? else {
+        tracing::warn!(
+            email.kind = job.kind(),
+            "the order's customer has no account; nothing sent"
+        );
+        return Ok(());
+    };
+    s.mailer
+        .send(render_return(&item, status, &order, to))
+        .await?;
+    s.orders.mark_return_sent(return_id, status, now).await?;
+    tracing::info!(email.kind = job.kind(), "email sent");
+    Ok(())
+}
+
+/// Whom an order's emails go to (address, name): a guest's to the order's own email, by the
+/// name it ships to; a customer's to their account.
+async fn recipient(s: &State, order: &OrderItem) -> Result<Option<(String, String)>, ApiError> {
+    if order.user_id.is_empty() {
+        return Ok(Some((
+            order.email.clone(),
+            order.shipping_address.name.as_str().to_owned(),
+        )));
+    }
+    s.accounts.recipient(&order.user_id).await
 }
 
 #[cfg(test)]

@@ -1,13 +1,16 @@
-//! The order emails: the confirmation when an order is paid, the notice when it ships. The mail
+//! The order emails: the confirmation when an order is paid, the notice when it ships, and a
+//! return's at each of its steps. The mail
 //! function renders them from the order as it is when the job is taken off the queue, and marks
 //! each sent, so that a job the queue delivers twice sends one email.
 //!
 //! | item | pk | sk |
 //! |---|---|---|
 //! | an order email sent | `ORDER#<id>` | `MAIL#<kind>` |
+//! | a return's email sent | `RETURN#<id>` | `MAIL#return_<status>` |
 
 use super::keys;
 use super::model::OrderItem;
+use super::returns::{self, ReturnItem, ReturnStatus};
 use crate::db::{Table, number, string};
 use crate::error::ApiError;
 use crate::mail::{Email, html_escape};
@@ -196,6 +199,118 @@ pub fn render(
             name = html_escape(&name),
             id = order.id,
             total = money(order.total_cents),
+        ),
+    }
+}
+
+/// Where a return stands, for its email: one email per step, marked in the return's own
+/// partition (`RETURN#<id>`/`MAIL#return_<status>`).
+fn return_mail_sk(status: ReturnStatus) -> String {
+    format!("MAIL#return_{}", status.as_str())
+}
+
+impl OrderMail {
+    /// The return and its order that the email of `status` is about, unless it was sent.
+    pub async fn unsent_return(
+        &self,
+        return_id: &str,
+        status: ReturnStatus,
+    ) -> Result<Option<(ReturnItem, OrderItem)>, ApiError> {
+        let pk = returns::key(return_id);
+        let sent: Option<serde_json::Value> = self.table.get(&pk, &return_mail_sk(status)).await?;
+        if sent.is_some() {
+            tracing::info!("return email already sent; not sent again");
+            return Ok(None);
+        }
+        let Some(item) = self.table.get::<ReturnItem>(&pk, returns::SK).await? else {
+            return Ok(None);
+        };
+        let order = super::repo::get(&self.table, &item.order_id).await?;
+        Ok(order.map(|order| (item, order)))
+    }
+
+    /// Remembers that the return's email of `status` was sent.
+    pub async fn mark_return_sent(
+        &self,
+        return_id: &str,
+        status: ReturnStatus,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        self.table
+            .client
+            .put_item()
+            .table_name(&self.table.name)
+            .item("pk", string(returns::key(return_id)))
+            .item("sk", string(return_mail_sk(status)))
+            .item("sent_at", number(now))
+            .send()
+            .await?;
+        Ok(())
+    }
+}
+
+/// The email that tells `to` (address, name) their return of `order`'s units is `status`.
+pub fn render_return(
+    item: &ReturnItem,
+    status: ReturnStatus,
+    order: &OrderItem,
+    to: (String, String),
+) -> Email {
+    let (address, name) = to;
+    let units: Vec<(i64, String)> = item
+        .lines
+        .iter()
+        .map(|line| {
+            let named = order
+                .lines
+                .iter()
+                .find(|l| l.variant() == line.variant_id)
+                .map_or_else(String::new, |l| {
+                    format!("{}{}", l.name, described(&l.options))
+                });
+            (line.quantity, named)
+        })
+        .collect();
+    let (subject, said) = match status {
+        ReturnStatus::Requested => (
+            format!("Return {} of order {} requested", item.id, order.id),
+            "we have your return request; send the items back and we will refund them once they arrive.".to_owned(),
+        ),
+        ReturnStatus::Received => (
+            format!("Return {} of order {} received", item.id, order.id),
+            "your return arrived: what you paid for these items is on its way back to you.".to_owned(),
+        ),
+        ReturnStatus::Rejected => (
+            format!("Return {} of order {} not accepted", item.id, order.id),
+            format!(
+                "we could not accept this return: {}",
+                item.rejection_reason.as_deref().unwrap_or("no reason given")
+            ),
+        ),
+    };
+    let text_lines: Vec<String> = units
+        .iter()
+        .map(|(n, what)| format!("  {n} x {what}"))
+        .collect();
+    let html_lines: String = units
+        .iter()
+        .map(|(n, what)| format!("<li>{n} &times; {}</li>", html_escape(what)))
+        .collect();
+    Email {
+        to: address,
+        subject,
+        text: format!(
+            "Hello {name},\n\n{said}\n\nReturn {id} of order {order}:\n{lines}\n",
+            id = item.id,
+            order = order.id,
+            lines = text_lines.join("\n"),
+        ),
+        html: format!(
+            "<p>Hello {name},</p><p>{said}</p><p>Return {id} of order {order}:</p><ul>{html_lines}</ul>",
+            name = html_escape(&name),
+            said = html_escape(&said),
+            id = item.id,
+            order = order.id,
         ),
     }
 }

@@ -215,6 +215,9 @@ pub struct Line {
     /// Units whose paid share a refund gave back (shown once there are any).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub refunded_quantity: i64,
+    /// Units a return asked for or received (a rejected return's come off again).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub returned_quantity: i64,
 }
 
 fn is_zero(n: &i64) -> bool {
@@ -325,6 +328,9 @@ pub struct OrderItem {
     pub refunds_failed: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_number: Option<String>,
+    /// When it was delivered: returns may be asked for within 30 days of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<i64>,
     /// The id of the last move applied (see `repo::apply`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_move: Option<String>,
@@ -381,6 +387,7 @@ impl OrderItem {
             refunds_pending: 0,
             refunds_failed: 0,
             tracking_number: None,
+            delivered_at: None,
             last_move: None,
             created_at: now,
             updated_at: now,
@@ -455,6 +462,7 @@ impl OrderItem {
             refund_status: super::refunds::status_of(self),
             refunds: None,
             tracking_number: self.tracking_number.clone(),
+            delivered_at: self.delivered_at.map(rfc3339),
             created_at: rfc3339(self.created_at),
             updated_at: rfc3339(self.updated_at),
             expires_at: rfc3339(self.expires_at),
@@ -495,6 +503,8 @@ pub struct Order {
     pub refunds: Option<Vec<super::refunds::Refund>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tracking_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub expires_at: String,

@@ -157,6 +157,7 @@ mod tests {
             discount_cents: 0,
             tax_cents: 0,
             refunded_quantity: 0,
+            returned_quantity: 0,
         }
     }
 

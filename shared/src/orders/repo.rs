@@ -220,6 +220,11 @@ pub async fn apply(
         values.insert(":refunded".to_owned(), number(order.refunded_cents));
         super::refunds::Tally::owed(amount).apply_to(&mut after);
     }
+    if transition.to == OrderStatus::Delivered {
+        // The window for returns opens.
+        set.push("delivered_at = :now");
+        after.delivered_at = Some(now);
+    }
     if let Some(tracking) = &changes.tracking_number {
         set.push("tracking_number = :tracking");
         values.insert(":tracking".to_owned(), string(tracking));

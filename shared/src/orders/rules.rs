@@ -93,6 +93,7 @@ pub fn price_lines(
                     discount_cents: 0,
                     tax_cents: 0,
                     refunded_quantity: 0,
+                    returned_quantity: 0,
                 });
             }
             _ => unavailable.push(FieldError::new(

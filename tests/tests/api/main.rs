@@ -22,6 +22,7 @@ mod passwords;
 mod payments;
 mod prices;
 mod refunds;
+mod returns;
 mod roles;
 mod runner;
 mod variants;

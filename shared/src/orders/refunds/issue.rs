@@ -78,6 +78,8 @@ pub struct Plan {
     pub amount_cents: i64,
     /// Per line refunded: its index in the order, the units, and the units refunded before.
     pub lines: Vec<(usize, i64, i64)>,
+    /// Per line put back in stock: its index in the order and the units.
+    pub restock: Vec<(usize, i64)>,
 }
 
 /// The states whose payment was taken and whose stock is still sold.
@@ -87,14 +89,24 @@ const REFUNDABLE: [OrderStatus; 3] = [
     OrderStatus::Delivered,
 ];
 
+/// What is asked of a refund, whoever asks: an admin's refund, or a return received.
+#[derive(Debug, Clone)]
+pub struct Ask {
+    pub amount: Option<i64>,
+    /// Variants of the order's lines and their units.
+    pub lines: Option<Vec<(Id, i64)>>,
+    pub restock: bool,
+    pub reason: String,
+    /// Who asks (a staff member or an admin).
+    pub actor: String,
+    /// Give back what is left rather than refuse more than it (a return received after some
+    /// of its units, or the whole payment, were refunded already): refused otherwise.
+    pub fit: bool,
+}
+
 /// Plans `ask` against `order`: a pure function of the two. `400` names the field at fault;
 /// `409 refund_exceeds_payment` when it would give back more than is left of the payment.
-pub fn plan(
-    order: &OrderItem,
-    amount: Option<i64>,
-    lines: Option<&[(Id, i64)]>,
-    restock: bool,
-) -> Result<Plan, ApiError> {
+pub fn plan(order: &OrderItem, ask: &Ask) -> Result<Plan, ApiError> {
     if !REFUNDABLE.contains(&order.status) {
         return Err(ApiError::Conflict {
             code: ErrorCode::InvalidTransition,
@@ -104,7 +116,7 @@ pub fn plan(
             ),
         });
     }
-    let planned = match (amount, lines) {
+    let mut planned = match (ask.amount, ask.lines.as_deref()) {
         (Some(_), Some(_)) => {
             return Err(ApiError::validation(
                 "amount_cents",
@@ -117,7 +129,7 @@ pub fn plan(
                 "is required without lines",
             ));
         }
-        (Some(_), None) if restock => {
+        (Some(_), None) if ask.restock => {
             return Err(ApiError::validation(
                 "restock",
                 "puts lines back in stock: give lines",
@@ -126,11 +138,14 @@ pub fn plan(
         (Some(cents), None) => Plan {
             amount_cents: cents,
             lines: Vec::new(),
+            restock: Vec::new(),
         },
-        (None, Some(asked)) => by_lines(order, asked)?,
+        (None, Some(asked)) => by_lines(order, asked, ask.restock, ask.fit)?,
     };
     let left = order.total_cents - order.refunded_cents;
-    if planned.amount_cents > left {
+    if ask.fit {
+        planned.amount_cents = planned.amount_cents.min(left.max(0));
+    } else if planned.amount_cents > left {
         return Err(ApiError::Conflict {
             code: ErrorCode::RefundExceedsPayment,
             detail: format!(
@@ -142,7 +157,12 @@ pub fn plan(
     Ok(planned)
 }
 
-fn by_lines(order: &OrderItem, asked: &[(Id, i64)]) -> Result<Plan, ApiError> {
+fn by_lines(
+    order: &OrderItem,
+    asked: &[(Id, i64)],
+    restock: bool,
+    fit: bool,
+) -> Result<Plan, ApiError> {
     if asked.is_empty() {
         return Err(ApiError::validation("lines", "must name at least one line"));
     }
@@ -150,7 +170,9 @@ fn by_lines(order: &OrderItem, asked: &[(Id, i64)]) -> Result<Plan, ApiError> {
     let mut planned = Plan {
         amount_cents: 0,
         lines: Vec::new(),
+        restock: Vec::new(),
     };
+    let mut seen = Vec::new();
     for (i, (variant, units)) in asked.iter().enumerate() {
         let Some(index) = order
             .lines
@@ -163,20 +185,28 @@ fn by_lines(order: &OrderItem, asked: &[(Id, i64)]) -> Result<Plan, ApiError> {
             ));
             continue;
         };
-        if planned.lines.iter().any(|(seen, _, _)| *seen == index) {
+        if seen.contains(&index) {
             errors.push(FieldError::new(
                 format!("lines[{i}].variant_id"),
                 "names a line a second time",
             ));
             continue;
         }
+        seen.push(index);
         let line = &order.lines[index];
         let left = line.quantity - line.refunded_quantity;
-        if *units > left {
+        if *units > left && !fit {
             errors.push(FieldError::new(
                 format!("lines[{i}].quantity"),
                 format!("at most {left} units of this line are left to refund"),
             ));
+            continue;
+        }
+        if restock {
+            planned.restock.push((index, (*units).min(line.quantity)));
+        }
+        let units = (*units).min(left);
+        if units == 0 {
             continue;
         }
         let paid = pricing::paid_for_line(
@@ -186,13 +216,13 @@ fn by_lines(order: &OrderItem, asked: &[(Id, i64)]) -> Result<Plan, ApiError> {
             order.prices_include_tax,
         );
         planned.amount_cents +=
-            pricing::refund_share(paid, line.quantity, line.refunded_quantity, *units);
-        planned.lines.push((index, *units, line.refunded_quantity));
+            pricing::refund_share(paid, line.quantity, line.refunded_quantity, units);
+        planned.lines.push((index, units, line.refunded_quantity));
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    if planned.amount_cents == 0 {
+    if planned.amount_cents == 0 && !fit {
         return Err(ApiError::validation(
             "lines",
             "nothing was paid for these units",
@@ -273,9 +303,9 @@ fn restock(
     now: i64,
 ) -> Result<Vec<TransactWriteItem>, ApiError> {
     let changes: Vec<(Change, Requires)> = plan
-        .lines
+        .restock
         .iter()
-        .map(|(index, units, _)| {
+        .map(|(index, units)| {
             let line = &order.lines[*index];
             (
                 Change {
@@ -313,66 +343,107 @@ impl Orders {
         now: i64,
     ) -> Result<RefundEnvelope, ApiError> {
         principal.require_admin()?;
-        let lines: Option<Vec<(Id, i64)>> = ask.lines.map(|lines| {
-            lines
-                .into_iter()
-                .map(|line| (line.variant_id, line.quantity.get()))
-                .collect()
-        });
-        let amount = ask.amount_cents.map(|a| a.get());
+        let ask = Ask {
+            amount: ask.amount_cents.map(|a| a.get()),
+            lines: ask.lines.map(|lines| {
+                lines
+                    .into_iter()
+                    .map(|line| (line.variant_id, line.quantity.get()))
+                    .collect()
+            }),
+            restock: ask.restock,
+            reason: ask.reason.0,
+            actor: principal.user_id.clone(),
+            fit: false,
+        };
+        let refund = self
+            .write_refund(id.as_str(), &ask, &[], || ApiError::NotFound, now)
+            .await?
+            .ok_or_else(|| ApiError::internal("a refund that is not fitted is never empty"))?;
+        let outcome = self.ask_refund(&refund, payments, now).await;
+        Ok(RefundEnvelope {
+            refund: refund.after(&outcome).view(),
+        })
+    }
+
+    /// Writes the refund `ask` plans against the order as it is, with the order's counts, the
+    /// restock's movements and `also` (a return's move), in one transaction; re-planned from a
+    /// fresh read when the order or a product moved meanwhile. `also` refused is `refused()`.
+    /// `Ok(None)`: nothing was left to give back (a fitted ask), and the rest was written.
+    pub(crate) async fn write_refund(
+        &self,
+        order_id: &str,
+        ask: &Ask,
+        also: &[TransactWriteItem],
+        refused: impl Fn() -> ApiError,
+        now: i64,
+    ) -> Result<Option<RefundItem>, ApiError> {
+        // Tells this call's transactions from every other's (the tries of one share it).
+        let call = Id::new();
         let mut tries = crate::db::Contention::for_orders();
         let mut products = HashMap::new();
         loop {
-            let order = repo::get(&self.table, id.as_str())
+            let order = repo::get(&self.table, order_id)
                 .await?
                 .ok_or(ApiError::NotFound)?;
-            let plan = plan(&order, amount, lines.as_deref(), ask.restock)?;
-            if ask.restock && products.is_empty() {
+            let plan = plan(&order, ask)?;
+            if !plan.restock.is_empty() && products.is_empty() {
                 let ids = plan
-                    .lines
+                    .restock
                     .iter()
-                    .map(|(index, _, _)| order.lines[*index].product_id.clone());
+                    .map(|(index, _)| order.lines[*index].product_id.clone());
                 products = stock::read(&self.table, ids).await?;
             }
-            let mut refund = RefundItem::of(&order, plan.amount_cents, ask.reason.0.clone(), now);
-            refund.actor_id = Some(principal.user_id.clone());
-            refund.restock = ask.restock;
-            refund.lines = plan
-                .lines
-                .iter()
-                .map(|(index, units, _)| RefundLine {
-                    variant_id: order.lines[*index].variant().to_owned(),
-                    quantity: *units,
-                })
-                .collect();
-            let mut writes = vec![
-                order_update(&self.table, &order, &plan, now)?,
-                refund.put(&self.table)?,
-            ];
-            if ask.restock {
-                writes.extend(restock(
-                    &self.table,
-                    &order,
-                    &plan,
-                    &principal.user_id,
-                    &products,
-                    now,
-                )?);
+            let refund = (plan.amount_cents > 0).then(|| {
+                let mut refund = RefundItem::of(&order, plan.amount_cents, ask.reason.clone(), now);
+                refund.actor_id = Some(ask.actor.clone());
+                refund.restock = ask.restock;
+                refund.lines = plan
+                    .lines
+                    .iter()
+                    .map(|(index, units, _)| RefundLine {
+                        variant_id: order.lines[*index].variant().to_owned(),
+                        quantity: *units,
+                    })
+                    .collect();
+                refund
+            });
+            let mut writes = Vec::new();
+            if let Some(refund) = &refund {
+                writes.push(order_update(&self.table, &order, &plan, now)?);
+                writes.push(refund.put(&self.table)?);
             }
-            let token = format!("refund {} {}", refund.id, tries.attempt());
+            let also_from = writes.len();
+            writes.extend(also.iter().cloned());
+            writes.extend(restock(
+                &self.table,
+                &order,
+                &plan,
+                &ask.actor,
+                &products,
+                now,
+            )?);
+            let token = format!("refund {call} {}", tries.attempt());
             let err = match crate::db::transact(&self.table, writes, Some(&token)).await {
                 Ok(()) => {
-                    tracing::info!(order_id = %order.id, refund.id = %refund.id, amount_cents = refund.amount_cents, by = %principal.user_id, "refund written");
-                    let outcome = self.ask_refund(&refund, payments, now).await;
-                    return Ok(RefundEnvelope {
-                        refund: refund.after(&outcome).view(),
-                    });
+                    if let Some(refund) = &refund {
+                        tracing::info!(order_id = %order.id, refund.id = %refund.id, amount_cents = refund.amount_cents, by = %ask.actor, "refund written");
+                    }
+                    return Ok(refund);
                 }
                 Err(err) => err,
             };
             let refusals = crate::db::refusals(&err);
             if !refusals.iter().any(|r| r.failed) {
                 return Err(crate::db::transaction_failed(err));
+            }
+            if refusals
+                .iter()
+                .skip(also_from)
+                .take(also.len())
+                .any(|r| r.failed)
+            {
+                return Err(refused());
             }
             // The order or a product moved since it was read: plan again from what it is now
             // (which may now refuse the refund).
@@ -401,6 +472,17 @@ mod tests {
         Id::parse(s).expect("an id")
     }
 
+    fn ask(amount: Option<i64>, lines: Option<&[(Id, i64)]>, restock: bool) -> Ask {
+        Ask {
+            amount,
+            lines: lines.map(<[_]>::to_vec),
+            restock,
+            reason: "r".to_owned(),
+            actor: "a1".to_owned(),
+            fit: false,
+        }
+    }
+
     fn code(err: ApiError) -> String {
         match err {
             ApiError::Validation(errors) => errors
@@ -418,21 +500,21 @@ mod tests {
         // Three shirts at 20.00 with 6.00 of discount and 10.26 of tax, and 4.90 shipping.
         let mut order = fixture::paid(&[(V1, 2000, 3, 600, 1026), (V2, 1500, 1, 0, 285)], 490);
         assert_eq!(order.total_cents, 6000 - 600 + 1026 + 1500 + 285 + 490);
-        let two = plan(&order, None, Some(&[(id(V1), 2)]), true).expect("planned");
+        let two = plan(&order, &ask(None, Some(&[(id(V1), 2)]), true)).expect("planned");
         assert_eq!(two.amount_cents, (6000 - 600 + 1026) * 2 / 3);
         assert_eq!(two.lines, vec![(0, 2, 0)]);
         order.lines[0].refunded_quantity = 2;
         order.refunded_cents = two.amount_cents;
-        let last = plan(&order, None, Some(&[(id(V1), 1)]), false).expect("planned");
+        let last = plan(&order, &ask(None, Some(&[(id(V1), 1)]), false)).expect("planned");
         assert_eq!(two.amount_cents + last.amount_cents, 6000 - 600 + 1026);
         assert_eq!(
-            code(plan(&order, None, Some(&[(id(V1), 2)]), false).unwrap_err()),
+            code(plan(&order, &ask(None, Some(&[(id(V1), 2)]), false)).unwrap_err()),
             "lines[0].quantity: at most 1 units of this line are left to refund"
         );
         let left = order.total_cents - order.refunded_cents;
-        assert!(plan(&order, Some(left), None, false).is_ok());
+        assert!(plan(&order, &ask(Some(left), None, false)).is_ok());
         assert_eq!(
-            code(plan(&order, Some(left + 1), None, false).unwrap_err()),
+            code(plan(&order, &ask(Some(left + 1), None, false)).unwrap_err()),
             "refund_exceeds_payment"
         );
     }
@@ -474,19 +556,48 @@ mod tests {
                 "lines[1].variant_id: names a line a second time",
             ),
         ] {
-            let err = plan(&order, amount, lines.as_deref(), restock).unwrap_err();
+            let err = plan(&order, &ask(amount, lines.as_deref(), restock)).unwrap_err();
             assert_eq!(code(err), wanted);
         }
         let mut unpaid = order.clone();
         unpaid.status = OrderStatus::PendingPayment;
         assert_eq!(
-            code(plan(&unpaid, Some(1), None, false).unwrap_err()),
+            code(plan(&unpaid, &ask(Some(1), None, false)).unwrap_err()),
             "invalid_transition"
         );
         let free = fixture::paid(&[(V1, 0, 1, 0, 0), (V2, 100, 1, 0, 0)], 0);
         assert_eq!(
-            code(plan(&free, None, Some(&[(id(V1), 1)]), false).unwrap_err()),
+            code(plan(&free, &ask(None, Some(&[(id(V1), 1)]), false)).unwrap_err()),
             "lines: nothing was paid for these units"
         );
+    }
+
+    #[test]
+    fn a_fitted_refund_gives_back_what_is_left_and_restocks_every_unit_asked() {
+        let mut order = fixture::paid(&[(V1, 2000, 3, 0, 0)], 0);
+        order.lines[0].refunded_quantity = 1;
+        order.refunded_cents = 2000;
+        let mut fitted = ask(None, Some(&[(id(V1), 3)]), true);
+        fitted.fit = true;
+        let planned = plan(&order, &fitted).expect("planned");
+        assert_eq!(
+            planned.amount_cents, 4000,
+            "two units were not refunded yet"
+        );
+        assert_eq!(planned.lines, vec![(0, 2, 1)]);
+        assert_eq!(
+            planned.restock,
+            vec![(0, 3)],
+            "all three come back to stock"
+        );
+        order.refunded_cents = 5500;
+        let planned = plan(&order, &fitted).expect("planned");
+        assert_eq!(
+            planned.amount_cents, 500,
+            "no more than the payment has left"
+        );
+        order.lines[0].refunded_quantity = 3;
+        let planned = plan(&order, &fitted).expect("planned");
+        assert_eq!((planned.amount_cents, planned.lines.len()), (0, 0));
     }
 }

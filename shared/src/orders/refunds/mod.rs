@@ -22,7 +22,7 @@
 //! Its `refund_status` is read from these counts ([`status_of`]).
 
 #[cfg(test)]
-mod fixture;
+pub(crate) mod fixture;
 mod issue;
 mod provider;
 mod settle;
@@ -30,7 +30,7 @@ mod settle;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 
-pub use issue::{RefundAsk, RefundEnvelope, RefundLineAsk};
+pub use issue::{Ask, RefundAsk, RefundEnvelope, RefundLineAsk};
 pub use provider::{MAX_ATTEMPTS, Outcome, RetryRun, attempt, backoff_secs, due, retry_due};
 pub use settle::{Settled, settle};
 

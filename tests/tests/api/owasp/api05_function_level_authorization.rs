@@ -2,7 +2,8 @@
 //! money, roles and settings the admins' alone.
 //!
 //! Proved here: `shared::routes::ROUTES` (the one table of who may call what) holds every
-//! operation of `openapi.yaml`, and a documented "(admins)" operation is an admin's row; every
+//! operation of `openapi.yaml`, a documented "(admins)" operation is an admin's row and a
+//! "(staff and admins)" one a staff row; every
 //! staff or admin operation is 403 `forbidden` to a signed-in customer and 401 to anyone signed
 //! out, whatever the id; and a staff member gets 403 on every admin operation and past the gate
 //! on every staff one. Elsewhere: `include_inactive=true` is 401 signed out, 403 to a customer
@@ -44,6 +45,15 @@ async fn the_route_table_holds_every_documented_operation_and_admins_own_theirs(
                 operation.path
             );
         }
+        if operation.summary.contains("(staff and admins)") {
+            assert_eq!(
+                access,
+                Access::Staff,
+                "{} {}",
+                operation.method,
+                operation.path
+            );
+        }
         if operation.path.starts_with("/admin/") {
             assert!(
                 matches!(access, Access::Staff | Access::Admin),
@@ -56,7 +66,7 @@ async fn the_route_table_holds_every_documented_operation_and_admins_own_theirs(
 }
 
 #[tokio::test]
-async fn every_admin_operation_is_403_to_a_customer_and_401_signed_out() {
+async fn every_shop_operation_is_403_to_a_customer_and_401_signed_out() {
     let admin = admin_token().await;
     let existing = product(&admin, 1, 100).await;
     let customer = customer_token().await;

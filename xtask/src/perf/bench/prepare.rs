@@ -210,6 +210,18 @@ impl Shop {
                     json!({"lines": [line], "restock": true, "reason": "benchmark"}),
                 );
             }
+            Prepare::ReturnsCreate => {
+                let id = self.order(OrderStatus::Delivered, None).await?;
+                header(&mut event, "authorization", &customer);
+                path(&mut event, "id", &id);
+                let line = json!({"variant_id": self.cart[0], "quantity": 1});
+                body(&mut event, json!({"lines": [line], "reason": "benchmark"}));
+            }
+            Prepare::ReturnsHandle => {
+                let id = self.returned().await?;
+                header(&mut event, "authorization", &admin);
+                path(&mut event, "id", &id);
+            }
             Prepare::AdminOrdersDeliver => {
                 let id = self.order(OrderStatus::Shipped, None).await?;
                 header(&mut event, "authorization", &admin);

@@ -11,6 +11,8 @@ use shared::auth::jwt::TokenIssuer;
 use shared::catalog::Catalog;
 use shared::db::Table;
 use shared::orders::model::{Line, OrderItem, Payment, ShippingAddress};
+use shared::orders::returns::ReturnItem;
+use shared::payments::PaymentProvider as _;
 use shared::orders::state::OrderStatus;
 use shared::payments::stripe::Stripe;
 
@@ -314,6 +316,7 @@ impl Shop {
                     discount_cents: 0,
                     tax_cents: 0,
                     refunded_quantity: 0,
+                    returned_quantity: 0,
                 }
             })
             .collect()
@@ -340,15 +343,56 @@ impl Shop {
         let now = shared::clock::now();
         let id = shared::ids::Id::parse(id).context("an order id")?;
         let order = self.order_item(&id, &self.customer.id, 0, status, intent, now)?;
+        self.put(&order).await
+    }
+
+    /// A delivered order of the customer, paid at localstripe, with a return of its first
+    /// line's unit asked for: written straight into the table.
+    pub(super) async fn returned(&self) -> Result<String> {
+        let id = shared::ids::Id::new();
+        let intent = self
+            .stripe
+            .create_intent(id.as_str(), self.total(), "EUR")
+            .await
+            .map_err(|e| anyhow::anyhow!("localstripe: {e}"))?;
+        shared::testing::localstripe::pay(
+            &self.stripe_url,
+            &intent.id,
+            shared::testing::localstripe::CARD_OK,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("localstripe: {e}"))?;
+        let now = shared::clock::now();
+        let mut order = self.order_item(
+            &id,
+            &self.customer.id,
+            0,
+            OrderStatus::Delivered,
+            Some(&intent.id),
+            now,
+        )?;
+        order.delivered_at = Some(now);
+        order.lines[0].returned_quantity = 1;
+        self.put(&order).await?;
+        let line = shared::orders::refunds::RefundLine {
+            variant_id: order.lines[0].variant().to_owned(),
+            quantity: 1,
+        };
+        let item = ReturnItem::new(&order, vec![line], "benchmark".to_owned(), now);
+        self.put(&item).await?;
+        Ok(item.id)
+    }
+
+    async fn put(&self, item: &impl serde::Serialize) -> Result<()> {
         self.dynamodb
             .put_item()
             .table_name(&self.table.name)
             .set_item(Some(
-                shared::db::to_item(&order).map_err(|e| anyhow::anyhow!("{e}"))?,
+                shared::db::to_item(item).map_err(|e| anyhow::anyhow!("{e}"))?,
             ))
             .send()
             .await
-            .context("cannot write an order")?;
+            .context("cannot write an item")?;
         Ok(())
     }
 
