@@ -240,13 +240,28 @@ pub async fn below<T: DeserializeOwned>(
 pub type Position = std::collections::BTreeMap<String, String>;
 
 /// Up to `limit` items of one index partition, newest (highest sort key) first, after `start`,
-/// and where the next page starts. A position that is not one of this partition's is
-/// `400 invalid_cursor`. One item beyond the page tells whether there are more: a page with a
-/// cursor is never empty, the last page never has one, whatever DynamoDB's own paging does.
+/// and where the next page starts: see [`page_of`].
 pub async fn newest_first(
     table: &Table,
     index: Index,
     partition: &str,
+    limit: usize,
+    start: Option<Position>,
+) -> Result<(Vec<Item>, Option<Position>), ApiError> {
+    page_of(table, index, partition, None, false, limit, start).await
+}
+
+/// Up to `limit` items of one index partition whose sort key starts with `prefix` (all without
+/// one), in the sort key's order (`forward`) or newest first, after `start`, and where the next
+/// page starts. A position that is not one of this listing's is `400 invalid_cursor`. One item
+/// beyond the page tells whether there are more: a page with a cursor is never empty, the last
+/// page never has one, whatever DynamoDB's own paging does.
+pub async fn page_of(
+    table: &Table,
+    index: Index,
+    partition: &str,
+    prefix: Option<&str>,
+    forward: bool,
     limit: usize,
     start: Option<Position>,
 ) -> Result<(Vec<Item>, Option<Position>), ApiError> {
@@ -255,7 +270,12 @@ pub async fn newest_first(
     if let Some(position) = &start {
         let valid = position.len() == key_names.len()
             && key_names.iter().all(|k| position.contains_key(*k))
-            && position.get(pk_name).map(String::as_str) == Some(partition);
+            && position.get(pk_name).map(String::as_str) == Some(partition)
+            && prefix.is_none_or(|prefix| {
+                position
+                    .get(sk_name)
+                    .is_some_and(|sk| sk.starts_with(prefix))
+            });
         if !valid {
             return Err(ApiError::InvalidCursor);
         }
@@ -268,9 +288,17 @@ pub async fn newest_first(
     });
     while items.len() <= limit {
         let wanted = limit + 1 - items.len();
-        let output = table
-            .query_partition(index, partition, None)
-            .scan_index_forward(false)
+        let query = match prefix {
+            Some(prefix) => table
+                .query_partition(index, partition, None)
+                .key_condition_expression(format!(
+                    "{pk_name} = :pk AND begins_with({sk_name}, :prefix)"
+                ))
+                .expression_attribute_values(":prefix", string(prefix)),
+            None => table.query_partition(index, partition, None),
+        };
+        let output = query
+            .scan_index_forward(forward)
             .limit(i32::try_from(wanted).unwrap_or(i32::MAX))
             .set_exclusive_start_key(exclusive_start.take())
             .send()

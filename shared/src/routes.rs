@@ -56,6 +56,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/admin/returns", Staff),
     ("POST", "/admin/returns/{id}/receive", Staff),
     ("POST", "/admin/returns/{id}/reject", Staff),
+    ("GET", "/admin/customers", Staff),
+    ("GET", "/admin/customers/{id}", Staff),
     ("POST", "/payments/stripe/webhook", Anyone),
     ("POST", "/contact", Anyone),
     ("GET", "/admin/messages", Staff),

@@ -2,7 +2,7 @@
 //!
 //! | item | pk | sk |
 //! |---|---|---|
-//! | user | `USER#<id>` | `PROFILE` |
+//! | user | `USER#<id>` | `PROFILE` (gsi1 [`ACCOUNTS`]/email) |
 //! | email uniqueness | `EMAIL#<email>` | `EMAIL` |
 //! | refresh token | `REFRESH#<sha256 of token>` | `REFRESH` |
 //! | revoked login | `FAMILY#<family id>` | `REVOKED` |
@@ -13,6 +13,10 @@ pub fn user(id: &str) -> String {
     format!("USER#{id}")
 }
 pub const USER_SK: &str = "PROFILE";
+
+/// The gsi1 partition of every account, sorted by email: a search by an email's first letters
+/// is one key range.
+pub const ACCOUNTS: &str = "ACCOUNTS";
 
 pub fn email(email: &str) -> String {
     format!("EMAIL#{email}")

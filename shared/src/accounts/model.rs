@@ -110,9 +110,45 @@ pub struct UserItem {
     /// tokens of logins begun before it, reset tokens made before it, and, on admin routes,
     /// access tokens issued before it. Set when the password or the role changes.
     pub tokens_valid_after: i64,
+    /// In gsi1 `ACCOUNTS`/email, so that staff find accounts by an email's first letters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<String>,
+    /// The orders of the account that were paid, and what they cost: counted in each payment's
+    /// transaction.
+    #[serde(default)]
+    pub orders_count: i64,
+    #[serde(default)]
+    pub spent_cents: i64,
+}
+
+/// An account as the shop's staff see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Customer {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: String,
+    /// Its paid orders, and what they cost (refunds not taken off).
+    pub orders_count: i64,
+    pub spent_cents: i64,
 }
 
 impl UserItem {
+    pub fn customer(&self) -> Customer {
+        Customer {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            name: self.name.clone(),
+            role: self.role,
+            created_at: rfc3339(self.created_at),
+            orders_count: self.orders_count,
+            spent_cents: self.spent_cents,
+        }
+    }
+
     pub fn view(&self) -> User {
         User {
             id: self.id.clone(),

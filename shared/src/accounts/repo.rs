@@ -163,7 +163,7 @@ fn admins_update(table: &Table, user_id: &str, role: Role) -> Result<TransactWri
 
 /// How a role change ended.
 pub enum RoleChange {
-    Changed(UserItem),
+    Changed(Box<UserItem>),
     /// The user no longer had the role the change started from: read again and retry.
     Raced,
     /// Demoting this user would leave no admin.
@@ -205,12 +205,68 @@ pub async fn change_role(
             changed.role = role;
             changed.updated_at = now;
             changed.tokens_valid_after = now_ms;
-            Ok(RoleChange::Changed(changed))
+            Ok(RoleChange::Changed(Box::new(changed)))
         }
         Err(err) if condition_failed_at(&err, 0) => Ok(RoleChange::Raced),
         Err(err) if condition_failed_at(&err, 1) => Ok(RoleChange::LastAdmin),
         Err(err) => Err(transaction_failed(err)),
     }
+}
+
+/// Up to `limit` accounts whose email starts with `prefix`, in the emails' order, after
+/// `start`, and where the next page starts.
+pub async fn search(
+    table: &Table,
+    prefix: &str,
+    limit: usize,
+    start: Option<crate::db::Position>,
+) -> Result<(Vec<UserItem>, Option<crate::db::Position>), ApiError> {
+    let prefix = (!prefix.is_empty()).then_some(prefix);
+    let (items, next) = crate::db::page_of(
+        table,
+        crate::db::Index::Gsi1,
+        keys::ACCOUNTS,
+        prefix,
+        true,
+        limit,
+        start,
+    )
+    .await?;
+    let users = items
+        .into_iter()
+        .map(crate::db::from_item)
+        .collect::<Result<Vec<UserItem>, _>>()?;
+    Ok((users, next))
+}
+
+/// The emails of the accounts `ids`, by id (an id with no account is left out).
+pub async fn emails_of(
+    table: &Table,
+    ids: impl IntoIterator<Item = String>,
+) -> Result<std::collections::HashMap<String, String>, ApiError> {
+    let keys: Vec<(String, String)> = ids
+        .into_iter()
+        .map(|id| (keys::user(&id), keys::USER_SK.to_owned()))
+        .collect();
+    let users: Vec<UserItem> = crate::db::batch_get(table, &keys).await?;
+    Ok(users.into_iter().map(|u| (u.id, u.email)).collect())
+}
+
+/// The transaction's count of a paid order on its account: one more order, `total_cents`
+/// more spent.
+pub fn count_purchase(
+    table: &Table,
+    user_id: &str,
+    total_cents: i64,
+) -> Result<TransactWriteItem, ApiError> {
+    let update = table
+        .update_of(keys::user(user_id), keys::USER_SK)
+        .update_expression("ADD orders_count :one, spent_cents :total")
+        .expression_attribute_values(":one", number(1))
+        .expression_attribute_values(":total", number(total_cents))
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().update(update).build())
 }
 
 /// Makes sure an admin is in the set of admins (an account promoted before the set existed).

@@ -3,7 +3,7 @@
 //! argument, so only a function that built that capability can call it.
 
 use super::keys;
-use super::model::{Email, PersonName, RefreshItem, ResetItem, User, UserItem};
+use super::model::{Customer, Email, PersonName, RefreshItem, ResetItem, User, UserItem};
 use super::repo::{self, RoleChange, Rotation};
 use super::rules::{self, RefreshVerdict};
 use crate::auth::jwt::TokenIssuer;
@@ -130,6 +130,10 @@ impl Accounts {
             created_at: now,
             updated_at: now,
             tokens_valid_after: 0,
+            gsi1pk: Some(keys::ACCOUNTS.to_owned()),
+            gsi1sk: Some(email.as_str().to_owned()),
+            orders_count: 0,
+            spent_cents: 0,
         };
         repo::create_user(&self.table, &user).await?;
         tracing::info!(user.id = %user.id, "account created");
@@ -411,6 +415,41 @@ impl Accounts {
             return Err(ApiError::Unauthorized);
         }
         Ok(principal)
+    }
+
+    /// `GET /admin/customers?q=`: the accounts whose email starts with `q` (all without it), in
+    /// the emails' order; staff and admins.
+    pub async fn customers(
+        &self,
+        principal: &Principal,
+        q: Option<&str>,
+        page: crate::cursor::PageRequest,
+        keys: &crate::secrets::Keys,
+        now: i64,
+    ) -> Result<crate::cursor::Page<Customer>, ApiError> {
+        principal.require_staff()?;
+        let prefix = q.map(|q| q.trim().to_lowercase()).unwrap_or_default();
+        if prefix.chars().count() > 254 {
+            return Err(ApiError::validation("q", "must be at most 254 characters"));
+        }
+        let limit = page.limit as usize;
+        let scope = format!("customers|{prefix}");
+        let found = keys
+            .cursors()
+            .read_page(&scope, page.cursor.as_deref(), now, |start| {
+                repo::search(&self.table, &prefix, limit, start)
+            })
+            .await?;
+        Ok(found.map(|user| user.customer()))
+    }
+
+    /// `GET /admin/customers/{id}`'s account; staff and admins.
+    pub async fn customer(&self, principal: &Principal, id: &Id) -> Result<Customer, ApiError> {
+        principal.require_staff()?;
+        repo::user_by_id(&self.table, id.as_str())
+            .await?
+            .map(|user| user.customer())
+            .ok_or(ApiError::NotFound)
     }
 
     /// `POST /admin/users/{id}/role`: ends the user's logins and admin access at once;

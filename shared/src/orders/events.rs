@@ -97,9 +97,18 @@ impl Orders {
         match order.status {
             OrderStatus::PendingPayment if matches => {
                 let transition = state::next(order.status, Action::Pay).map_err(invalid)?;
+                let mut also = vec![mark.clone()];
+                if !order.user_id.is_empty() {
+                    // The account's count of paid orders and what they cost, with the payment.
+                    also.push(crate::accounts::repo::count_purchase(
+                        &self.table,
+                        &order.user_id,
+                        order.total_cents,
+                    )?);
+                }
                 let changes = Changes {
                     payment_status: Some("succeeded".to_owned()),
-                    also: vec![mark.clone()],
+                    also,
                     ..Changes::default()
                 };
                 if repo::apply(&self.table, order, transition, &changes, now)

@@ -440,6 +440,7 @@ impl OrderItem {
             id: self.id.clone(),
             user_id: (!self.user_id.is_empty()).then(|| self.user_id.clone()),
             email: (!self.email.is_empty()).then(|| self.email.clone()),
+            customer_email: None,
             order_token: None,
             status: self.status,
             items: self
@@ -486,6 +487,9 @@ pub struct Order {
     pub user_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Whose order it is, for the shop's staff and admins: a guest's email, or the account's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_email: Option<String>,
     /// A guest's order's token, in the checkout's answer only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_token: Option<String>,

@@ -74,9 +74,11 @@ impl Orders {
     pub async fn get(&self, principal: &Principal, id: &Id) -> Result<OrderEnvelope, ApiError> {
         match refunds::order_with_refunds(&self.table, id.as_str()).await? {
             Some((order, refunds)) if rules::may_see(principal, &order.user_id) => {
-                Ok(OrderEnvelope {
-                    order: order.view(&principal.user_id).with_refunds(&refunds),
-                })
+                let mut view = order.view(&principal.user_id).with_refunds(&refunds);
+                if principal.is_shop() {
+                    self.name_customers(std::slice::from_mut(&mut view)).await?;
+                }
+                Ok(OrderEnvelope { order: view })
             }
             _ => Err(ApiError::NotFound),
         }
@@ -106,8 +108,47 @@ impl Orders {
     ) -> Result<Page<Order>, ApiError> {
         principal.require_staff()?;
         let listing = status.map_or(Listing::All, Listing::Status);
-        self.page(&principal.user_id, listing, page, keys, now)
-            .await
+        let mut found = self
+            .page(&principal.user_id, listing, page, keys, now)
+            .await?;
+        self.name_customers(&mut found.items).await?;
+        Ok(found)
+    }
+
+    /// `GET /admin/customers/{id}`'s orders: the account's latest `limit`, newest first; staff
+    /// and admins.
+    pub async fn latest_of(
+        &self,
+        principal: &Principal,
+        user_id: &Id,
+        limit: usize,
+    ) -> Result<Vec<Order>, ApiError> {
+        principal.require_staff()?;
+        let listing = Listing::Customer(user_id.as_str().to_owned());
+        let (orders, _) = repo::list(&self.table, &listing, limit, None).await?;
+        let mut views: Vec<Order> = orders.iter().map(|o| o.view(SHOP)).collect();
+        self.name_customers(&mut views).await?;
+        Ok(views)
+    }
+
+    /// Gives the shop's view of `orders` their `customer_email`: a guest's own, a customer's
+    /// account's (read with one batch).
+    async fn name_customers(&self, orders: &mut [Order]) -> Result<(), ApiError> {
+        let ids: Vec<String> = orders.iter().filter_map(|o| o.user_id.clone()).collect();
+        let emails = if ids.is_empty() {
+            Default::default()
+        } else {
+            crate::accounts::repo::emails_of(&self.table, ids).await?
+        };
+        for order in orders {
+            order.customer_email = order.email.clone().or_else(|| {
+                order
+                    .user_id
+                    .as_ref()
+                    .and_then(|id| emails.get(id).cloned())
+            });
+        }
+        Ok(())
     }
 
     /// The expiry job: every order still waiting for its payment at `now` past its `expires_at`

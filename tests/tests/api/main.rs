@@ -11,6 +11,7 @@ mod helpers;
 mod accounts;
 mod catalog;
 mod contact;
+mod customers;
 mod errors;
 mod guests;
 mod health;

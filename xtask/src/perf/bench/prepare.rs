@@ -217,6 +217,10 @@ impl Shop {
                 let line = json!({"variant_id": self.cart[0], "quantity": 1});
                 body(&mut event, json!({"lines": [line], "reason": "benchmark"}));
             }
+            Prepare::CustomersGet => {
+                header(&mut event, "authorization", &admin);
+                path(&mut event, "id", &self.customer.id.clone());
+            }
             Prepare::ReturnsHandle => {
                 let id = self.returned().await?;
                 header(&mut event, "authorization", &admin);

@@ -12,8 +12,8 @@ use shared::catalog::Catalog;
 use shared::db::Table;
 use shared::orders::model::{Line, OrderItem, Payment, ShippingAddress};
 use shared::orders::returns::ReturnItem;
-use shared::payments::PaymentProvider as _;
 use shared::orders::state::OrderStatus;
+use shared::payments::PaymentProvider as _;
 use shared::payments::stripe::Stripe;
 
 use super::subjects::{CHECKOUT_LINES, PASSWORD, REPORT_DAY_START_MS, REPORT_ORDERS};

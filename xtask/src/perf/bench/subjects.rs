@@ -71,6 +71,7 @@ pub enum Prepare {
     OrdersRefund,
     ReturnsCreate,
     ReturnsHandle,
+    CustomersGet,
     Refresh,
     Register,
     Reports,
@@ -339,6 +340,18 @@ pub const SUBJECTS: &[Subject] = &[
         Prepare::ReturnsHandle,
         "events/admin-returns-reject/reject.json",
         "a return rejected",
+    ),
+    light(
+        "CustomersListFunction",
+        Prepare::AsAdmin,
+        "events/admin-customers-list/list.json",
+        "a page of accounts by an email's first letters",
+    ),
+    light(
+        "CustomersGetFunction",
+        Prepare::CustomersGet,
+        "events/admin-customers-get/get.json",
+        "an account and its latest orders",
     ),
     light(
         "AdminOrdersDeliverFunction",
