@@ -105,16 +105,25 @@ pub struct MigrateOptions {
     local: bool,
 }
 
-/// Gives every product stored before variants its default variant (idempotent: run it after
-/// the deploy that brings variants, and again whenever in doubt).
+/// Gives every product stored before variants its default variant and puts every account
+/// registered before the customer search in its index (idempotent: run it after a deploy
+/// that brings either, and again whenever in doubt).
 pub async fn migrate(options: MigrateOptions) -> Result<()> {
     let (client, table) = table_of(options.table, options.local).await?;
-    let done = shared::catalog::migrate::run(&Table::new(client, &table), shared::clock::now())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}: {}", e.detail()))?;
+    let done =
+        shared::catalog::migrate::run(&Table::new(client.clone(), &table), shared::clock::now())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}: {}", e.detail()))?;
     emit(&format!(
         "· {} products given their default variant, {} had variants already",
         done.migrated, done.already
+    ));
+    let accounts = shared::accounts::migrate::run(&Table::new(client, &table))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}: {}", e.detail()))?;
+    emit(&format!(
+        "· {} accounts put in the customer search",
+        accounts.indexed
     ));
     Ok(())
 }

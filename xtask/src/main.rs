@@ -52,8 +52,8 @@ enum Command {
     Load(perf::load::LoadOptions),
     /// Create or promote an admin; the password comes from ADMIN_PASSWORD.
     Admin(admin::AdminOptions),
-    /// Give every product stored before variants its default variant (idempotent; run once
-    /// after the deploy that brings variants).
+    /// Give every product stored before variants its default variant, and put every account
+    /// in the customer search (idempotent; run once after the deploy that brings them).
     Migrate(admin::MigrateOptions),
     /// Pay an order of `cargo xtask dev` at localstripe with a test card, as the shop's front
     /// end would with Stripe.js; localstripe's signed webhook then marks it paid.

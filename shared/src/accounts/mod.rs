@@ -7,6 +7,7 @@
 
 pub mod keys;
 mod login;
+pub mod migrate;
 pub mod model;
 pub mod repo;
 pub mod requests;

@@ -116,3 +116,35 @@ async fn staff_find_customers_by_their_emails_first_letters_with_what_they_bough
         "not_found",
     );
 }
+
+#[tokio::test]
+async fn an_account_registered_before_the_search_is_indexed_once_by_the_migration() {
+    let sdk = shared::aws::local_config(&crate::helpers::env("DYNAMODB_URL")).await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = shared::db::Table::new(client.clone(), crate::helpers::env("STOREFRONT_TABLE"));
+    let email = format!("{}@example.com", unique("older").to_lowercase());
+    let made = register(&email, "correct horse battery").await.expect(201);
+    let id = made["user"]["id"].as_str().unwrap();
+    // As an account stored before the search was: out of its index.
+    client
+        .update_item()
+        .table_name(&table.name)
+        .key("pk", shared::db::string(format!("USER#{id}")))
+        .key("sk", shared::db::string("PROFILE"))
+        .update_expression("REMOVE gsi1pk, gsi1sk")
+        .send()
+        .await
+        .unwrap();
+    let staff = staff_token().await;
+    let search = format!("/admin/customers?q={email}");
+    assert_eq!(
+        get_as(&staff, &search).await.expect(200)["items"],
+        json!([])
+    );
+    let first = shared::accounts::migrate::run(&table).await.unwrap();
+    assert!(first.indexed >= 1, "{first:?}");
+    let found = get_as(&staff, &search).await.expect(200);
+    assert_eq!(found["items"][0]["id"], id);
+    let again = shared::accounts::migrate::run(&table).await.unwrap();
+    assert_eq!(again.indexed, 0, "a second run finds nothing to do");
+}

@@ -1,7 +1,8 @@
-//! Orders to plan refunds against, in unit tests.
+//! Orders to plan refunds and returns against, and what a refusal says, in unit tests.
 
 use serde_json::json;
 
+use crate::error::ApiError;
 use crate::orders::model::OrderItem;
 
 /// A paid order of `lines` (`(variant, unit price, quantity, discount, tax)`, tax added) and
@@ -33,4 +34,18 @@ pub fn paid(lines: &[(&str, i64, i64, i64, i64)], shipping: i64) -> OrderItem {
         "created_at": 0, "updated_at": 0, "expires_at": 0,
     });
     serde_json::from_value(order).expect("a valid order")
+}
+
+/// What a refusal says, in one line: the fields and messages of a validation problem, the
+/// code of a conflict.
+pub fn refused(err: ApiError) -> String {
+    match err {
+        ApiError::Validation(errors) => errors
+            .into_iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        ApiError::Conflict { code, .. } => code.as_str().to_owned(),
+        other => format!("{other:?}"),
+    }
 }

@@ -407,7 +407,7 @@ fn put(table: &Table, item: &ReturnItem) -> Result<TransactWriteItem, ApiError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::orders::refunds::fixture;
+    use crate::orders::refunds::fixture::{self, refused};
 
     const V1: &str = "01JAAAAAAAAAAAAAAAAAAAAA01";
     const V9: &str = "01JAAAAAAAAAAAAAAAAAAAAA09";
@@ -421,18 +421,6 @@ mod tests {
         order.status = OrderStatus::Delivered;
         order.delivered_at = Some(at);
         order
-    }
-
-    fn refused(err: ApiError) -> String {
-        match err {
-            ApiError::Validation(errors) => errors
-                .into_iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-            ApiError::Conflict { code, .. } => code.as_str().to_owned(),
-            other => format!("{other:?}"),
-        }
     }
 
     #[test]
