@@ -240,6 +240,12 @@ impl FromEnv for Accounts {
     }
 }
 
+impl FromEnv for crate::audit::AuditLog {
+    async fn from_env(env: &Env) -> Result<Self, StartError> {
+        Ok(Self::new(env.table().await?))
+    }
+}
+
 impl FromEnv for Orders {
     async fn from_env(env: &Env) -> Result<Self, StartError> {
         Ok(Self::new(env.table().await?, &env.config))

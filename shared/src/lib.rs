@@ -6,6 +6,7 @@
 //! AWS or HTTP; functions only translate between HTTP (or an event) and these.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod aws;
 pub mod catalog;

@@ -58,6 +58,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/returns/{id}/reject", Staff),
     ("GET", "/admin/customers", Staff),
     ("GET", "/admin/customers/{id}", Staff),
+    ("GET", "/admin/audit", Admin),
     ("POST", "/payments/stripe/webhook", Anyone),
     ("POST", "/contact", Anyone),
     ("GET", "/admin/messages", Staff),

@@ -15,7 +15,7 @@ shared::state! {
 pub async fn deliver(s: &State, request: Request) -> HandlerResult {
     let staff = s.gate.allowed(&request).await?;
     let id = path_id(&request, "id")?;
-    let deliver = async |now| json(StatusCode::OK, &s.orders.deliver(&id, now).await?);
+    let deliver = async |now| json(StatusCode::OK, &s.orders.deliver(&staff, &id, now).await?);
     s.idempotent.act(request, (&staff).into(), deliver).await
 }
 

@@ -20,7 +20,7 @@ pub async fn ship(s: &State, request: Request) -> HandlerResult {
     let ship = async |shipment: Shipment, now| {
         json(
             StatusCode::OK,
-            &s.orders.ship(&id, shipment, &s.mail, now).await?,
+            &s.orders.ship(&staff, &id, shipment, &s.mail, now).await?,
         )
     };
     s.idempotent.post(request, (&staff).into(), ship).await

@@ -15,7 +15,10 @@ shared::state! {
 pub async fn put(s: &State, request: Request) -> HandlerResult {
     let admin = s.gate.allowed(&request).await?;
     let settings: Settings = body(&request)?;
-    let settings = s.shop.put_settings(&admin, settings).await?;
+    let settings = s
+        .shop
+        .put_settings(&admin, settings, shared::clock::now())
+        .await?;
     json(StatusCode::OK, &serde_json::json!({ "settings": settings }))
 }
 

@@ -14,7 +14,9 @@ shared::state! {
 pub async fn delete(s: &State, request: Request) -> HandlerResult {
     let admin = s.gate.allowed(&request).await?;
     let id: Slug = path_value(&request, "zone_id")?;
-    s.shop.delete_zone(&admin, &id).await?;
+    s.shop
+        .delete_zone(&admin, &id, shared::clock::now())
+        .await?;
     no_content()
 }
 

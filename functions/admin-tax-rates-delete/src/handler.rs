@@ -14,7 +14,9 @@ shared::state! {
 pub async fn delete(s: &State, request: Request) -> HandlerResult {
     let admin = s.gate.allowed(&request).await?;
     let region: Region = path_value(&request, "region")?;
-    s.shop.delete_rate(&admin, &region).await?;
+    s.shop
+        .delete_rate(&admin, &region, shared::clock::now())
+        .await?;
     no_content()
 }
 

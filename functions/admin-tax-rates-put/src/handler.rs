@@ -17,7 +17,10 @@ pub async fn put(s: &State, request: Request) -> HandlerResult {
     let admin = s.gate.allowed(&request).await?;
     let region: Region = path_value(&request, "region")?;
     let rate: NewTaxRate = body(&request)?;
-    let rate = s.shop.put_rate(&admin, &region, rate).await?;
+    let rate = s
+        .shop
+        .put_rate(&admin, &region, rate, shared::clock::now())
+        .await?;
     json(StatusCode::OK, &serde_json::json!({ "tax_rate": rate }))
 }
 

@@ -20,7 +20,7 @@ pub async fn add_image(s: &State, request: Request) -> HandlerResult {
         json(
             StatusCode::CREATED,
             &s.catalog
-                .add_image(&s.uploads, &product_id, image, now)
+                .add_image(&staff, &s.uploads, &product_id, image, now)
                 .await?,
         )
     };

@@ -176,6 +176,7 @@ pub async fn change_role(
     table: &Table,
     user: &UserItem,
     role: Role,
+    act: Option<crate::audit::Act<'_>>,
     now: i64,
     now_ms: i64,
 ) -> Result<RoleChange, ApiError> {
@@ -197,6 +198,20 @@ pub async fn change_role(
     // The set of admins changes only when an admin is made or unmade.
     if role == Role::Admin || user.role == Role::Admin {
         transaction = transaction.transact_items(admins_update(table, &user.id, role)?);
+    }
+    if let Some(act) = act {
+        let (before, after) = (
+            serde_json::json!({"role": user.role}),
+            serde_json::json!({"role": role}),
+        );
+        transaction = transaction.transact_items(act.put(
+            table,
+            "user",
+            &user.id,
+            Some(&before),
+            Some(&after),
+            now,
+        )?);
     }
     let result = transaction.send().await;
     match result {
@@ -222,16 +237,14 @@ pub async fn search(
     start: Option<crate::db::Position>,
 ) -> Result<(Vec<UserItem>, Option<crate::db::Position>), ApiError> {
     let prefix = (!prefix.is_empty()).then_some(prefix);
-    let (items, next) = crate::db::page_of(
-        table,
-        crate::db::Index::Gsi1,
-        keys::ACCOUNTS,
+    let range = crate::db::Range {
+        index: crate::db::Index::Gsi1,
+        partition: keys::ACCOUNTS,
         prefix,
-        true,
-        limit,
-        start,
-    )
-    .await?;
+        forward: true,
+        only: None,
+    };
+    let (items, next) = crate::db::page_of(table, &range, limit, start).await?;
     let users = items
         .into_iter()
         .map(crate::db::from_item)

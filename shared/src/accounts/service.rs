@@ -465,10 +465,14 @@ impl Accounts {
             let Some(user) = repo::user_by_id(&self.table, user_id.as_str()).await? else {
                 return Err(ApiError::NotFound);
             };
+            let act = crate::audit::Act::new(admin, "role.set");
             if user.role == role {
+                let same = serde_json::json!({"role": role});
+                let entry = act.entry("user", &user.id, Some(&same), Some(&same), now);
+                crate::audit::note(&self.table, &entry).await?;
                 return Ok(user.view());
             }
-            match repo::change_role(&self.table, &user, role, now, now_ms()).await? {
+            match repo::change_role(&self.table, &user, role, Some(act), now, now_ms()).await? {
                 RoleChange::Changed(user) => {
                     tracing::info!(user.id = %user.id, by = %admin.user_id, role = role.as_str(), "role changed; the user's logins ended");
                     return Ok(user.view());
@@ -539,7 +543,7 @@ impl Accounts {
                 detail: "An account with this email exists and is not an admin.".to_owned(),
             });
         }
-        match repo::change_role(&self.table, &user, Role::Admin, now, now_ms()).await? {
+        match repo::change_role(&self.table, &user, Role::Admin, None, now, now_ms()).await? {
             RoleChange::Changed(user) => Ok(AdminEnsured::Promoted(user.view())),
             _ => Err(ApiError::unavailable("the role kept changing")),
         }

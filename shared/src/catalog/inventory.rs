@@ -9,6 +9,7 @@ use super::repo::{self, Saved};
 use super::service::Catalog;
 use super::stock::{self, Adjustment, Change, Movement, Reason, Requires};
 use super::variants::{NewVariant, Variant, VariantFields};
+use crate::audit::Act;
 use crate::auth::Principal;
 use crate::cursor::{Page, PageRequest};
 use crate::error::{ApiError, FieldError};
@@ -70,6 +71,7 @@ impl Catalog {
                 None,
                 |product| edit::add_variant(product, &id, &new, actor, now),
                 "stock",
+                Act::new(principal, "variant.create"),
                 now,
             )
             .await?;
@@ -96,6 +98,7 @@ impl Catalog {
                 None,
                 |product| edit::update_variant(product, variant_id.as_str(), &fields, now),
                 "stock",
+                Act::new(principal, "variant.update"),
                 now,
             )
             .await?;
@@ -144,7 +147,8 @@ impl Catalog {
             }
             let mut edit = edit::Edit::of(current.clone());
             edit.stock.push((change.clone(), Requires::Nothing));
-            match repo::save(&self.table, Some(&current), &edit, false, now).await? {
+            let act = Act::new(principal, "stock.adjust");
+            match repo::save(&self.table, Some(&current), &edit, false, act, now).await? {
                 Saved::Done(written, movements) => {
                     let movement = movements
                         .first()

@@ -72,7 +72,8 @@ pub enum Saved {
 
 /// Writes `edit` in one transaction: the product (a new one, or on the condition that it is
 /// still the version read, `current`; stock by the movements' counts), its price entry, the
-/// SKUs it claims and gives up, its new variants' ids, the movements of the stock it moves.
+/// SKUs it claims and gives up, its new variants' ids, the movements of the stock it moves,
+/// and `act`'s entry in the audit log.
 /// `edit_fields` is false for a write that only moves stock: it is no edit of the product and
 /// does not change its version.
 pub async fn save(
@@ -80,6 +81,7 @@ pub async fn save(
     current: Option<&ProductItem>,
     edit: &Edit,
     edit_fields: bool,
+    act: crate::audit::Act<'_>,
     now: i64,
 ) -> Result<Saved, ApiError> {
     let mut written = edit.after.clone();
@@ -145,6 +147,8 @@ pub async fn save(
         writes.push(put(table, &written.price_entry())?);
     }
     writes.extend(stock::movement_puts(table, &movements)?);
+    // The staff member's entry in the audit log, with what the edit changed.
+    writes.push(act.put(table, "product", &written.id, current, Some(&written), now)?);
     match transact(table, writes, None).await {
         Ok(()) => Ok(Saved::Done(Box::new(written), movements)),
         Err(err) => {
@@ -236,14 +240,31 @@ struct OptionsDoc {
     options: Vec<super::variants::ProductOption>,
 }
 
-/// Adds a pending image to an existing product; `404` if there is no product.
+/// Adds a pending image to an existing product, with `act`'s entry in the audit log; `404` if
+/// there is no product.
 pub async fn add_image(
     table: &Table,
     product_id: &str,
     image: &ImageItem,
+    act: crate::audit::Act<'_>,
     now: i64,
 ) -> Result<(), ApiError> {
-    if write_image(table, product_id, image, ImageWrite::New, now).await? {
+    let update = table
+        .update_of(keys::product(product_id), keys::PRODUCT_SK)
+        .update_expression("SET images.#image = :image, updated_at = :now ADD version :one")
+        .condition_expression("attribute_exists(pk)")
+        .expression_attribute_names("#image", &image.id)
+        .expression_attribute_values(":image", AttributeValue::M(to_item(image)?))
+        .expression_attribute_values(":now", number(now))
+        .expression_attribute_values(":one", number(1))
+        .build()
+        .map_err(ApiError::internal)?;
+    let after = serde_json::json!({ "images": { &image.id: image } });
+    let writes = vec![
+        TransactWriteItem::builder().update(update).build(),
+        act.put(table, "product", product_id, None::<&()>, Some(&after), now)?,
+    ];
+    if crate::db::transact_if(table, writes, None).await? {
         Ok(())
     } else {
         Err(ApiError::NotFound)
@@ -258,46 +279,30 @@ pub async fn finish_image(
     image: &ImageItem,
     now: i64,
 ) -> Result<bool, ApiError> {
-    write_image(table, product_id, image, ImageWrite::Finish, now).await
+    write_image(table, product_id, image, now).await
 }
 
-/// What an image write requires of the product.
-enum ImageWrite {
-    /// The product exists.
-    New,
-    /// The image exists and is still pending.
-    Finish,
-}
-
-/// Writes one image of a product if `when` holds; `false` if it did not.
+/// Writes a processed image over its pending one, if it is still pending; `false` if not.
 async fn write_image(
     table: &Table,
     product_id: &str,
     image: &ImageItem,
-    when: ImageWrite,
     now: i64,
 ) -> Result<bool, ApiError> {
-    let condition = match when {
-        ImageWrite::New => "attribute_exists(pk)",
-        ImageWrite::Finish => "images.#image.#status = :pending",
-    };
-    let mut request = table
+    let request = table
         .client
         .update_item()
         .table_name(&table.name)
         .key("pk", string(keys::product(product_id)))
         .key("sk", string(keys::PRODUCT_SK))
         .update_expression("SET images.#image = :image, updated_at = :now ADD version :one")
-        .condition_expression(condition)
+        .condition_expression("images.#image.#status = :pending")
         .expression_attribute_names("#image", &image.id)
         .expression_attribute_values(":image", AttributeValue::M(to_item(image)?))
         .expression_attribute_values(":now", number(now))
-        .expression_attribute_values(":one", number(1));
-    if let ImageWrite::Finish = when {
-        request = request
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":pending", string("pending"));
-    }
+        .expression_attribute_values(":one", number(1))
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":pending", string("pending"));
     match request.send().await {
         Ok(_) => Ok(true),
         Err(err)

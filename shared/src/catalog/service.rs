@@ -11,6 +11,7 @@ use super::keys;
 use super::model::{ImageItem, ImageStatus, NewImage, Product, ProductFields, ProductItem};
 use super::repo::{self, Position, Saved, checked_position};
 use super::{rules, stock, variants};
+use crate::audit::Act;
 use crate::auth::Principal;
 use crate::config::{Config, ConfigError};
 use crate::db::Table;
@@ -219,7 +220,8 @@ impl Catalog {
             Some(&principal.user_id),
             now,
         )?;
-        let item = match repo::save(&self.table, None, &edit, true, now).await? {
+        let act = Act::new(principal, "product.create");
+        let item = match repo::save(&self.table, None, &edit, true, act, now).await? {
             Saved::Done(item, _) => *item,
             Saved::SkuTaken(field) => return Err(repo::sku_taken(&field)),
             Saved::Raced(_) | Saved::Short(_) => {
@@ -277,6 +279,7 @@ impl Catalog {
                 if_match,
                 |product| edit::update_product(product, &fields, count, actor, now),
                 "stock",
+                Act::new(principal, "product.update"),
                 now,
             )
             .await?;
@@ -293,6 +296,7 @@ impl Catalog {
         if_match: Option<&str>,
         make: impl Fn(&ProductItem) -> Result<Edit, ApiError>,
         stock_field: &str,
+        act: Act<'_>,
         now: i64,
     ) -> Result<ProductItem, ApiError> {
         let mut tries = crate::db::Contention::new();
@@ -303,7 +307,7 @@ impl Catalog {
                 return Err(ApiError::PreconditionFailed);
             }
             let edit = make(current)?;
-            match repo::save(&self.table, Some(current), &edit, true, now).await? {
+            match repo::save(&self.table, Some(current), &edit, true, act, now).await? {
                 // Read again: the stock of the variants it did not move may have moved since
                 // the read it was made from.
                 Saved::Done(..) => {
@@ -344,7 +348,10 @@ impl Catalog {
             .await?
             .ok_or(ApiError::NotFound)?;
         if !current.active {
-            return Ok(());
+            // Nothing to write; the request is still the staff member's act.
+            let act = Act::new(principal, "product.deactivate");
+            let entry = act.entry("product", id.as_str(), Some(&current), Some(&current), now);
+            return crate::audit::note(&self.table, &entry).await;
         }
         let fields = ProductFields {
             active: Some(false),
@@ -355,6 +362,7 @@ impl Catalog {
             None,
             |product| edit::update_product(product, &fields, None, None, now),
             "stock",
+            Act::new(principal, "product.deactivate"),
             now,
         )
         .await?;
@@ -366,11 +374,13 @@ impl Catalog {
     /// content type and its exact length (both are signed headers: S3 refuses any other).
     pub async fn add_image(
         &self,
+        principal: &Principal,
         uploads: &Uploads,
         product_id: &Id,
         image: NewImage,
         now: i64,
     ) -> Result<Upload, ApiError> {
+        principal.require_staff()?;
         let (Some(content_type), Some(content_length)) = (image.content_type, image.content_length)
         else {
             let missing = <NewImage as crate::http::Input>::REQUIRED
@@ -387,7 +397,8 @@ impl Catalog {
             width: None,
             height: None,
         };
-        repo::add_image(&self.table, product_id.as_str(), &image, now).await?;
+        let act = Act::new(principal, "image.create");
+        repo::add_image(&self.table, product_id.as_str(), &image, act, now).await?;
         let key = keys::upload(product_id.as_str(), &image.id);
         let presigning = PresigningConfig::expires_in(UPLOAD_TTL).map_err(ApiError::internal)?;
         let presigned = uploads

@@ -8,20 +8,21 @@ use serde::Deserialize;
 
 use super::keys;
 use super::model::DiscountItem;
-use crate::db::{Index, Position, Table, from_item, newest_first, number, string, to_item};
+use crate::db::{Index, Position, Table, from_item, newest_first, number};
 use crate::error::ApiError;
 
-/// Stores a new code. `false`: the code exists.
-pub async fn create(table: &Table, item: &DiscountItem) -> Result<bool, ApiError> {
-    let put = table
-        .client
-        .put_item()
-        .table_name(&table.name)
-        .set_item(Some(to_item(item)?))
-        .condition_expression("attribute_not_exists(pk)")
-        .send()
-        .await;
-    crate::db::applied(put)
+/// Stores a new code, with `act`'s entry in the audit log. `false`: the code exists.
+pub async fn create(
+    table: &Table,
+    item: &DiscountItem,
+    act: crate::audit::Act<'_>,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let writes = vec![
+        crate::db::put_if(table, item, "attribute_not_exists(pk)")?,
+        act.put(table, "discount", &item.code, None::<&()>, Some(item), now)?,
+    ];
+    crate::db::transact_if(table, writes, None).await
 }
 
 /// The code, strongly consistent.
@@ -42,9 +43,16 @@ pub async fn used(table: &Table, code: &str, customer: &str) -> Result<i64, ApiE
     Ok(found.map_or(0, |c| c.count))
 }
 
-/// Writes an edit made from `before` (its version): every field but the count of redemptions,
-/// which orders keep moving meanwhile. `false`: another edit landed first.
-pub async fn update(table: &Table, next: &DiscountItem, before: i64) -> Result<bool, ApiError> {
+/// Writes an edit of `current` (on the condition that it is still its version): every field
+/// but the count of redemptions, which orders keep moving meanwhile, with `act`'s entry in the
+/// audit log. `false`: another edit landed first.
+pub async fn update(
+    table: &Table,
+    current: &DiscountItem,
+    next: &DiscountItem,
+    act: crate::audit::Act<'_>,
+) -> Result<bool, ApiError> {
+    let before = current.version;
     let mut set = vec![
         "kind = :kind",
         "#value = :value",
@@ -78,19 +86,28 @@ pub async fn update(table: &Table, next: &DiscountItem, before: i64) -> Result<b
         }
     }
     set.extend(assignments.iter().map(String::as_str));
-    let updated = table
-        .client
-        .update_item()
-        .table_name(&table.name)
-        .key("pk", string(&next.pk))
-        .key("sk", string(&next.sk))
+    let update = table
+        .update_of(&next.pk, &next.sk)
         .update_expression(format!("SET {}", set.join(", ")))
         .condition_expression("version = :before")
         .expression_attribute_names("#value", "value")
         .set_expression_attribute_values(Some(values))
-        .send()
-        .await;
-    crate::db::applied(updated)
+        .build()
+        .map_err(ApiError::internal)?;
+    let mut shown = next.clone();
+    shown.redemptions = current.redemptions;
+    let writes = vec![
+        TransactWriteItem::builder().update(update).build(),
+        act.put(
+            table,
+            "discount",
+            &next.code,
+            Some(current),
+            Some(&shown),
+            next.updated_at,
+        )?,
+    ];
+    crate::db::transact_if(table, writes, None).await
 }
 
 fn to_attribute<T: serde::Serialize>(

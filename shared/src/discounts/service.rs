@@ -30,7 +30,8 @@ impl Discounts {
     ) -> Result<DiscountEnvelope, ApiError> {
         principal.require_admin()?;
         let item = DiscountItem::new(new, Id::new().as_str(), now)?;
-        if !repo::create(&self.table, &item).await? {
+        let act = crate::audit::Act::new(principal, "discount.create");
+        if !repo::create(&self.table, &item, act, now).await? {
             return Err(ApiError::Conflict {
                 code: ErrorCode::Conflict,
                 detail: format!("The code {} exists.", item.code),
@@ -75,7 +76,8 @@ impl Discounts {
                 .await?
                 .ok_or(ApiError::NotFound)?;
             let mut next = current.patched(patch.clone(), now)?;
-            if repo::update(&self.table, &next, current.version).await? {
+            let act = crate::audit::Act::new(principal, "discount.update");
+            if repo::update(&self.table, &current, &next, act).await? {
                 // Redemptions move meanwhile; the edit leaves them as they are.
                 next.redemptions = current.redemptions;
                 return Ok(DiscountEnvelope {

@@ -86,7 +86,7 @@ where
     let span = tracing::info_span!("request", request_id = %request_id);
     crate::emf::set_request_id(&request_id);
 
-    let mut response = async {
+    let handled = async {
         match handler(request).await {
             Ok(response) => response,
             Err(err) => {
@@ -95,8 +95,11 @@ where
             }
         }
     }
-    .instrument(span.clone())
-    .await;
+    .instrument(span.clone());
+    // The audit entries the request's writes append name it.
+    let mut response = crate::audit::REQUEST_ID
+        .scope(request_id.clone(), handled)
+        .await;
 
     finish_headers(&mut response, &config.cors, origin.as_deref(), &request_id);
     span.in_scope(|| {

@@ -162,6 +162,9 @@ pub struct Changes {
     /// Written in the same transaction: a refund the move owes, the mark of the event that
     /// made it. Any of their conditions failing fails the move (`Ok(None)`).
     pub also: Vec<TransactWriteItem>,
+    /// The staff member or admin who moves it, and the action: their entry in the audit log,
+    /// with the order's fields before and after, is written with the move.
+    pub audit: Option<(crate::auth::Principal, &'static str)>,
 }
 
 /// Moves `order` as `transition` says, on the condition that it is still in `transition.from`
@@ -250,6 +253,10 @@ pub async fn apply(
         .map_err(ApiError::internal)?;
     let mut writes = vec![TransactWriteItem::builder().update(update).build()];
     writes.extend(changes.also.iter().cloned());
+    if let Some((actor, action)) = &changes.audit {
+        let act = crate::audit::Act::new(actor, action);
+        writes.push(act.put(table, "order", &order.id, Some(order), Some(&after), now)?);
+    }
     if transition.from == OrderStatus::PendingPayment {
         // No longer waiting for its payment: its customer may place another.
         let release = table

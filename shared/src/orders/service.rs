@@ -283,8 +283,11 @@ impl Orders {
         if !rules::may_cancel(principal, &order.user_id) {
             return Err(ApiError::Forbidden);
         }
+        let audit = principal
+            .is_shop()
+            .then(|| (principal.clone(), "order.cancel"));
         let cancelled = self
-            .cancel_order(order, rules::actor(principal), payments, now)
+            .cancel_order(order, rules::actor(principal), audit, payments, now)
             .await?;
         Ok(OrderEnvelope {
             order: cancelled.view(&principal.user_id),
@@ -301,7 +304,7 @@ impl Orders {
     ) -> Result<OrderEnvelope, ApiError> {
         let order = self.by_token(id, token).await?;
         let cancelled = self
-            .cancel_order(order, Actor::Owner, payments, now)
+            .cancel_order(order, Actor::Owner, None, payments, now)
             .await?;
         Ok(OrderEnvelope {
             order: cancelled.guest_view(),
@@ -332,6 +335,7 @@ impl Orders {
         &self,
         order: OrderItem,
         actor: Actor,
+        audit: Option<(Principal, &'static str)>,
         payments: &impl PaymentProvider,
         now: i64,
     ) -> Result<OrderItem, ApiError> {
@@ -345,9 +349,13 @@ impl Orders {
             Some(refund) => Changes {
                 refund_cents: Some(refund.amount_cents),
                 also: vec![refund.put(&self.table)?],
+                audit,
                 ..Changes::default()
             },
-            None => Changes::default(),
+            None => Changes {
+                audit,
+                ..Changes::default()
+            },
         };
         let mut cancelled = self.moved(&order, transition, &changes, now).await?;
         match refund {
@@ -385,17 +393,20 @@ impl Orders {
     /// `POST /admin/orders/{id}/ship`: `paid` → `shipped`, and the shipping notice queued.
     pub async fn ship(
         &self,
+        principal: &Principal,
         id: &Id,
         shipment: Shipment,
         mail: &MailQueue,
         now: i64,
     ) -> Result<OrderEnvelope, ApiError> {
+        principal.require_staff()?;
         let order = repo::get(&self.table, id.as_str())
             .await?
             .ok_or(ApiError::NotFound)?;
         let transition = state::next(order.status, Action::Ship).map_err(invalid)?;
         let changes = Changes {
             tracking_number: Some(shipment.tracking_number.as_str().to_owned()),
+            audit: Some((principal.clone(), "order.ship")),
             ..Changes::default()
         };
         let shipped = self.moved(&order, transition, &changes, now).await?;
@@ -412,14 +423,22 @@ impl Orders {
     }
 
     /// `POST /admin/orders/{id}/deliver`: `shipped` → `delivered`.
-    pub async fn deliver(&self, id: &Id, now: i64) -> Result<OrderEnvelope, ApiError> {
+    pub async fn deliver(
+        &self,
+        principal: &Principal,
+        id: &Id,
+        now: i64,
+    ) -> Result<OrderEnvelope, ApiError> {
+        principal.require_staff()?;
         let order = repo::get(&self.table, id.as_str())
             .await?
             .ok_or(ApiError::NotFound)?;
         let transition = state::next(order.status, Action::Deliver).map_err(invalid)?;
-        let delivered = self
-            .moved(&order, transition, &Changes::default(), now)
-            .await?;
+        let changes = Changes {
+            audit: Some((principal.clone(), "order.deliver")),
+            ..Changes::default()
+        };
+        let delivered = self.moved(&order, transition, &changes, now).await?;
         Ok(OrderEnvelope {
             order: delivered.view(SHOP),
         })

@@ -17,6 +17,7 @@ use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWrite
 use serde::{Deserialize, Serialize};
 
 use super::model::{Settings, Snapshot, TaxRate, Zone};
+use crate::audit::Act;
 use crate::db::{Item, Table, from_item, number, string, to_item, transact};
 use crate::error::ApiError;
 
@@ -133,6 +134,7 @@ pub async fn put_zone(
     table: &Table,
     zone: &Zone,
     current: Option<(&Zone, i64)>,
+    act: Act<'_>,
     now: i64,
 ) -> Result<ZoneWrite, ApiError> {
     let version = current.map_or(0, |(_, v)| v);
@@ -192,6 +194,8 @@ pub async fn put_zone(
     for region in before.iter().filter(|r| !zone.regions.contains(r)) {
         writes.push(free(table, region, &zone.id)?);
     }
+    let was = current.map(|(z, _)| z);
+    writes.push(act.put(table, "shipping_zone", &zone.id, was, Some(zone), now)?);
     match transact(table, writes, None).await {
         Ok(()) => Ok(ZoneWrite::Done),
         Err(err) => {
@@ -228,7 +232,13 @@ fn free(table: &Table, region: &str, zone_id: &str) -> Result<TransactWriteItem,
 }
 
 /// Deletes `zone` (at `version`) and frees its regions. `false`: it changed since it was read.
-pub async fn delete_zone(table: &Table, zone: &Zone, version: i64) -> Result<bool, ApiError> {
+pub async fn delete_zone(
+    table: &Table,
+    zone: &Zone,
+    version: i64,
+    act: Act<'_>,
+    now: i64,
+) -> Result<bool, ApiError> {
     let delete = table
         .delete_of(PK, zone_sk(&zone.id))
         .condition_expression("version = :version")
@@ -239,54 +249,90 @@ pub async fn delete_zone(table: &Table, zone: &Zone, version: i64) -> Result<boo
     for region in &zone.regions {
         writes.push(free(table, region, &zone.id)?);
     }
+    writes.push(act.put(
+        table,
+        "shipping_zone",
+        &zone.id,
+        Some(zone),
+        None::<&()>,
+        now,
+    )?);
     crate::db::transact_if(table, writes, None).await
 }
 
-/// Sets the tax rate of a region.
-pub async fn put_rate(table: &Table, rate: &TaxRate) -> Result<(), ApiError> {
+/// Sets the tax rate of a region (it had `before`), with `act`'s entry in the audit log.
+pub async fn put_rate(
+    table: &Table,
+    rate: &TaxRate,
+    before: Option<i64>,
+    act: Act<'_>,
+    now: i64,
+) -> Result<(), ApiError> {
     let item = RateItem {
         pk: PK.to_owned(),
         sk: tax_sk(&rate.region),
         region: rate.region.clone(),
         rate_bps: rate.rate_bps,
     };
-    table
-        .client
-        .put_item()
-        .table_name(&table.name)
-        .set_item(Some(to_item(&item)?))
-        .send()
-        .await?;
-    Ok(())
+    let was = before.map(|rate_bps| serde_json::json!({ "rate_bps": rate_bps }));
+    let now_is = serde_json::json!({ "rate_bps": rate.rate_bps });
+    let writes = vec![
+        crate::db::put(table, &item)?,
+        act.put(
+            table,
+            "tax_rate",
+            &rate.region,
+            was.as_ref(),
+            Some(&now_is),
+            now,
+        )?,
+    ];
+    transact(table, writes, None)
+        .await
+        .map_err(crate::db::transaction_failed)
 }
 
-/// Deletes a region's tax rate. `false`: it had none.
-pub async fn delete_rate(table: &Table, region: &str) -> Result<bool, ApiError> {
-    let deleted = table
-        .client
-        .delete_item()
-        .table_name(&table.name)
-        .key("pk", string(PK))
-        .key("sk", string(tax_sk(region)))
+/// Deletes a region's tax rate (`before`), with `act`'s entry. `false`: it had none.
+pub async fn delete_rate(
+    table: &Table,
+    region: &str,
+    before: Option<i64>,
+    act: Act<'_>,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let delete = table
+        .delete_of(PK, tax_sk(region))
         .condition_expression("attribute_exists(pk)")
-        .send()
-        .await;
-    crate::db::applied(deleted)
+        .build()
+        .map_err(ApiError::internal)?;
+    let was = before.map(|rate_bps| serde_json::json!({ "rate_bps": rate_bps }));
+    let writes = vec![
+        TransactWriteItem::builder().delete(delete).build(),
+        act.put(table, "tax_rate", region, was.as_ref(), None::<&()>, now)?,
+    ];
+    crate::db::transact_if(table, writes, None).await
 }
 
-/// Stores the settings.
-pub async fn put_settings(table: &Table, settings: Settings) -> Result<(), ApiError> {
+/// Stores the settings (they were `before`), with `act`'s entry in the audit log.
+pub async fn put_settings(
+    table: &Table,
+    settings: Settings,
+    before: Settings,
+    act: Act<'_>,
+    now: i64,
+) -> Result<(), ApiError> {
     let item = SettingsItem {
         pk: PK.to_owned(),
         sk: SETTINGS_SK.to_owned(),
         prices_include_tax: settings.prices_include_tax,
     };
-    table
-        .client
-        .put_item()
-        .table_name(&table.name)
-        .set_item(Some(to_item(&item)?))
-        .send()
-        .await?;
-    Ok(())
+    let was = serde_json::json!({ "prices_include_tax": before.prices_include_tax });
+    let now_is = serde_json::json!({ "prices_include_tax": settings.prices_include_tax });
+    let writes = vec![
+        crate::db::put(table, &item)?,
+        act.put(table, "settings", "shop", Some(&was), Some(&now_is), now)?,
+    ];
+    transact(table, writes, None)
+        .await
+        .map_err(crate::db::transaction_failed)
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use super::model::{Items, NewTaxRate, NewZone, Settings, Slug, Snapshot, TaxRate, Zone};
 use super::regions::Region;
 use super::repo::{self, ZoneWrite};
+use crate::audit::Act;
 use crate::auth::Principal;
 use crate::config::Config;
 use crate::db::Table;
@@ -94,7 +95,9 @@ impl Shop {
             } else {
                 Put::Created
             };
-            match repo::put_zone(&self.table, &zone, current.map(|z| (z, version)), now).await? {
+            let act = Act::new(principal, "shipping_zone.put");
+            let was = current.map(|z| (z, version));
+            match repo::put_zone(&self.table, &zone, was, act, now).await? {
                 ZoneWrite::Done => return Ok((put, zone)),
                 ZoneWrite::Taken(region, other) => return Err(region_taken(&region, &other)),
                 ZoneWrite::Raced if tries.lost().await => {}
@@ -106,7 +109,12 @@ impl Shop {
     }
 
     /// `DELETE /admin/shipping-zones/{zone_id}`: the zone gone, its regions free.
-    pub async fn delete_zone(&self, principal: &Principal, id: &Slug) -> Result<(), ApiError> {
+    pub async fn delete_zone(
+        &self,
+        principal: &Principal,
+        id: &Slug,
+        now: i64,
+    ) -> Result<(), ApiError> {
         principal.require_admin()?;
         let mut tries = crate::db::Contention::new();
         loop {
@@ -115,7 +123,8 @@ impl Shop {
                 return Err(ApiError::NotFound);
             };
             let version = versions.get(&zone.id).copied().unwrap_or(0);
-            if repo::delete_zone(&self.table, zone, version).await? {
+            let act = Act::new(principal, "shipping_zone.delete");
+            if repo::delete_zone(&self.table, zone, version, act, now).await? {
                 return Ok(());
             }
             if !tries.lost().await {
@@ -143,13 +152,17 @@ impl Shop {
         principal: &Principal,
         region: &Region,
         new: NewTaxRate,
+        now: i64,
     ) -> Result<TaxRate, ApiError> {
         principal.require_admin()?;
         let rate = TaxRate {
             region: region.as_str().to_owned(),
             rate_bps: new.rate_bps.get(),
         };
-        repo::put_rate(&self.table, &rate).await?;
+        let (snapshot, _) = repo::read(&self.table).await?;
+        let before = snapshot.rates.get(region.as_str()).copied();
+        let act = Act::new(principal, "tax_rate.put");
+        repo::put_rate(&self.table, &rate, before, act, now).await?;
         Ok(rate)
     }
 
@@ -158,9 +171,13 @@ impl Shop {
         &self,
         principal: &Principal,
         region: &Region,
+        now: i64,
     ) -> Result<(), ApiError> {
         principal.require_admin()?;
-        if repo::delete_rate(&self.table, region.as_str()).await? {
+        let (snapshot, _) = repo::read(&self.table).await?;
+        let before = snapshot.rates.get(region.as_str()).copied();
+        let act = Act::new(principal, "tax_rate.delete");
+        if repo::delete_rate(&self.table, region.as_str(), before, act, now).await? {
             Ok(())
         } else {
             Err(ApiError::NotFound)
@@ -172,9 +189,12 @@ impl Shop {
         &self,
         principal: &Principal,
         settings: Settings,
+        now: i64,
     ) -> Result<Settings, ApiError> {
         principal.require_admin()?;
-        repo::put_settings(&self.table, settings).await?;
+        let (snapshot, _) = repo::read(&self.table).await?;
+        let act = Act::new(principal, "settings.put");
+        repo::put_settings(&self.table, settings, snapshot.settings, act, now).await?;
         Ok(settings)
     }
 }

@@ -105,6 +105,11 @@ impl Client {
         headers: &[(&str, &str)],
         body: impl Into<Bytes>,
     ) -> Reply {
+        let bearer = headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+            .map(|(_, value)| value.trim_start_matches("Bearer ").to_owned());
+        let asked = method.clone();
         let mut request = Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base));
@@ -114,11 +119,17 @@ impl Client {
         let request = request.body(Full::new(body.into())).unwrap();
         let response = self.http.request(request).await.unwrap();
         let (parts, body) = response.into_parts();
-        Reply {
+        let reply = Reply {
             status: parts.status.as_u16(),
             headers: parts.headers,
             body: body.collect().await.unwrap().to_bytes(),
+        };
+        if let Some(token) = bearer
+            && self.base == env("STOREFRONT_API")
+        {
+            record_shop_write(&asked, path, &token, &reply);
         }
+        reply
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -216,6 +227,57 @@ pub async fn paid_order(stock: i64, price_cents: i64, quantity: i64) -> (Unpaid,
     let paid = poll(Duration::from_secs(20), read, |o| o["status"] == "paid").await;
     assert_eq!(paid["status"], "paid", "{paid}");
     (unpaid, id, intent)
+}
+
+/// Notes a write of the shop's (by staff or an admin, on one of the shop's routes or an
+/// admin's cancel) that the API did, so that the audit test finds its entry: one JSON line in
+/// `STOREFRONT_SHOP_WRITES`, by the `api` suite only (the quiet one loses answers on purpose).
+fn record_shop_write(method: &Method, path: &str, token: &str, reply: &Reply) {
+    use base64::Engine as _;
+    if env!("CARGO_CRATE_NAME") != "api"
+        || *method == Method::GET
+        || !(200..300).contains(&reply.status)
+        || reply.header("idempotent-replayed").is_some()
+    {
+        return;
+    }
+    let Some(claims) = token
+        .split('.')
+        .nth(1)
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+    else {
+        return;
+    };
+    if !matches!(claims["role"].as_str(), Some("admin" | "staff")) {
+        return;
+    }
+    let path = path.split('?').next().unwrap_or_default();
+    let audited = shared::routes::ROUTES.iter().any(|(m, template, access)| {
+        *m == method.as_str()
+            && shared::routes::path_matches(template, path)
+            && (matches!(
+                access,
+                shared::auth::Access::Staff | shared::auth::Access::Admin
+            ) || *template == "/orders/{id}/cancel")
+    });
+    let Some(request_id) = reply.header("x-request-id") else {
+        return;
+    };
+    if audited {
+        let line = json!({"actor": claims["sub"], "method": method.as_str(), "path": path,
+                          "request_id": request_id});
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(env("STOREFRONT_SHOP_WRITES"))
+            .unwrap();
+        std::io::Write::write_all(&mut file, format!("{line}\n").as_bytes()).unwrap();
+    }
 }
 
 /// `POST` of a JSON body with `token`'s authorization.

@@ -9,6 +9,7 @@
 mod helpers;
 
 mod accounts;
+mod audit;
 mod catalog;
 mod contact;
 mod customers;

@@ -256,7 +256,7 @@ pub fn check(
     grants: &BTreeMap<String, Vec<Grant>>,
     ledger: &BTreeMap<String, BTreeSet<Call>>,
 ) -> Vec<String> {
-    let mut problems = Vec::new();
+    let mut problems = append_only(grants);
     for (function, statements) in grants {
         let none = BTreeSet::new();
         let calls = ledger.get(function).unwrap_or(&none);
@@ -309,9 +309,90 @@ pub fn check(
     problems
 }
 
+/// The audit log is only ever added to: no function may write `AUDIT#` items but with
+/// `PutItem` (each entry is put on the condition that its key is new, in shared::audit), and no
+/// function may write the table without naming the keys it writes (which would include them).
+pub fn append_only(grants: &BTreeMap<String, Vec<Grant>>) -> Vec<String> {
+    const WRITES: [&str; 4] = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"];
+    let mut problems = Vec::new();
+    for (function, statements) in grants {
+        for grant in statements.iter().filter(|g| !g.index) {
+            let writes: Vec<&String> = grant
+                .actions
+                .iter()
+                .filter(|a| WRITES.contains(&a.as_str()))
+                .collect();
+            if writes.is_empty() {
+                continue;
+            }
+            let Some(patterns) = &grant.leading_keys else {
+                problems.push(format!(
+                    "{function} may write every key of the table, the audit log's included"
+                ));
+                continue;
+            };
+            let audit = patterns.iter().any(|p| like(p, "AUDIT#01J"));
+            if audit && writes.iter().any(|a| a.as_str() != "PutItem") {
+                problems.push(format!(
+                    "{function} may change or delete audit entries: only PutItem is granted on AUDIT# keys"
+                ));
+            }
+        }
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_new_audit_entries_may_be_written() {
+        let grant = |actions: &[&str], keys: Option<&[&str]>| Grant {
+            on_failure: false,
+            actions: actions.iter().map(|a| (*a).to_owned()).collect(),
+            index: false,
+            leading_keys: keys.map(|k| k.iter().map(|p| (*p).to_owned()).collect()),
+        };
+        let template = BTreeMap::from([
+            (
+                "Good".to_owned(),
+                vec![grant(&["PutItem"], Some(&["AUDIT#*"]))],
+            ),
+            ("Reader".to_owned(), vec![grant(&["GetItem"], None)]),
+            (
+                "Eraser".to_owned(),
+                vec![grant(
+                    &["PutItem", "DeleteItem"],
+                    Some(&["AUDIT#*", "ORDER#*"]),
+                )],
+            ),
+            ("Wide".to_owned(), vec![grant(&["UpdateItem"], None)]),
+            (
+                "Star".to_owned(),
+                vec![grant(&["UpdateItem"], Some(&["*"]))],
+            ),
+        ]);
+        let problems = append_only(&template);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        for bad in ["Eraser", "Wide", "Star"] {
+            assert!(
+                problems.iter().any(|p| p.starts_with(bad)),
+                "{bad}: {problems:?}"
+            );
+        }
+        let ours = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
+        )
+        .expect("the template");
+        let ours = grants(&ours).expect("its grants");
+        assert!(ours.values().flatten().any(|g| {
+            g.leading_keys
+                .as_ref()
+                .is_some_and(|k| k.contains(&"AUDIT#*".to_owned()))
+        }));
+        assert_eq!(append_only(&ours), Vec::<String>::new());
+    }
 
     #[test]
     fn a_transaction_is_authorized_item_by_item() {
@@ -371,6 +452,9 @@ Resources:
               Effect: Allow
               Action: dynamodb:UpdateItem
               Resource: !GetAtt Table.Arn
+              Condition:
+                ForAllValues:StringLike:
+                  dynamodb:LeadingKeys: ["IDEMPOTENCY#*"]
 "#;
         let grants = grants(template).unwrap_or_default();
         let call = |action: &str, index: bool, prefix: Option<&str>| Call {

@@ -285,6 +285,10 @@ async fn black_box(
         ("STOREFRONT_API", format!("http://{}", main.api)),
         ("STOREFRONT_INVOKE", format!("http://{}", main.invoke)),
         ("STOREFRONT_LOG_FILE", log_file.display().to_string()),
+        (
+            "STOREFRONT_SHOP_WRITES",
+            run_dir.join("shop-writes.jsonl").display().to_string(),
+        ),
         ("STOREFRONT_SECRET", secret),
         ("STOREFRONT_TABLE", table.clone()),
         ("STOREFRONT_UPLOADS_BUCKET", uploads_bucket),

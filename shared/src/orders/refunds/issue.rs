@@ -97,8 +97,8 @@ pub struct Ask {
     pub lines: Option<Vec<(Id, i64)>>,
     pub restock: bool,
     pub reason: String,
-    /// Who asks (a staff member or an admin).
-    pub actor: String,
+    /// Who asks (a staff member or an admin): the refund's actor, and the audit entry's.
+    pub actor: Principal,
     /// Give back what is left rather than refuse more than it (a return received after some
     /// of its units, or the whole payment, were refunded already): refused otherwise.
     pub fit: bool,
@@ -353,7 +353,7 @@ impl Orders {
             }),
             restock: ask.restock,
             reason: ask.reason.0,
-            actor: principal.user_id.clone(),
+            actor: principal.clone(),
             fit: false,
         };
         let refund = self
@@ -396,7 +396,7 @@ impl Orders {
             }
             let refund = (plan.amount_cents > 0).then(|| {
                 let mut refund = RefundItem::of(&order, plan.amount_cents, ask.reason.clone(), now);
-                refund.actor_id = Some(ask.actor.clone());
+                refund.actor_id = Some(ask.actor.user_id.clone());
                 refund.restock = ask.restock;
                 refund.lines = plan
                     .lines
@@ -412,6 +412,15 @@ impl Orders {
             if let Some(refund) = &refund {
                 writes.push(order_update(&self.table, &order, &plan, now)?);
                 writes.push(refund.put(&self.table)?);
+                let act = crate::audit::Act::new(&ask.actor, "refund.create");
+                writes.push(act.put(
+                    &self.table,
+                    "refund",
+                    &refund.id,
+                    None::<&()>,
+                    Some(refund),
+                    now,
+                )?);
             }
             let also_from = writes.len();
             writes.extend(also.iter().cloned());
@@ -419,7 +428,7 @@ impl Orders {
                 &self.table,
                 &order,
                 &plan,
-                &ask.actor,
+                &ask.actor.user_id,
                 &products,
                 now,
             )?);
@@ -427,7 +436,7 @@ impl Orders {
             let err = match crate::db::transact(&self.table, writes, Some(&token)).await {
                 Ok(()) => {
                     if let Some(refund) = &refund {
-                        tracing::info!(order_id = %order.id, refund.id = %refund.id, amount_cents = refund.amount_cents, by = %ask.actor, "refund written");
+                        tracing::info!(order_id = %order.id, refund.id = %refund.id, amount_cents = refund.amount_cents, by = %ask.actor.user_id, "refund written");
                     }
                     return Ok(refund);
                 }

@@ -5,6 +5,7 @@ use super::{
     NewReturn, Receipt, Rejection, Return, ReturnItem, ReturnStatus, order_update, plan, put,
     settle,
 };
+use crate::audit::Act;
 use crate::auth::Principal;
 use crate::cursor::{Page, PageRequest};
 use crate::db::{Index, Position, from_item, newest_first, string};
@@ -160,7 +161,7 @@ impl Orders {
             lines: Some(item.asked()),
             restock: receipt.restock,
             reason: format!("return {}", item.id),
-            actor: principal.user_id.clone(),
+            actor: principal.clone(),
             fit: true,
         };
         // The refund's id is only known once it is planned: the return names it afterwards,
@@ -176,13 +177,23 @@ impl Orders {
             )],
             now,
         )?;
-        let refund = self
-            .write_refund(&item.order_id, &ask, &[mark], handled_meanwhile, now)
-            .await?;
+        let before = item.clone();
         item.status = ReturnStatus::Received;
         item.restock = receipt.restock;
         item.handled_by = Some(principal.user_id.clone());
         item.updated_at = now;
+        let act = Act::new(principal, "return.receive");
+        let entry = act.put(
+            &self.table,
+            "return",
+            &item.id,
+            Some(&before),
+            Some(&item),
+            now,
+        )?;
+        let refund = self
+            .write_refund(&item.order_id, &ask, &[mark, entry], handled_meanwhile, now)
+            .await?;
         if let Some(refund) = &refund {
             item.refund_id = Some(refund.id.clone());
             self.name_refund(&item, &refund.id).await;
@@ -225,6 +236,7 @@ impl Orders {
     ) -> Result<ReturnEnvelope, ApiError> {
         principal.require_staff()?;
         let mut item = self.requested(id).await?;
+        let before = item.clone();
         let order = repo::get(&self.table, &item.order_id)
             .await?
             .ok_or(ApiError::NotFound)?;
@@ -239,7 +251,7 @@ impl Orders {
                 Some((index, line.quantity, 0))
             })
             .collect();
-        let writes = vec![
+        let mut writes = vec![
             settle(
                 &self.table,
                 &item,
@@ -250,6 +262,19 @@ impl Orders {
             )?,
             order_update(&self.table, &order.id, &lines, false, now)?,
         ];
+        item.status = ReturnStatus::Rejected;
+        item.rejection_reason = Some(rejection.reason.0);
+        item.handled_by = Some(principal.user_id.clone());
+        item.updated_at = now;
+        let act = Act::new(principal, "return.reject");
+        writes.push(act.put(
+            &self.table,
+            "return",
+            &item.id,
+            Some(&before),
+            Some(&item),
+            now,
+        )?);
         match crate::db::transact(&self.table, writes, None).await {
             Ok(()) => {}
             Err(err) if crate::db::condition_failed_at(&err, 0) => {
@@ -257,10 +282,6 @@ impl Orders {
             }
             Err(err) => return Err(crate::db::transaction_failed(err)),
         }
-        item.status = ReturnStatus::Rejected;
-        item.rejection_reason = Some(rejection.reason.0);
-        item.handled_by = Some(principal.user_id.clone());
-        item.updated_at = now;
         tracing::info!(return.id = %item.id, order_id = %item.order_id, by = %principal.user_id, "return rejected");
         mail_about(mail, &item).await;
         Ok(ReturnEnvelope { item: item.view() })

@@ -275,7 +275,9 @@ impl Shop {
                     methods: Vec::new(),
                 };
                 let now = shared::clock::now();
-                shared::shop::repo::put_zone(&self.table, &zone, None, now)
+                let seeder = self.seeding_admin();
+                let act = shared::audit::Act::new(&seeder, "bench.seed");
+                shared::shop::repo::put_zone(&self.table, &zone, None, act, now)
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot make a zone: {e}"))?;
                 header(&mut event, "authorization", &admin);
@@ -286,7 +288,10 @@ impl Shop {
                     region: "US-CA".to_owned(),
                     rate_bps: 725,
                 };
-                shared::shop::repo::put_rate(&self.table, &rate)
+                let seeder = self.seeding_admin();
+                let act = shared::audit::Act::new(&seeder, "bench.seed");
+                let now = shared::clock::now();
+                shared::shop::repo::put_rate(&self.table, &rate, None, act, now)
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot set a rate: {e}"))?;
                 header(&mut event, "authorization", &admin);
@@ -307,7 +312,9 @@ impl Shop {
                 let id = shared::ids::Id::new().to_string();
                 let item = shared::discounts::model::DiscountItem::new(new, &id, now)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
-                shared::discounts::repo::create(&self.table, &item)
+                let seeder = self.seeding_admin();
+                let act = shared::audit::Act::new(&seeder, "bench.seed");
+                shared::discounts::repo::create(&self.table, &item, act, now)
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot make a code: {e}"))?;
                 header(&mut event, "authorization", &admin);

@@ -228,7 +228,7 @@ impl Shop {
         Ok(product.product.id)
     }
 
-    fn seeding_admin(&self) -> shared::auth::Principal {
+    pub(super) fn seeding_admin(&self) -> shared::auth::Principal {
         shared::auth::Principal {
             user_id: "bench-seed".to_owned(),
             role: shared::auth::Role::Admin,
@@ -280,7 +280,13 @@ impl Shop {
         )?;
         let upload = self
             .catalog
-            .add_image(&uploads, &id, image, shared::clock::now())
+            .add_image(
+                &self.seeding_admin(),
+                &uploads,
+                &id,
+                image,
+                shared::clock::now(),
+            )
             .await
             .map_err(|e| anyhow::anyhow!("cannot add an image: {e}"))?;
         let key = shared::catalog::keys::upload(&product, &upload.image_id);

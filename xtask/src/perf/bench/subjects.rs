@@ -354,6 +354,12 @@ pub const SUBJECTS: &[Subject] = &[
         "an account and its latest orders",
     ),
     light(
+        "AuditListFunction",
+        Prepare::AsAdmin,
+        "events/admin-audit-list/list.json",
+        "a page of the audit log",
+    ),
+    light(
         "AdminOrdersDeliverFunction",
         Prepare::AdminOrdersDeliver,
         "events/admin-orders-deliver/deliver.json",

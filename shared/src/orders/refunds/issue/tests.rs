@@ -17,7 +17,7 @@ fn ask(amount: Option<i64>, lines: Option<&[(Id, i64)]>, restock: bool) -> Ask {
         lines: lines.map(<[_]>::to_vec),
         restock,
         reason: "r".to_owned(),
-        actor: "a1".to_owned(),
+        actor: Principal::with_role("a1", crate::auth::Role::Admin),
         fit: false,
     }
 }
