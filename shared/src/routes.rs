@@ -52,6 +52,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/orders/{id}/ship", Staff),
     ("POST", "/admin/orders/{id}/deliver", Staff),
     ("POST", "/admin/orders/{id}/refunds", Admin),
+    ("GET", "/admin/orders/{id}/timeline", Staff),
     ("POST", "/orders/{id}/returns", SignedIn),
     ("GET", "/admin/returns", Staff),
     ("POST", "/admin/returns/{id}/receive", Staff),

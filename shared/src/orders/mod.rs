@@ -16,5 +16,6 @@ pub mod returns;
 pub mod rules;
 pub mod service;
 pub mod state;
+pub mod timeline;
 
 pub use service::{OrderEnvelope, Orders};

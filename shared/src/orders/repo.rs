@@ -69,6 +69,14 @@ pub async fn place(
     let redemptions = redeem.len();
     writes.extend(redeem);
     writes.extend(stock);
+    let placed = super::timeline::EventItem::new(
+        &order.id,
+        "placed",
+        super::timeline::By::customer(order),
+        serde_json::json!({"total_cents": order.total_cents}),
+        order.created_at,
+    );
+    writes.push(placed.put(table)?);
     let token = format!("checkout {} {attempt}", order.id);
     match transact(table, writes, Some(&token)).await {
         Ok(()) => Ok(Ok(())),
@@ -257,6 +265,7 @@ pub async fn apply(
         let act = crate::audit::Act::new(actor, action);
         writes.push(act.put(table, "order", &order.id, Some(order), Some(&after), now)?);
     }
+    writes.push(super::timeline::moved(order, transition, changes, now).put(table)?);
     if transition.from == OrderStatus::PendingPayment {
         // No longer waiting for its payment: its customer may place another.
         let release = table
@@ -389,7 +398,18 @@ pub async fn record_payment_status(
         .expression_attribute_values(":pending", string(OrderStatus::PendingPayment.as_str()))
         .build()
         .map_err(ApiError::internal)?;
-    let writes = vec![TransactWriteItem::builder().update(update).build(), mark];
+    let failed = super::timeline::EventItem::new(
+        order_id,
+        "payment_failed",
+        super::timeline::By::stripe(),
+        serde_json::json!({"status": status}),
+        now,
+    );
+    let writes = vec![
+        TransactWriteItem::builder().update(update).build(),
+        mark,
+        failed.put(table)?,
+    ];
     crate::db::transact_if(table, writes, None).await?;
     Ok(())
 }

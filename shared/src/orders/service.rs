@@ -115,6 +115,23 @@ impl Orders {
         Ok(found)
     }
 
+    /// `GET /admin/orders/{id}/timeline`: every change of the order, oldest first, each with
+    /// who made it; staff and admins.
+    pub async fn timeline(
+        &self,
+        principal: &Principal,
+        id: &Id,
+    ) -> Result<super::timeline::Timeline, ApiError> {
+        principal.require_staff()?;
+        let events = super::timeline::of(&self.table, id.as_str())
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        Ok(super::timeline::Timeline {
+            order_id: id.to_string(),
+            events,
+        })
+    }
+
     /// `GET /admin/customers/{id}`'s orders: the account's latest `limit`, newest first; staff
     /// and admins.
     pub async fn latest_of(

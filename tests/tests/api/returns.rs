@@ -137,6 +137,38 @@ async fn a_return_of_two_of_three_units_refunds_their_share_and_restocks_them() 
         "invalid_transition",
     );
 
+    // The order's timeline tells it all, in order, each step with who made it.
+    let timeline = get_as(&staff, &format!("/admin/orders/{id}/timeline"))
+        .await
+        .expect(200);
+    let events = timeline["events"].as_array().unwrap();
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["kind"].as_str()).collect();
+    let first = ["placed", "paid", "shipped", "delivered", "return_requested"];
+    let at: Vec<usize> = first
+        .iter()
+        .map(|k| kinds.iter().position(|x| x == k).unwrap_or(usize::MAX))
+        .collect();
+    assert!(
+        at.windows(2).all(|w| w[0] < w[1]) && at[4] != usize::MAX,
+        "{kinds:?}"
+    );
+    for kind in [
+        "refund_requested",
+        "refund_succeeded",
+        "return_received",
+        "email_sent",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    let by = |kind: &str| events.iter().find(|e| e["kind"] == kind).unwrap()["by"].clone();
+    assert_eq!(by("placed")["kind"], "customer");
+    assert_eq!(by("paid")["kind"], "stripe");
+    assert_eq!(by("shipped")["kind"], "staff");
+    assert_eq!(events[at[2]]["detail"]["tracking_number"], "TRACK-RETURN");
+    assert_eq!(by("return_received")["kind"], "staff");
+    let theirs = get_as(&customer, &format!("/admin/orders/{id}/timeline")).await;
+    assert_problem(&theirs, 403, "forbidden");
+
     // The last unit: rejected, and then it may be asked back again.
     let one = json!({"lines": [{"variant_id": shirt, "quantity": 1}], "reason": "changed my mind"});
     let last = ask_return(&customer, id, one.clone()).await.expect(201)["return"].clone();

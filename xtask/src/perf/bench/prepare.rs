@@ -168,6 +168,10 @@ impl Shop {
                 header(&mut event, "authorization", &customer);
                 path(&mut event, "id", &self.order_id.clone());
             }
+            Prepare::OrdersTimeline => {
+                header(&mut event, "authorization", &admin);
+                path(&mut event, "id", &self.order_id.clone());
+            }
             Prepare::OrdersCancel => {
                 let id = shared::ids::Id::new().to_string();
                 let intent = self

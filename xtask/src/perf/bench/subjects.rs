@@ -72,6 +72,7 @@ pub enum Prepare {
     ReturnsCreate,
     ReturnsHandle,
     CustomersGet,
+    OrdersTimeline,
     Refresh,
     Register,
     Reports,
@@ -358,6 +359,12 @@ pub const SUBJECTS: &[Subject] = &[
         Prepare::AsAdmin,
         "events/admin-audit-list/list.json",
         "a page of the audit log",
+    ),
+    light(
+        "AdminOrdersTimelineFunction",
+        Prepare::OrdersTimeline,
+        "events/admin-orders-timeline/timeline.json",
+        "an order's timeline",
     ),
     light(
         "AdminOrdersDeliverFunction",
