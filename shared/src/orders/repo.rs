@@ -159,6 +159,32 @@ pub async fn get(table: &Table, id: &str) -> Result<Option<OrderItem>, ApiError>
     table.get(&keys::order(id), keys::ORDER_SK).await
 }
 
+/// Every item of the order `id`'s partition (the order, its refunds, timeline events and
+/// emails sent), strongly consistent, in their keys' order.
+pub async fn partition(table: &Table, id: &str) -> Result<Vec<Item>, ApiError> {
+    let query = table
+        .client
+        .query()
+        .table_name(&table.name)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", string(keys::order(id)))
+        .consistent_read(true);
+    let mut items = Vec::new();
+    for_each_page(query, |page| {
+        items.extend(page.items.unwrap_or_default());
+        Ok(())
+    })
+    .await?;
+    Ok(items)
+}
+
+/// The sort key of an item of an order's partition.
+pub fn sort_key_of(item: &Item) -> &str {
+    item.get("sk")
+        .and_then(|v| v.as_s().ok())
+        .map_or("", String::as_str)
+}
+
 /// What a move writes besides the new status.
 #[derive(Debug, Clone, Default)]
 pub struct Changes {

@@ -11,6 +11,7 @@ use crate::catalog::model::ProductItem;
 use crate::catalog::stock::{Change, Reason, Requires};
 use crate::catalog::variants;
 use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::ids::Id;
 
 /// 1 to [`MAX_LINES`] lines, each naming a variant or a product (not both): every problem
 /// named at once.
@@ -200,6 +201,49 @@ pub fn out_of_stock(items: &[NewLine], lines: &[Line], short: &[(usize, i64)]) -
             })
             .collect(),
     )
+}
+
+/// One ask of a refund or a return that names a line of the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Named {
+    /// Its place in the body's `lines`.
+    pub ask: usize,
+    /// The line's index in the order.
+    pub index: usize,
+    pub units: i64,
+}
+
+/// The order's lines that `asked` (variants and units) names, and the errors of the asks that
+/// name none: not a line of the order, a line named a second time, or nothing asked at all.
+/// The callers add what their units may be.
+pub fn named_lines(order: &OrderItem, asked: &[(Id, i64)]) -> (Vec<Named>, Vec<FieldError>) {
+    if asked.is_empty() {
+        return (
+            Vec::new(),
+            vec![FieldError::new("lines", "must name at least one line")],
+        );
+    }
+    let mut named: Vec<Named> = Vec::new();
+    let mut errors = Vec::new();
+    for (ask, (variant, units)) in asked.iter().enumerate() {
+        let field = format!("lines[{ask}].variant_id");
+        match order
+            .lines
+            .iter()
+            .position(|line| line.variant() == variant.as_str())
+        {
+            None => errors.push(FieldError::new(field, "is not a line of this order")),
+            Some(index) if named.iter().any(|n| n.index == index) => {
+                errors.push(FieldError::new(field, "names a line a second time"));
+            }
+            Some(index) => named.push(Named {
+                ask,
+                index,
+                units: *units,
+            }),
+        }
+    }
+    (named, errors)
 }
 
 /// Whether a payment of `amount` in `currency` is exactly `order`'s total in its currency.

@@ -18,7 +18,7 @@ use super::model::OrderItem;
 use super::refunds::{RefundItem, RefundState};
 use super::returns::{ReturnItem, ReturnStatus};
 use crate::clock::rfc3339;
-use crate::db::{Index, Table, from_item, put_if, string};
+use crate::db::{Index, Table, from_item, put_if};
 use crate::error::ApiError;
 use crate::ids::Id;
 
@@ -162,11 +162,7 @@ pub fn assemble(
 ) -> Result<Vec<Event>, ApiError> {
     let mut events = Vec::new();
     for item in items {
-        let sk = item
-            .get("sk")
-            .and_then(|v| v.as_s().ok())
-            .cloned()
-            .unwrap_or_default();
+        let sk = super::repo::sort_key_of(&item).to_owned();
         if sk.starts_with(PREFIX) {
             let event: EventItem = from_item(item)?;
             events.push(Event::of(
@@ -230,28 +226,11 @@ pub fn assemble(
 /// The order `id`'s timeline: its partition in one query, its returns in another; `None` when
 /// there is no such order.
 pub async fn of(table: &Table, id: &str) -> Result<Option<Vec<Event>>, ApiError> {
-    let query = table
-        .client
-        .query()
-        .table_name(&table.name)
-        .key_condition_expression("pk = :pk")
-        .expression_attribute_values(":pk", string(keys::order(id)))
-        .consistent_read(true);
-    let mut items = Vec::new();
-    let mut found = false;
-    crate::db::for_each_page(query, |page| {
-        for item in page.items.unwrap_or_default() {
-            found |= item
-                .get("sk")
-                .and_then(|v| v.as_s().ok())
-                .map(String::as_str)
-                == Some(keys::ORDER_SK);
-            items.push(item);
-        }
-        Ok(())
-    })
-    .await?;
-    if !found {
+    let items = super::repo::partition(table, id).await?;
+    if !items
+        .iter()
+        .any(|item| super::repo::sort_key_of(item) == keys::ORDER_SK)
+    {
         return Ok(None);
     }
     let mut returns = Vec::new();

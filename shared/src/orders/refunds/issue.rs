@@ -163,49 +163,26 @@ fn by_lines(
     restock: bool,
     fit: bool,
 ) -> Result<Plan, ApiError> {
-    if asked.is_empty() {
-        return Err(ApiError::validation("lines", "must name at least one line"));
-    }
-    let mut errors = Vec::new();
+    let (named, mut errors) = crate::orders::rules::named_lines(order, asked);
     let mut planned = Plan {
         amount_cents: 0,
         lines: Vec::new(),
         restock: Vec::new(),
     };
-    let mut seen = Vec::new();
-    for (i, (variant, units)) in asked.iter().enumerate() {
-        let Some(index) = order
-            .lines
-            .iter()
-            .position(|line| line.variant() == variant.as_str())
-        else {
-            errors.push(FieldError::new(
-                format!("lines[{i}].variant_id"),
-                "is not a line of this order",
-            ));
-            continue;
-        };
-        if seen.contains(&index) {
-            errors.push(FieldError::new(
-                format!("lines[{i}].variant_id"),
-                "names a line a second time",
-            ));
-            continue;
-        }
-        seen.push(index);
+    for crate::orders::rules::Named { ask, index, units } in named {
         let line = &order.lines[index];
         let left = line.quantity - line.refunded_quantity;
-        if *units > left && !fit {
+        if units > left && !fit {
             errors.push(FieldError::new(
-                format!("lines[{i}].quantity"),
+                format!("lines[{ask}].quantity"),
                 format!("at most {left} units of this line are left to refund"),
             ));
             continue;
         }
         if restock {
-            planned.restock.push((index, (*units).min(line.quantity)));
+            planned.restock.push((index, units.min(line.quantity)));
         }
-        let units = (*units).min(left);
+        let units = units.min(left);
         if units == 0 {
             continue;
         }

@@ -323,26 +323,15 @@ pub async fn order_with_refunds(
     table: &Table,
     id: &str,
 ) -> Result<Option<(OrderItem, Vec<RefundItem>)>, ApiError> {
-    let query = table
-        .client
-        .query()
-        .table_name(&table.name)
-        .key_condition_expression("pk = :pk")
-        .expression_attribute_values(":pk", string(keys::order(id)))
-        .consistent_read(true);
     let mut order = None;
     let mut refunds = Vec::new();
-    crate::db::for_each_page(query, |page| {
-        for item in page.items.unwrap_or_default() {
-            match item.get("sk").and_then(|sk| sk.as_s().ok()) {
-                Some(sk) if sk == keys::ORDER_SK => order = Some(from_item(item)?),
-                Some(sk) if sk.starts_with(SORT_PREFIX) => refunds.push(from_item(item)?),
-                _ => {}
-            }
+    for item in super::repo::partition(table, id).await? {
+        match super::repo::sort_key_of(&item) {
+            keys::ORDER_SK => order = Some(from_item(item)?),
+            sk if sk.starts_with(SORT_PREFIX) => refunds.push(from_item(item)?),
+            _ => {}
         }
-        Ok(())
-    })
-    .await?;
+    }
     Ok(order.map(|order| (order, refunds)))
 }
 

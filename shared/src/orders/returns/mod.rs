@@ -265,44 +265,23 @@ pub fn plan(
                 .to_owned(),
         ));
     }
-    if asked.is_empty() {
-        return Err(ApiError::validation("lines", "must name at least one line"));
-    }
-    let mut errors = Vec::new();
+    let (named, mut errors) = super::rules::named_lines(order, asked);
     let mut lines = Vec::new();
     let mut planned: Vec<(usize, i64, i64)> = Vec::new();
-    for (i, (variant, units)) in asked.iter().enumerate() {
-        let Some(index) = order
-            .lines
-            .iter()
-            .position(|line| line.variant() == variant.as_str())
-        else {
-            errors.push(FieldError::new(
-                format!("lines[{i}].variant_id"),
-                "is not a line of this order",
-            ));
-            continue;
-        };
-        if planned.iter().any(|(seen, _, _)| *seen == index) {
-            errors.push(FieldError::new(
-                format!("lines[{i}].variant_id"),
-                "names a line a second time",
-            ));
-            continue;
-        }
+    for super::rules::Named { ask, index, units } in named {
         let line = &order.lines[index];
         let left = line.quantity - line.returned_quantity;
-        if *units > left {
+        if units > left {
             errors.push(FieldError::new(
-                format!("lines[{i}].quantity"),
+                format!("lines[{ask}].quantity"),
                 format!("at most {left} units of this line can still be returned"),
             ));
             continue;
         }
-        planned.push((index, *units, line.returned_quantity));
+        planned.push((index, units, line.returned_quantity));
         lines.push(RefundLine {
             variant_id: line.variant().to_owned(),
-            quantity: *units,
+            quantity: units,
         });
     }
     if !errors.is_empty() {

@@ -192,19 +192,8 @@ impl Shop {
             }
             Prepare::OrdersRefund => {
                 let id = shared::ids::Id::new().to_string();
-                let intent = self
-                    .stripe
-                    .create_intent(&id, self.total(), "EUR")
-                    .await
-                    .map_err(|e| anyhow::anyhow!("localstripe: {e}"))?;
-                shared::testing::localstripe::pay(
-                    &self.stripe_url,
-                    &intent.id,
-                    shared::testing::localstripe::CARD_OK,
-                )
-                .await
-                .map_err(|e| anyhow::anyhow!("localstripe: {e}"))?;
-                self.put_order(&id, OrderStatus::Paid, Some(&intent.id))
+                let intent = self.paid_intent(&id).await?;
+                self.put_order(&id, OrderStatus::Paid, Some(&intent))
                     .await?;
                 header(&mut event, "authorization", &admin);
                 path(&mut event, "id", &id);

@@ -352,13 +352,11 @@ impl Shop {
         self.put(&order).await
     }
 
-    /// A delivered order of the customer, paid at localstripe, with a return of its first
-    /// line's unit asked for: written straight into the table.
-    pub(super) async fn returned(&self) -> Result<String> {
-        let id = shared::ids::Id::new();
+    /// A PaymentIntent for order `id`'s total, paid at localstripe with the test card: its id.
+    pub(super) async fn paid_intent(&self, id: &str) -> Result<String> {
         let intent = self
             .stripe
-            .create_intent(id.as_str(), self.total(), "EUR")
+            .create_intent(id, self.total(), "EUR")
             .await
             .map_err(|e| anyhow::anyhow!("localstripe: {e}"))?;
         shared::testing::localstripe::pay(
@@ -368,13 +366,21 @@ impl Shop {
         )
         .await
         .map_err(|e| anyhow::anyhow!("localstripe: {e}"))?;
+        Ok(intent.id)
+    }
+
+    /// A delivered order of the customer, paid at localstripe, with a return of its first
+    /// line's unit asked for: written straight into the table.
+    pub(super) async fn returned(&self) -> Result<String> {
+        let id = shared::ids::Id::new();
+        let intent = self.paid_intent(id.as_str()).await?;
         let now = shared::clock::now();
         let mut order = self.order_item(
             &id,
             &self.customer.id,
             0,
             OrderStatus::Delivered,
-            Some(&intent.id),
+            Some(&intent),
             now,
         )?;
         order.delivered_at = Some(now);
