@@ -27,5 +27,6 @@ mod refunds;
 mod returns;
 mod roles;
 mod runner;
+mod variant_edits;
 mod variants;
 mod webhooks;
