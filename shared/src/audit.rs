@@ -201,67 +201,57 @@ impl AuditLog {
         keys: &crate::secrets::Keys,
         now: i64,
     ) -> Result<crate::cursor::Page<Entry>, ApiError> {
-        list(&self.table, principal, filter, page, keys, now).await
-    }
-}
-
-async fn list(
-    table: &Table,
-    principal: &Principal,
-    filter: Filter,
-    page: crate::cursor::PageRequest,
-    keys: &crate::secrets::Keys,
-    now: i64,
-) -> Result<crate::cursor::Page<Entry>, ApiError> {
-    principal.require_admin()?;
-    for (field, value) in [
-        ("actor_id", &filter.actor_id),
-        ("resource", &filter.resource),
-    ] {
-        if value.as_ref().is_some_and(|v| v.is_empty() || v.len() > 64) {
-            return Err(ApiError::validation(field, "must be 1-64 characters"));
+        let table = &self.table;
+        principal.require_admin()?;
+        for (field, value) in [
+            ("actor_id", &filter.actor_id),
+            ("resource", &filter.resource),
+        ] {
+            if value.as_ref().is_some_and(|v| v.is_empty() || v.len() > 64) {
+                return Err(ApiError::validation(field, "must be 1-64 characters"));
+            }
         }
+        let (index, partition, only) = match (&filter.actor_id, &filter.resource) {
+            (Some(actor), resource) => (
+                crate::db::Index::Gsi1,
+                by(actor),
+                resource.as_deref().map(|r| ("resource", r)),
+            ),
+            (None, Some(resource)) => (crate::db::Index::Gsi2, of(resource), None),
+            (None, None) => (crate::db::Index::Gsi3, ALL.to_owned(), None),
+        };
+        let scope = format!(
+            "audit|{}|{}",
+            filter.actor_id.as_deref().unwrap_or_default(),
+            filter.resource.as_deref().unwrap_or_default()
+        );
+        let range = crate::db::Range {
+            index,
+            partition: &partition,
+            prefix: None,
+            forward: false,
+            only,
+        };
+        let limit = page.limit as usize;
+        let found = keys
+            .cursors()
+            .read_page(&scope, page.cursor.as_deref(), now, |start| async move {
+                let (items, next) = crate::db::page_of(table, &range, limit, start).await?;
+                let entries = items
+                    .into_iter()
+                    .map(crate::db::from_item::<EntryItem>)
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((entries, next))
+            })
+            .await?;
+        let actors: std::collections::BTreeSet<String> =
+            found.items.iter().map(|e| e.actor_id.clone()).collect();
+        let emails = crate::accounts::repo::emails_of(table, actors).await?;
+        Ok(found.map(|entry| {
+            let email = emails.get(&entry.actor_id).cloned();
+            entry.view(email)
+        }))
     }
-    let (index, partition, only) = match (&filter.actor_id, &filter.resource) {
-        (Some(actor), resource) => (
-            crate::db::Index::Gsi1,
-            by(actor),
-            resource.as_deref().map(|r| ("resource", r)),
-        ),
-        (None, Some(resource)) => (crate::db::Index::Gsi2, of(resource), None),
-        (None, None) => (crate::db::Index::Gsi3, ALL.to_owned(), None),
-    };
-    let scope = format!(
-        "audit|{}|{}",
-        filter.actor_id.as_deref().unwrap_or_default(),
-        filter.resource.as_deref().unwrap_or_default()
-    );
-    let range = crate::db::Range {
-        index,
-        partition: &partition,
-        prefix: None,
-        forward: false,
-        only,
-    };
-    let limit = page.limit as usize;
-    let found = keys
-        .cursors()
-        .read_page(&scope, page.cursor.as_deref(), now, |start| async move {
-            let (items, next) = crate::db::page_of(table, &range, limit, start).await?;
-            let entries = items
-                .into_iter()
-                .map(crate::db::from_item::<EntryItem>)
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((entries, next))
-        })
-        .await?;
-    let actors: std::collections::BTreeSet<String> =
-        found.items.iter().map(|e| e.actor_id.clone()).collect();
-    let emails = crate::accounts::repo::emails_of(table, actors).await?;
-    Ok(found.map(|entry| {
-        let email = emails.get(&entry.actor_id).cloned();
-        entry.view(email)
-    }))
 }
 
 /// Writes the entry of a request that writes nothing else (a product deactivated again, a

@@ -76,13 +76,31 @@ impl OrderMail {
         kind: OrderEmail,
         order_id: &str,
     ) -> Result<Option<OrderItem>, ApiError> {
-        let sent: Option<serde_json::Value> =
-            self.table.get(&keys::order(order_id), kind.sk()).await?;
-        if sent.is_some() {
+        if self.sent(&keys::order(order_id), kind.sk()).await? {
             tracing::info!("order email already sent; not sent again");
             return Ok(None);
         }
         super::repo::get(&self.table, order_id).await
+    }
+
+    /// Whether the email marked `pk`/`sk` was sent.
+    async fn sent(&self, pk: &str, sk: &str) -> Result<bool, ApiError> {
+        let mark: Option<serde_json::Value> = self.table.get(pk, sk).await?;
+        Ok(mark.is_some())
+    }
+
+    /// Marks the email `pk`/`sk` sent at `now`.
+    async fn mark(&self, pk: String, sk: String, now: i64) -> Result<(), ApiError> {
+        self.table
+            .client
+            .put_item()
+            .table_name(&self.table.name)
+            .item("pk", string(pk))
+            .item("sk", string(sk))
+            .item("sent_at", number(now))
+            .send()
+            .await?;
+        Ok(())
     }
 
     /// Remembers that the email was sent.
@@ -92,16 +110,8 @@ impl OrderMail {
         order_id: &str,
         now: i64,
     ) -> Result<(), ApiError> {
-        self.table
-            .client
-            .put_item()
-            .table_name(&self.table.name)
-            .item("pk", string(keys::order(order_id)))
-            .item("sk", string(kind.sk()))
-            .item("sent_at", number(now))
-            .send()
-            .await?;
-        Ok(())
+        self.mark(keys::order(order_id), kind.sk().to_owned(), now)
+            .await
     }
 }
 
@@ -217,8 +227,7 @@ impl OrderMail {
         status: ReturnStatus,
     ) -> Result<Option<(ReturnItem, OrderItem)>, ApiError> {
         let pk = returns::key(return_id);
-        let sent: Option<serde_json::Value> = self.table.get(&pk, &return_mail_sk(status)).await?;
-        if sent.is_some() {
+        if self.sent(&pk, &return_mail_sk(status)).await? {
             tracing::info!("return email already sent; not sent again");
             return Ok(None);
         }
@@ -236,16 +245,8 @@ impl OrderMail {
         status: ReturnStatus,
         now: i64,
     ) -> Result<(), ApiError> {
-        self.table
-            .client
-            .put_item()
-            .table_name(&self.table.name)
-            .item("pk", string(returns::key(return_id)))
-            .item("sk", string(return_mail_sk(status)))
-            .item("sent_at", number(now))
-            .send()
-            .await?;
-        Ok(())
+        self.mark(returns::key(return_id), return_mail_sk(status), now)
+            .await
     }
 }
 

@@ -222,6 +222,13 @@ impl ReturnItem {
         }
     }
 
+    /// The return as `by` leaves it, received or rejected at `now`.
+    pub fn handled(&mut self, status: ReturnStatus, by: &crate::auth::Principal, now: i64) {
+        self.status = status;
+        self.handled_by = Some(by.user_id.clone());
+        self.updated_at = now;
+    }
+
     /// The lines as a refund asks for them.
     pub fn asked(&self) -> Vec<(Id, i64)> {
         self.lines

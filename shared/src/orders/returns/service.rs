@@ -178,10 +178,8 @@ impl Orders {
             now,
         )?;
         let before = item.clone();
-        item.status = ReturnStatus::Received;
+        item.handled(ReturnStatus::Received, principal, now);
         item.restock = receipt.restock;
-        item.handled_by = Some(principal.user_id.clone());
-        item.updated_at = now;
         let act = Act::new(principal, "return.receive");
         let entry = act.put(
             &self.table,
@@ -262,10 +260,8 @@ impl Orders {
             )?,
             order_update(&self.table, &order.id, &lines, false, now)?,
         ];
-        item.status = ReturnStatus::Rejected;
+        item.handled(ReturnStatus::Rejected, principal, now);
         item.rejection_reason = Some(rejection.reason.0);
-        item.handled_by = Some(principal.user_id.clone());
-        item.updated_at = now;
         let act = Act::new(principal, "return.reject");
         writes.push(act.put(
             &self.table,
